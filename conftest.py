@@ -1,0 +1,71 @@
+"""Shared fixtures: a real PostgreSQL (the project's own test cluster, or the server named by
+PGWARDEN_TEST_DATABASE_URL / DATABASE_URL), a migrated template database prepared once per session
+through pytest-postgresql, and a fresh database cloned from it for every test."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg.conninfo import conninfo_to_dict
+from pytest_postgresql import factories
+
+from webui.cluster import Cluster
+from webui.testing import ServerProcess, deploy_all, running_server, url_for_database
+
+ROOT = Path(__file__).resolve().parent
+TEST_DB = "pgw_test"
+
+
+def _server_params() -> dict[str, str]:
+    url = os.environ.get("PGWARDEN_TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
+    if not url:
+        cluster = Cluster(ROOT / ".pgwarden" / "test")
+        cluster.start(fast_unsafe=True)
+        url = cluster.url("postgres")
+    params = {key: str(value) for key, value in conninfo_to_dict(url).items()}
+    params.setdefault("user", "postgres")
+    params["dbname"] = "postgres"
+    return params
+
+
+SERVER = _server_params()
+
+
+def server_url(dbname: str) -> str:
+    return url_for_database(" ".join(f"{k}='{v}'" for k, v in SERVER.items()), dbname)
+
+
+def _load_template(*, dbname: str, **_connection: object) -> None:
+    """The template every test database is cloned from: all migrations, plus pgTAP."""
+    url = server_url(dbname)
+    deploy_all(url)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("create extension if not exists pgtap")
+
+
+migrated = factories.postgresql_noproc(
+    host=SERVER.get("host"),
+    port=SERVER.get("port", "5432"),
+    user=SERVER["user"],
+    password=SERVER.get("password"),
+    dbname=TEST_DB,
+    load=[_load_template],
+)
+db = factories.postgresql("migrated")
+
+
+@pytest.fixture
+def db_url(db: psycopg.Connection) -> str:
+    """The owner's URL of this test's fresh, migrated database."""
+    return server_url(db.info.dbname)
+
+
+@pytest.fixture
+def server(db_url: str, tmp_path: Path) -> Iterator[ServerProcess]:
+    """A real `pgwarden serve` process on this test's fresh database."""
+    with running_server(db_url, tmp_path) as process:
+        yield process

@@ -1,0 +1,45 @@
+"""The `pgwarden` command line. Each command group lives in `webui.commands.<name>` and exposes
+`register(subparsers)`; adding a group is one line in COMMAND_MODULES."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from webui import __version__
+from webui.cluster import ClusterError
+from webui.migrations import MigrationError
+from webui.settings import SettingsError
+
+COMMAND_MODULES = ["db", "migrate", "serve", "doctor"]
+EXPECTED_ERRORS = (ClusterError, MigrationError, SettingsError)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pgwarden",
+        description="pgwarden: an admin and REST framework in which PostgreSQL is the engine. "
+        "Every command honours DATABASE_URL; without it the embedded cluster is used.",
+    )
+    parser.add_argument("--version", action="version", version=f"pgwarden {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"webui.commands.{name}").register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.handler(args) or 0)
+    except EXPECTED_ERRORS as exc:
+        print(f"pgwarden: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The `pgwarden` command groups, one module each."""

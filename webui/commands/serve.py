@@ -1,0 +1,51 @@
+"""`pgwarden serve [--host H] [--port P] [--workers N]`: the web app."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import multiprocessing
+import os
+
+from aiohttp import web
+
+from webui import settings
+from webui.app import create_app
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("serve", help="serve the admin, auth and REST endpoints")
+    parser.add_argument("--host", default=os.environ.get("PGWARDEN_HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PGWARDEN_PORT", "8000")))
+    parser.add_argument(
+        "--workers", type=int, default=int(os.environ.get("PGWARDEN_WORKERS", "1")),
+        help="worker processes sharing the port (SO_REUSEPORT); state stays in PostgreSQL",
+    )
+    parser.set_defaults(handler=serve)
+
+
+def _run_worker(host: str, port: int, reuse_port: bool) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    app = create_app(settings.load(create_secret=True))
+    web.run_app(app, host=host, port=port, reuse_port=reuse_port, print=None, access_log=None)
+
+
+def serve(args: argparse.Namespace) -> int:
+    settings.load(create_secret=True)  # fail early, before forking, on a missing database
+    print(f"pgwarden serving on http://{args.host}:{args.port}/ with {args.workers} worker(s)")
+    if args.workers <= 1:
+        _run_worker(args.host, args.port, reuse_port=False)
+        return 0
+    workers = [
+        multiprocessing.Process(target=_run_worker, args=(args.host, args.port, True))
+        for _ in range(args.workers)
+    ]
+    for worker in workers:
+        worker.start()
+    try:
+        for worker in workers:
+            worker.join()
+    except KeyboardInterrupt:
+        for worker in workers:
+            worker.terminate()
+    return 0

@@ -1,0 +1,48 @@
+"""The outer safety net: an HTTP error raised without a JSON body becomes the typed error shape,
+any other exception a bare 500 (logged, never shown); security headers go on every response."""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+log = logging.getLogger("pgwarden")
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "Permissions-Policy": "geolocation=(), microphone=(), camera=()",
+}
+_KEPT_HEADERS = {"www-authenticate", "retry-after", "allow", "location", "x-correlation-id"}
+
+
+def error_response(status: int, code: str, message: str, hint: str | None = None) -> web.Response:
+    """The stable error shape (PostgREST's): code, message, details, hint."""
+    body = {"code": code, "message": message, "details": None, "hint": hint}
+    return web.json_response(body, status=status)
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except web.HTTPException as exc:
+        if exc.status < 400 or exc.content_type == "application/json":
+            raise
+        response = error_response(exc.status, f"PGW{exc.status}", exc.reason)
+        for key, value in exc.headers.items():
+            if key.lower() in _KEPT_HEADERS:
+                response.headers[key] = value
+        return response
+    except Exception:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return error_response(500, "PGW500", "Internal Server Error")
+
+
+async def add_security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """on_response_prepare: the fixed security headers, unless a handler set its own."""
+    for key, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(key, value)

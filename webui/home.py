@@ -1,0 +1,21 @@
+"""`GET /`: the landing page, linking to what this instance serves."""
+
+from __future__ import annotations
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from webui import __version__
+
+LINKS: list[tuple[str, str, str]] = [
+    ("Health", "/healthz", "Database reachability and the deployed migration."),
+]
+
+
+@aiohttp_jinja2.template("home.html")
+async def home(request: web.Request) -> dict[str, object]:
+    return {"version": __version__, "links": LINKS}
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_get("/", home, name="home")

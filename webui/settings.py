@@ -1,0 +1,95 @@
+"""Settings, read from the environment (and the embedded cluster when DATABASE_URL is unset)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from webui.paths import state_dir
+
+SECRET_MIN_LENGTH = 32
+
+
+class SettingsError(RuntimeError):
+    """A setting is missing or wrong; the message says how to fix it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    app_database_url: str
+    secret_key: str
+    secret_source: str
+    host: str = "127.0.0.1"
+    port: int = 8000
+    pool_min: int = 1
+    pool_max: int = 10
+    statement_timeout_ms: int = 10_000
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def database_url() -> str:
+    """`DATABASE_URL`, else the embedded cluster's URL (which must have been started)."""
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        return url
+    from webui.cluster import Cluster
+
+    cluster = Cluster.default()
+    if not cluster.is_initialised():
+        raise SettingsError(
+            "DATABASE_URL is not set and no embedded cluster exists yet: "
+            "run `pgwarden db start` (or `make run`), or export DATABASE_URL."
+        )
+    return cluster.url()
+
+
+def app_url_for(owner_url: str) -> str:
+    """The app's connection: `PGWARDEN_APP_DATABASE_URL`, else the owner URL as `authenticator`."""
+    explicit = os.environ.get("PGWARDEN_APP_DATABASE_URL")
+    if explicit:
+        return explicit
+    params = conninfo_to_dict(owner_url)
+    params["user"] = "authenticator"
+    params.pop("password", None)
+    password = os.environ.get("PGWARDEN_AUTHENTICATOR_PASSWORD")
+    if password:
+        params["password"] = password
+    return make_conninfo(**params)
+
+
+def secret_key(create: bool = False) -> tuple[str, str]:
+    """`PGWARDEN_SECRET_KEY`, else `.pgwarden/secret_key` (created when `create`)."""
+    value = os.environ.get("PGWARDEN_SECRET_KEY")
+    if value:
+        return value, "PGWARDEN_SECRET_KEY"
+    path = state_dir() / "secret_key"
+    if not path.is_file() and create:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    if path.is_file():
+        return path.read_text().strip(), str(path)
+    return "", "unset"
+
+
+def load(create_secret: bool = False) -> Settings:
+    owner = database_url()
+    key, source = secret_key(create=create_secret)
+    return Settings(
+        database_url=owner,
+        app_database_url=app_url_for(owner),
+        secret_key=key,
+        secret_source=source,
+        pool_min=int(os.environ.get("PGWARDEN_POOL_MIN", "1")),
+        pool_max=int(os.environ.get("PGWARDEN_POOL_MAX", "10")),
+        statement_timeout_ms=int(os.environ.get("PGWARDEN_STATEMENT_TIMEOUT_MS", "10000")),
+    )
+
+
+def secret_file_path() -> Path:
+    return state_dir() / "secret_key"

@@ -1,0 +1,89 @@
+"""Helpers for tests against real parts: a real PostgreSQL, a real `pgwarden serve` process.
+
+Kept free of pytest so that benchmarks and scripts can use them too."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from webui.migrations import Migrator
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def url_for_database(server_url: str, dbname: str) -> str:
+    params = conninfo_to_dict(server_url)
+    params["dbname"] = dbname
+    return make_conninfo(**params)
+
+
+def deploy_all(database_url: str) -> None:
+    Migrator(database_url, echo=lambda _: None).deploy()
+
+
+@dataclass
+class ServerProcess:
+    base_url: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+def _wait_healthy(base_url: str, process: subprocess.Popen[bytes], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"pgwarden serve exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(f"{base_url}/healthz", timeout=2) as response:  # noqa: S310
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"pgwarden serve did not become healthy within {timeout}s")
+
+
+@contextmanager
+def running_server(
+    database_url: str,
+    log_dir: Path,
+    env: Mapping[str, str] | None = None,
+    args: tuple[str, ...] = (),
+    timeout: float = 30.0,
+) -> Iterator[ServerProcess]:
+    """A real `pgwarden serve` subprocess on a free loopback port, stopped on exit."""
+    port = free_port()
+    log_path = log_dir / f"serve-{port}.log"
+    full_env = {**os.environ, "DATABASE_URL": database_url, **(env or {})}
+    full_env.setdefault("PGWARDEN_SECRET_KEY", "test-secret-key-" + "x" * 32)
+    command = [sys.executable, "-m", "webui.cli", "serve", "--port", str(port), *args]
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(command, env=full_env, stdout=log, stderr=subprocess.STDOUT)
+    server = ServerProcess(f"http://127.0.0.1:{port}", process, log_path)
+    try:
+        _wait_healthy(server.base_url, process, timeout)
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
