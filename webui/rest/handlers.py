@@ -107,7 +107,6 @@ async def execute_read(
     statements.append(st.read_statement(built, exact, call.shape))
     outcome = await run(_pool(call), call.context, statements, read_only=read_only, decide=decide,
                         acquire_timeout=call.state.config.db_pool_acquisition_timeout)  # fmt: skip
-    _check_session(call, outcome)
     total, page, body = outcome.rows[-1][0]
     if count in ("planned", "estimated"):
         total = _estimate(call, st.planned_rows(outcome.rows[0][0][0]), total)
@@ -190,13 +189,6 @@ async def explain(call: Call, statement: Frag) -> web.Response:
 def _pool(call: Call) -> Any:
     assert call.state.pool is not None
     return call.state.pool
-
-
-def _check_session(call: Call, outcome: Outcome) -> None:
-    bearer = call.request.headers.get("Authorization")
-    if call.context.session_token is not None and bearer and not outcome.session_resolved:
-        raise ApiError(401, "PGRST301", "Invalid or expired session token",
-                       headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})  # fmt: skip
 
 
 # --- writes --------------------------------------------------------------------------------
@@ -360,7 +352,6 @@ def _affected(mode: str, outcome: Outcome) -> int:
 
 
 def _decide(call: Call, mode: str, outcome: Outcome) -> bool:
-    _check_session(call, outcome)
     affected = _affected(mode, outcome)
     prefer = call.prefer
     if prefer.handling == "strict" and prefer.max_affected is not None \

@@ -79,6 +79,7 @@ def context(request: web.Request, state: RestState) -> Context:
         headers_json=_headers_json(request), cookies_json=_cookies_json(request),
         correlation_id=correlation_id(request), client_ip=request.remote or "",
         authenticated=authenticated, session_token=session, pre_request=state.pre_request,
+        session_required=session is not None and token is not None,
     )  # fmt: skip
 
 

@@ -11,7 +11,7 @@ from aiohttp import web
 
 from webui.rest.build import Frag, build_rows, cat
 from webui.rest.errors import ApiError
-from webui.rest.handlers import Call, _check_session, _pool, execute_read, read_json
+from webui.rest.handlers import Call, _pool, execute_read, read_json
 from webui.rest.negotiate import context, negotiate, profile
 from webui.rest.params import parse_prefer, read_spec
 from webui.rest.runner import run
@@ -34,6 +34,9 @@ async def _rpc(request: web.Request, state: RestState) -> web.StreamResponse:
     name = request.match_info["name"]
     arguments = await _arguments(request)
     function = choose(state, schema_name, name, set(arguments))
+    if request.method != "POST":  # the query string also holds filters, select, order…
+        names = {a.name for a in function.arguments}
+        arguments = {k: v for k, v in arguments.items() if k in names}
     accept = negotiate(request.headers.get("Accept"), state.config.db_plan_enabled)
     prefer = parse_prefer(request.headers.getall("Prefer", []))
     table = function.result or Table(schema_name, name, "fn", None, {}, [])
@@ -117,7 +120,6 @@ async def _scalar(call: Call, function: Function, source: Frag) -> web.StreamRes
     read_only = call.request.method != "POST"
     outcome = await run(_pool(call), call.context, [statement], read_only=read_only,
                         decide=None if read_only else (lambda o: _commit(call, o)))  # fmt: skip
-    _check_session(call, outcome)
     if function.return_kind == "void":
         return web.Response(status=204)
     rows = outcome.rows[0]
@@ -127,7 +129,6 @@ async def _scalar(call: Call, function: Function, source: Frag) -> web.StreamRes
 
 
 def _commit(call: Call, outcome: Any) -> bool:
-    _check_session(call, outcome)
     commit = not call.state.config.tx_rollback_default
     if call.state.config.tx_override and call.prefer.tx:
         commit = call.prefer.tx == "commit"

@@ -53,6 +53,7 @@ class Context:
     client_ip: str
     authenticated: bool
     session_token: str | None = None
+    session_required: bool = False  # a bearer session token must resolve, else 401
     pre_request: str | None = None  # pre-quoted function name
 
     def statement(self) -> tuple[str, tuple[Any, ...]]:
@@ -98,7 +99,8 @@ async def _transaction(
     conn: AsyncConnection[Any], context: Context, statements: Sequence[Frag], read_only: bool,
     decide: Any,
 ) -> Outcome:  # fmt: skip
-    cursors = []
+    cursors: list[Any] = []
+    context_cursor: Any = None
     try:
         async with conn.pipeline():
             await conn.execute("begin isolation level read committed read only" if read_only else "begin")
@@ -111,14 +113,34 @@ async def _transaction(
             if decide is None:
                 await conn.execute("commit")
     except psycopg.Error as exc:
+        resolved = await _session_resolved(context_cursor)
         await _rollback(conn)
         if isinstance(exc, psycopg.OperationalError) and exc.sqlstate is None:
             raise
-        raise from_database(exc, context.authenticated) from None
+        _require_session(context, resolved)
+        raise from_database(exc, context.authenticated and resolved) from None
     outcome = await _collect(context_cursor, cursors)
     if decide is not None:
-        await _finish(conn, outcome, decide)
+        await _finish(conn, outcome, lambda o: _require_session(context, o.session_resolved)
+                      or decide(o))  # fmt: skip
+    else:
+        _require_session(context, outcome.session_resolved)
     return outcome
+
+
+async def _session_resolved(context_cursor: Any) -> bool:
+    """Whether the context statement resolved a session (True when no session was involved)."""
+    try:
+        row = await context_cursor.fetchone()
+    except (psycopg.Error, AttributeError, TypeError):
+        return False
+    return bool(row and row[-1])
+
+
+def _require_session(context: Context, resolved: bool) -> None:
+    if context.session_required and not resolved:
+        raise ApiError(401, "PGRST301", "Invalid or expired session token",
+                       headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})  # fmt: skip
 
 
 async def _collect(context_cursor: Any, cursors: list[Any]) -> Outcome:
