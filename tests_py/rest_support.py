@@ -16,7 +16,7 @@ from pytest_postgresql.janitor import DatabaseJanitor
 from webui.testing import ServerProcess, running_server, url_for_database
 
 FIXTURES = Path(__file__).with_name("rest_fixtures.sql")
-SECRET = "a-test-secret-that-is-long-enough-for-hs512-0123456789abcdef"
+SECRET = "a-test-secret-that-is-long-enough-for-hs512-0123456789abcdef-0123456789"
 PREFIX = "/rest/v1"
 ENV = {
     "PGRST_DB_SCHEMAS": "test_api,api",
@@ -24,11 +24,13 @@ ENV = {
     "PGRST_DB_TX_END": "commit-allow-override",
     "PGRST_DB_PLAN_ENABLED": "true",
     "PGRST_DB_PRE_REQUEST": "test_api.pre_request",
+    "PGWARDEN_STATEMENT_TIMEOUT_MS": "1500",
 }
 
 
-def token(role: str = "pgw_user", sub: str | None = "1", algorithm: str = "HS256",
-          **claims: Any) -> str:  # fmt: skip
+def token(
+    role: str = "pgw_user", sub: str | None = "1", algorithm: str = "HS256", **claims: Any
+) -> str:
     payload: dict[str, Any] = {"role": role, "exp": int(time.time()) + 600, **claims}
     if sub is not None:
         payload["sub"] = sub
@@ -49,9 +51,13 @@ def _owner_url(migrated: Any, dbname: str) -> str:
 def module_database(request: pytest.FixtureRequest, migrated: Any) -> Iterator[str]:
     dbname = "rest_" + request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_rest_")
     janitor = DatabaseJanitor(
-        user=migrated.user, host=migrated.host, port=migrated.port, dbname=dbname,
-        template_dbname=migrated.template_dbname, password=migrated.password,
-    )  # fmt: skip
+        user=migrated.user,
+        host=migrated.host,
+        port=migrated.port,
+        dbname=dbname,
+        template_dbname=migrated.template_dbname,
+        password=migrated.password,
+    )
     janitor.drop()
     with janitor:
         url = _owner_url(migrated, dbname)

@@ -16,12 +16,19 @@ from pathlib import Path
 import httpx
 import jwt
 import pytest
+import rest_support
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm
 from postgrest import SyncPostgrestClient
-from rest_support import SECRET, base, bearer, rest_db, rest_server, token  # noqa: F401
+from rest_support import SECRET, bearer, token
 
 from webui.testing import free_port
+
+# The module-scoped fixtures of rest_support, used here by name.
+base = rest_support.base
+rest_db = rest_support.rest_db
+rest_server = rest_support.rest_server
+
 
 H = {"Accept-Profile": "test_api", "Content-Profile": "test_api"}
 
@@ -81,19 +88,29 @@ def test_rls_each_user_sees_own_rows(base: str) -> None:
     bob = SyncPostgrestClient(base, schema="test_api", headers=bearer("pgw_user", "2"))
     anon = SyncPostgrestClient(base, schema="test_api")
     assert {r["body"] for r in alice.from_("notes").select("body").execute().data} == {
-        "alice private", "alice public"}
+        "alice private",
+        "alice public",
+    }
     assert [r["body"] for r in bob.from_("notes").select("body").execute().data] == ["bob private"]
-    assert [r["body"] for r in anon.from_("notes").select("body").execute().data] == ["alice public"]
+    assert [r["body"] for r in anon.from_("notes").select("body").execute().data] == [
+        "alice public"
+    ]
 
 
 def test_rls_hidden_rows_cannot_be_changed_or_seen(base: str) -> None:
     bob = SyncPostgrestClient(base, schema="test_api", headers=bearer("pgw_user", "2"))
-    assert bob.from_("notes").update({"body": "hacked"}).eq("body", "alice private").execute().data == []
+    assert (
+        bob.from_("notes").update({"body": "hacked"}).eq("body", "alice private").execute().data
+        == []
+    )
     assert bob.from_("notes").delete().eq("owner_id", 1).execute().data == []
     alice = SyncPostgrestClient(base, schema="test_api", headers=bearer("pgw_user", "1"))
     assert len(alice.from_("notes").select("id").execute().data) == 2
-    r = httpx.post(f"{base}/notes", headers={**H, **bearer("pgw_user", "2")},
-                   json={"owner_id": 1, "body": "forged"})
+    r = httpx.post(
+        f"{base}/notes",
+        headers={**H, **bearer("pgw_user", "2")},
+        json={"owner_id": 1, "body": "forged"},
+    )
     assert r.status_code == 403 and r.json()["code"] == "42501"
 
 
@@ -123,7 +140,9 @@ def test_session_bearer_and_cookie(base: str) -> None:
 
 
 def test_session_rls(base: str) -> None:
-    r = httpx.get(f"{base}/notes?select=body", headers={**H, "Cookie": "pgw_session=session-token-of-bob"})
+    r = httpx.get(
+        f"{base}/notes?select=body", headers={**H, "Cookie": "pgw_session=session-token-of-bob"}
+    )
     bodies = [n["body"] for n in r.json()]
     assert "bob private" in bodies and all(b.startswith("bob") for b in bodies)
 
@@ -136,8 +155,11 @@ def test_unknown_session(base: str) -> None:
 
 
 def test_unknown_session_cannot_write(base: str, rest_db: str) -> None:
-    r = httpx.post(f"{base}/items", headers={**H, "Authorization": "Bearer forged-session"},
-                   json={"id": 500, "name": "x"})
+    r = httpx.post(
+        f"{base}/items",
+        headers={**H, "Authorization": "Bearer forged-session"},
+        json={"id": 500, "name": "x"},
+    )
     assert r.status_code == 401
 
 
@@ -159,25 +181,33 @@ def keys() -> dict[str, object]:
 
 @pytest.fixture(scope="module")
 def standalone(rest_db: str, keys: dict, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    jwks = {"keys": [_jwk(RSAAlgorithm, keys["rsa1"], "k1", "RS256"),
-                     _jwk(RSAAlgorithm, keys["rsa2"], "k2", "RS256"),
-                     _jwk(ECAlgorithm, keys["ec"], "ec", "ES256"),
-                     _jwk(OKPAlgorithm, keys["ed"], "ed", "EdDSA")]}
+    jwks = {
+        "keys": [
+            _jwk(RSAAlgorithm, keys["rsa1"], "k1", "RS256"),
+            _jwk(RSAAlgorithm, keys["rsa2"], "k2", "RS256"),
+            _jwk(ECAlgorithm, keys["ec"], "ec", "ES256"),
+            _jwk(OKPAlgorithm, keys["ed"], "ed", "EdDSA"),
+        ]
+    }
     port = free_port()
     folder = tmp_path_factory.mktemp("standalone")
     config = folder / "postgrest.conf"
     config.write_text(
-        '# a PostgREST configuration file\n'
+        "# a PostgREST configuration file\n"
         'db-schemas = "test_api"\n'
         'db-anon-role = "pgw_anon"\n'
-        f'server-port = {port}\n'
+        f"server-port = {port}\n"
         'jwt-aud = "pgwarden-tests"\n'
         'jwt-role-claim-key = ".app.roles[0]"\n'
     )
     env = {**os.environ, "DATABASE_URL": rest_db, "PGRST_JWT_SECRET": json.dumps(jwks)}
     log = (folder / "rest.log").open("wb")
-    process = subprocess.Popen([sys.executable, "-m", "webui.cli", "rest", str(config)],
-                               env=env, stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "webui.cli", "rest", str(config)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         _wait(url, process)
@@ -200,27 +230,44 @@ def _wait(url: str, process: subprocess.Popen) -> None:
 
 
 def _signed(keys: dict, name: str, kid: str, alg: str, **claims: object) -> dict[str, str]:
-    payload = {"app": {"roles": ["pgw_user"]}, "sub": "1", "aud": "pgwarden-tests",
-               "exp": int(time.time()) + 300, **claims}
+    payload = {
+        "app": {"roles": ["pgw_user"]},
+        "sub": "1",
+        "aud": "pgwarden-tests",
+        "exp": int(time.time()) + 300,
+        **claims,
+    }
     encoded = jwt.encode(payload, keys[name], algorithm=alg, headers={"kid": kid})
     return {"Authorization": f"Bearer {encoded}"}
 
 
-@pytest.mark.parametrize(("name", "kid", "alg"),
-                         [("rsa1", "k1", "RS256"), ("rsa2", "k2", "RS256"), ("ec", "ec", "ES256"),
-                          ("ed", "ed", "EdDSA")])
-def test_asymmetric_algorithms_and_kid_rotation(standalone: str, keys: dict, name: str, kid: str,
-                                                alg: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "kid", "alg"),
+    [
+        ("rsa1", "k1", "RS256"),
+        ("rsa2", "k2", "RS256"),
+        ("ec", "ec", "ES256"),
+        ("ed", "ed", "EdDSA"),
+    ],
+)
+def test_asymmetric_algorithms_and_kid_rotation(
+    standalone: str, keys: dict, name: str, kid: str, alg: str
+) -> None:
     r = httpx.post(f"{standalone}/rpc/whoami", json={}, headers=_signed(keys, name, kid, alg))
     assert r.status_code == 200, r.text
     assert r.json()["role"] == "pgw_user"
 
 
 def test_wrong_kid_and_audience(standalone: str, keys: dict) -> None:
-    r = httpx.post(f"{standalone}/rpc/whoami", json={}, headers=_signed(keys, "rsa1", "k2", "RS256"))
+    r = httpx.post(
+        f"{standalone}/rpc/whoami", json={}, headers=_signed(keys, "rsa1", "k2", "RS256")
+    )
     assert r.status_code == 401 and r.json()["code"] == "PGRST301"
-    r = httpx.post(f"{standalone}/rpc/whoami", json={},
-                   headers=_signed(keys, "rsa1", "k1", "RS256", aud="someone-else"))
+    r = httpx.post(
+        f"{standalone}/rpc/whoami",
+        json={},
+        headers=_signed(keys, "rsa1", "k1", "RS256", aud="someone-else"),
+    )
     assert r.status_code == 401 and r.json()["message"] == "JWT not in audience"
     hs = jwt.encode({"app": {"roles": ["pgw_user"]}}, "x" * 40, algorithm="HS256")
     r = httpx.post(f"{standalone}/rpc/whoami", json={}, headers={"Authorization": f"Bearer {hs}"})
@@ -234,9 +281,26 @@ def test_standalone_serves_root_openapi(standalone: str) -> None:
 
 
 def test_rest_help_lists_postgrest_names() -> None:
-    out = subprocess.run([sys.executable, "-m", "webui.cli", "rest", "--help"], capture_output=True,
-                         text=True, check=True, cwd=Path(__file__).parent.parent).stdout
-    for name in ("db-uri", "db-schemas", "db-anon-role", "db-pre-request", "db-tx-end",
-                 "db-max-rows", "db-plan-enabled", "db-pool", "jwt-secret", "jwt-aud",
-                 "jwt-role-claim-key", "server-port", "PGRST_DB_SCHEMAS"):
+    out = subprocess.run(
+        [sys.executable, "-m", "webui.cli", "rest", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).parent.parent,
+    ).stdout
+    for name in (
+        "db-uri",
+        "db-schemas",
+        "db-anon-role",
+        "db-pre-request",
+        "db-tx-end",
+        "db-max-rows",
+        "db-plan-enabled",
+        "db-pool",
+        "jwt-secret",
+        "jwt-aud",
+        "jwt-role-claim-key",
+        "server-port",
+        "PGRST_DB_SCHEMAS",
+    ):
         assert name in out

@@ -5,9 +5,16 @@ from __future__ import annotations
 
 import httpx
 import pytest
+import rest_support
 from postgrest import AsyncPostgrestClient, SyncPostgrestClient
 from postgrest.exceptions import APIError
-from rest_support import base, bearer, rest_db, rest_server  # noqa: F401
+from rest_support import bearer
+
+# The module-scoped fixtures of rest_support, used here by name.
+base = rest_support.base
+rest_db = rest_support.rest_db
+rest_server = rest_support.rest_server
+
 
 H = {"Content-Profile": "test_api", "Accept-Profile": "test_api"}
 
@@ -81,8 +88,12 @@ def test_privileges_apply_to_functions(base: str) -> None:
 
 
 def test_request_context_reaches_sql(base: str) -> None:
-    headers = {**H, **bearer("pgw_user", "7", team="blue"), "User-Agent": "probe/1",
-               "X-Correlation-Id": "corr-0123456789abcdef"}
+    headers = {
+        **H,
+        **bearer("pgw_user", "7", team="blue"),
+        "User-Agent": "probe/1",
+        "X-Correlation-Id": "corr-0123456789abcdef",
+    }
     r = httpx.post(f"{base}/rpc/whoami", headers=headers, json={})
     body = r.json()
     assert body["role"] == "pgw_user" and body["claims"]["sub"] == "7"

@@ -7,9 +7,16 @@ from __future__ import annotations
 import httpx
 import psycopg
 import pytest
+import rest_support
 from postgrest import AsyncPostgrestClient, SyncPostgrestClient
 from postgrest.exceptions import APIError
-from rest_support import base, bearer, rest_db, rest_server  # noqa: F401
+from rest_support import bearer
+
+# The module-scoped fixtures of rest_support, used here by name.
+base = rest_support.base
+rest_db = rest_support.rest_db
+rest_server = rest_support.rest_server
+
 
 H = {"Content-Profile": "test_api", "Accept-Profile": "test_api"}
 
@@ -31,16 +38,20 @@ def test_insert_single_returns_representation(client: SyncPostgrestClient) -> No
 
 
 def test_insert_bulk_with_columns_and_defaults(client: SyncPostgrestClient, rest_db: str) -> None:
-    client.from_("items").insert([{"id": 11, "name": "eleven"}, {"id": 12, "name": "twelve", "qty": 7}],
-                                 default_to_null=False).execute()
+    client.from_("items").insert(
+        [{"id": 11, "name": "eleven"}, {"id": 12, "name": "twelve", "qty": 7}],
+        default_to_null=False,
+    ).execute()
     assert items(rest_db)[11] == ("eleven", 0) and items(rest_db)[12] == ("twelve", 7)
 
 
 def test_missing_default_runs_sequence_per_row(base: str) -> None:
     body = [{"title": "Default A"}, {"title": "Default B"}]
-    r = httpx.post(f"{base}/books?select=id,tags,data",
-                   headers={**H, **bearer(), "Prefer": "return=representation,missing=default"},
-                   json=body)
+    r = httpx.post(
+        f"{base}/books?select=id,tags,data",
+        headers={**H, **bearer(), "Prefer": "return=representation,missing=default"},
+        json=body,
+    )
     assert r.status_code == 201, r.text
     rows = r.json()
     assert rows[0]["id"] != rows[1]["id"] and rows[0]["tags"] == [] and rows[0]["data"] == {}
@@ -48,17 +59,24 @@ def test_missing_default_runs_sequence_per_row(base: str) -> None:
 
 
 def test_insert_keys_must_match_without_columns(base: str) -> None:
-    r = httpx.post(f"{base}/items", headers={**H, **bearer()},
-                   json=[{"id": 20, "name": "a"}, {"id": 21}])
+    r = httpx.post(
+        f"{base}/items", headers={**H, **bearer()}, json=[{"id": 20, "name": "a"}, {"id": 21}]
+    )
     assert r.status_code == 400 and r.json()["code"] == "PGRST102"
 
 
 def test_return_minimal_and_headers_only(base: str, rest_db: str) -> None:
-    r = httpx.post(f"{base}/items", headers={**H, **bearer(), "Prefer": "return=minimal"},
-                   json={"id": 30, "name": "thirty"})
+    r = httpx.post(
+        f"{base}/items",
+        headers={**H, **bearer(), "Prefer": "return=minimal"},
+        json={"id": 30, "name": "thirty"},
+    )
     assert r.status_code == 201 and r.content == b""
-    r = httpx.post(f"{base}/items", headers={**H, **bearer(), "Prefer": "return=headers-only"},
-                   json={"id": 31, "name": "thirty-one"})
+    r = httpx.post(
+        f"{base}/items",
+        headers={**H, **bearer(), "Prefer": "return=headers-only"},
+        json={"id": 31, "name": "thirty-one"},
+    )
     assert r.status_code == 201 and r.content == b""
     assert r.headers["Location"] == "/items?id=eq.31"
     assert 30 in items(rest_db) and 31 in items(rest_db)
@@ -67,12 +85,16 @@ def test_return_minimal_and_headers_only(base: str, rest_db: str) -> None:
 def test_upsert_merge_and_ignore(client: SyncPostgrestClient, rest_db: str) -> None:
     client.from_("items").upsert({"id": 1, "name": "A!", "qty": 100}).execute()
     assert items(rest_db)[1] == ("A!", 100)
-    client.from_("items").upsert({"id": 1, "name": "ignored", "qty": 0}, ignore_duplicates=True).execute()
+    client.from_("items").upsert(
+        {"id": 1, "name": "ignored", "qty": 0}, ignore_duplicates=True
+    ).execute()
     assert items(rest_db)[1] == ("A!", 100)
     client.from_("genres").insert({"id": 7, "name": "poetry"}).execute()
     client.from_("genres").upsert({"id": 8, "name": "poetry"}, on_conflict="name").execute()
     with psycopg.connect(rest_db) as conn:
-        assert conn.execute("select id from test_api.genres where name = 'poetry'").fetchone() == (8,)
+        assert conn.execute("select id from test_api.genres where name = 'poetry'").fetchone() == (
+            8,
+        )
 
 
 def test_update_with_filters(client: SyncPostgrestClient, rest_db: str) -> None:
@@ -89,8 +111,11 @@ def test_delete_with_filters(client: SyncPostgrestClient, rest_db: str) -> None:
 
 def test_put_upserts_one_row(base: str, rest_db: str) -> None:
     url = f"{base}/items?id=eq.60"
-    r = httpx.put(url, headers={**H, **bearer(), "Prefer": "return=representation"},
-                  json={"id": 60, "name": "sixty", "qty": 6})
+    r = httpx.put(
+        url,
+        headers={**H, **bearer(), "Prefer": "return=representation"},
+        json={"id": 60, "name": "sixty", "qty": 6},
+    )
     assert r.status_code == 200 and r.json()[0]["name"] == "sixty"
     r = httpx.put(url, headers={**H, **bearer()}, json={"id": 60, "name": "SIXTY", "qty": 7})
     assert r.status_code == 204
@@ -100,7 +125,9 @@ def test_put_upserts_one_row(base: str, rest_db: str) -> None:
 def test_put_rules(base: str) -> None:
     r = httpx.put(f"{base}/items?id=eq.61", headers={**H, **bearer()}, json={"id": 62, "name": "x"})
     assert r.status_code == 400 and r.json()["code"] == "PGRST115"
-    r = httpx.put(f"{base}/items?name=eq.x", headers={**H, **bearer()}, json={"id": 62, "name": "x"})
+    r = httpx.put(
+        f"{base}/items?name=eq.x", headers={**H, **bearer()}, json={"id": 62, "name": "x"}
+    )
     assert r.status_code == 405 and r.json()["code"] == "PGRST105"
     r = httpx.put(f"{base}/items?id=eq.62&limit=1", headers={**H, **bearer()}, json={"id": 62})
     assert r.status_code == 400 and r.json()["code"] == "PGRST114"
@@ -108,14 +135,18 @@ def test_put_rules(base: str) -> None:
 
 def test_max_affected_strict_rolls_back(base: str, rest_db: str) -> None:
     before = items(rest_db)
-    r = httpx.patch(f"{base}/items?id=lte.3",
-                    headers={**H, **bearer(), "Prefer": "handling=strict, max-affected=1"},
-                    json={"qty": -1})
+    r = httpx.patch(
+        f"{base}/items?id=lte.3",
+        headers={**H, **bearer(), "Prefer": "handling=strict, max-affected=1"},
+        json={"qty": -1},
+    )
     assert r.status_code == 400 and r.json()["code"] == "PGRST124"
     assert items(rest_db) == before
-    r = httpx.patch(f"{base}/items?id=eq.1",
-                    headers={**H, **bearer(), "Prefer": "handling=strict, max-affected=1"},
-                    json={"qty": 1})
+    r = httpx.patch(
+        f"{base}/items?id=eq.1",
+        headers={**H, **bearer(), "Prefer": "handling=strict, max-affected=1"},
+        json={"qty": 1},
+    )
     assert r.status_code == 204
 
 
@@ -127,8 +158,11 @@ def test_strict_rejects_unknown_preferences(base: str) -> None:
 
 
 def test_tx_rollback_changes_nothing(base: str, rest_db: str) -> None:
-    r = httpx.post(f"{base}/items", json={"id": 70, "name": "never"},
-                   headers={**H, **bearer(), "Prefer": "tx=rollback,return=representation"})
+    r = httpx.post(
+        f"{base}/items",
+        json={"id": 70, "name": "never"},
+        headers={**H, **bearer(), "Prefer": "tx=rollback,return=representation"},
+    )
     assert r.status_code == 201 and r.json()[0]["id"] == 70
     assert "tx=rollback" in r.headers["Preference-Applied"]
     assert 70 not in items(rest_db)
@@ -136,8 +170,11 @@ def test_tx_rollback_changes_nothing(base: str, rest_db: str) -> None:
 
 def test_failed_write_changes_nothing_and_maps_errors(base: str, rest_db: str) -> None:
     before = items(rest_db)
-    r = httpx.post(f"{base}/items", headers={**H, **bearer()},
-                   json=[{"id": 80, "name": "ok"}, {"id": 1, "name": "duplicate"}])
+    r = httpx.post(
+        f"{base}/items",
+        headers={**H, **bearer()},
+        json=[{"id": 80, "name": "ok"}, {"id": 1, "name": "duplicate"}],
+    )
     assert r.status_code == 409 and r.json()["code"] == "23505"
     r = httpx.post(f"{base}/reviews", headers={**H, **bearer()}, json={"book_id": 999, "stars": 5})
     assert r.status_code == 409 and r.json()["code"] == "23503"
@@ -152,20 +189,25 @@ def test_failed_write_changes_nothing_and_maps_errors(base: str, rest_db: str) -
 def test_unknown_column_and_bad_bodies(base: str) -> None:
     r = httpx.post(f"{base}/items", headers={**H, **bearer()}, json={"id": 90, "nope": 1})
     assert r.status_code == 400 and r.json()["code"] == "PGRST204"
-    r = httpx.post(f"{base}/items", headers={**H, **bearer(), "Content-Type": "application/json"},
-                   content=b"{not json")
+    r = httpx.post(
+        f"{base}/items",
+        headers={**H, **bearer(), "Content-Type": "application/json"},
+        content=b"{not json",
+    )
     assert r.status_code == 400 and r.json()["code"] == "PGRST102"
     r = httpx.post(f"{base}/items", headers={**H, **bearer()}, json=[1, 2])
     assert r.status_code == 400 and r.json()["code"] == "PGRST102"
-    r = httpx.post(f"{base}/items", headers={**H, **bearer(), "Content-Type": "text/xml"},
-                   content=b"<a/>")
+    r = httpx.post(
+        f"{base}/items", headers={**H, **bearer(), "Content-Type": "text/xml"}, content=b"<a/>"
+    )
     assert r.status_code == 415
 
 
 def test_oversized_body_is_413(base: str) -> None:
     body = b'{"id": 91, "name": "' + b"x" * (2 * 1024 * 1024) + b'"}'
-    r = httpx.post(f"{base}/items", headers={**H, **bearer(), "Content-Type": "application/json"},
-                   content=body)
+    r = httpx.post(
+        f"{base}/items", headers={**H, **bearer(), "Content-Type": "application/json"}, content=body
+    )
     assert r.status_code == 413
     assert set(r.json()) == {"code", "message", "details", "hint"}
 
@@ -176,8 +218,11 @@ def test_anonymous_write_is_401(base: str) -> None:
 
 
 def test_count_on_write(base: str) -> None:
-    r = httpx.patch(f"{base}/items?id=in.(1,2)", json={"name": "n"},
-                    headers={**H, **bearer(), "Prefer": "count=exact"})
+    r = httpx.patch(
+        f"{base}/items?id=in.(1,2)",
+        json={"name": "n"},
+        headers={**H, **bearer(), "Prefer": "count=exact"},
+    )
     assert r.status_code == 204 and r.headers["Content-Range"] == "*/2"
 
 

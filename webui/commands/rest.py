@@ -24,11 +24,13 @@ def _epilog() -> str:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "rest", help="serve the PostgREST-dialect endpoint alone (a PostgREST stand-in)",
+        "rest",
+        help="serve the PostgREST-dialect endpoint alone (a PostgREST stand-in)",
         description="Serve the PostgREST-dialect JSON API at / . Reads a PostgREST config file "
         "and PGRST_* environment variables, so an existing set-up moves over unchanged.",
-        epilog=_epilog(), formatter_class=argparse.RawDescriptionHelpFormatter,
-    )  # fmt: skip
+        epilog=_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("config_file", nargs="?", help="a PostgREST configuration file")
     parser.add_argument("--host", help="listen address (server-host)")
     parser.add_argument("--port", help="listen port (server-port)")
@@ -38,8 +40,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _load(args: argparse.Namespace) -> tuple[rest_config.RestConfig, str]:
     try:
-        config = rest_config.load(config_file=args.config_file,
-                                  **{"server-host": args.host, "server-port": args.port})  # fmt: skip
+        config = rest_config.load(
+            config_file=args.config_file, **{"server-host": args.host, "server-port": args.port}
+        )
     except rest_config.ConfigError as exc:
         raise settings.SettingsError(str(exc)) from None
     conninfo = config.db_uri or settings.app_url_for(settings.database_url())
@@ -50,18 +53,29 @@ def _worker(args: argparse.Namespace, reuse_port: bool) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     config, conninfo = _load(args)
     app = create_standalone_app(config, conninfo)
-    web.run_app(app, host=config.server_host, port=config.server_port, reuse_port=reuse_port,
-                print=None, access_log=None)  # fmt: skip
+    web.run_app(
+        app,
+        host=config.server_host,
+        port=config.server_port,
+        reuse_port=reuse_port,
+        print=None,
+        access_log=None,
+    )
 
 
 def serve_rest(args: argparse.Namespace) -> int:
     config, _ = _load(args)
-    print(f"pgwarden rest on http://{config.server_host}:{config.server_port}/ "
-          f"(schemas {', '.join(config.db_schemas)}; {args.workers} worker(s))", flush=True)  # fmt: skip
+    print(
+        f"pgwarden rest on http://{config.server_host}:{config.server_port}/ "
+        f"(schemas {', '.join(config.db_schemas)}; {args.workers} worker(s))",
+        flush=True,
+    )
     if args.workers <= 1:
         _worker(args, reuse_port=False)
         return 0
-    workers = [multiprocessing.Process(target=_worker, args=(args, True)) for _ in range(args.workers)]
+    workers = [
+        multiprocessing.Process(target=_worker, args=(args, True)) for _ in range(args.workers)
+    ]
     for worker in workers:
         worker.start()
     try:

@@ -47,7 +47,7 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     state.pool = app[POOL]
     try:
         await state.reload()
-    except Exception as exc:  # noqa: BLE001 - the listener retries; requests get PGRST002
+    except Exception as exc:
         log.warning("schema cache not loaded at start: %s", type(exc).__name__)
     if state.config.db_channel_enabled:
         state.listener = asyncio.create_task(listen(state, state.pool.conninfo))
@@ -71,10 +71,14 @@ async def _configure(conn: AsyncConnection) -> None:
 
 def make_pool(conninfo: str, config: rest_config.RestConfig) -> AsyncConnectionPool:
     return AsyncConnectionPool(
-        conninfo, min_size=min(2, config.db_pool), max_size=config.db_pool, open=False,
-        configure=_configure, name="pgwarden-rest",
+        conninfo,
+        min_size=min(2, config.db_pool),
+        max_size=config.db_pool,
+        open=False,
+        configure=_configure,
+        name="pgwarden-rest",
         kwargs={"options": f"-c statement_timeout={config.db_statement_timeout}"},
-    )  # fmt: skip
+    )
 
 
 def create_standalone_app(config: rest_config.RestConfig, conninfo: str) -> web.Application:

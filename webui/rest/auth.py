@@ -81,7 +81,7 @@ class JwtVerifier:
             return
         if secret.lstrip().startswith("{"):
             document = json.loads(secret)
-            entries = document["keys"] if "keys" in document else [document]
+            entries = document.get("keys", [document])
             for entry in entries:
                 key = jwt.PyJWK.from_dict(entry)
                 self.keys[entry.get("kid")] = key

@@ -69,28 +69,35 @@ def find_relationship(table: Table, name: str, hint: str | None) -> Relationship
     candidates = [r for r in table.relationships if r.target.name == name]
     if not candidates:
         candidates = [
-            r for r in table.relationships
+            r
+            for r in table.relationships
             if r.kind == "m2o" and len(r.pairs) == 1 and r.pairs[0][0] == name
-        ]  # fmt: skip
+        ]
     if hint is not None:
         candidates = [r for r in candidates if _matches_hint(r, hint)]
     if not candidates:
         raise ApiError(
-            400, "PGRST200",
-            f"Could not find a relationship between '{table.name}' and '{name}' in the schema cache",
+            400,
+            "PGRST200",
+            f"Could not find a relationship between '{table.name}' and '{name}' "
+            "in the schema cache",
             hint="Check the embedded name and the foreign keys; reload the schema cache if new.",
-        )  # fmt: skip
+        )
     if len(candidates) > 1:
         raise ApiError(
-            300, "PGRST201",
+            300,
+            "PGRST201",
             f"Could not embed because more than one relationship was found for '{table.name}' "
             f"and '{name}'",
-            details="; ".join(f"{r.kind} via {r.junction.name if r.junction else r.constraint}"
-                              for r in candidates),
+            details="; ".join(
+                f"{r.kind} via {r.junction.name if r.junction else r.constraint}"
+                for r in candidates
+            ),
             hint=f"Try changing '{name}' to one of: "
-            + ", ".join(f"{name}!{r.junction.name if r.junction else r.constraint}"
-                        for r in candidates),
-        )  # fmt: skip
+            + ", ".join(
+                f"{name}!{r.junction.name if r.junction else r.constraint}" for r in candidates
+            ),
+        )
     return candidates[0]
 
 
@@ -126,7 +133,9 @@ class Builder:
 
     def condition(self, table: Table, alias: str, node: Filter | Logic) -> Frag:
         if isinstance(node, Logic):
-            inner = join(f" {node.conjunction} ", [self.condition(table, alias, c) for c in node.children])
+            inner = join(
+                f" {node.conjunction} ", [self.condition(table, alias, c) for c in node.children]
+            )
             return cat("not (" if node.negate else "(", inner, ")")
         expression = self.predicate(self.field(table, alias, node.field), node)
         return cat("not (", expression, ")") if node.negate else expression
@@ -140,7 +149,9 @@ class Builder:
         if operator in FTS_FUNCTIONS:
             function = FTS_FUNCTIONS[operator]
             if node.language:
-                return cat(target, Frag(f" @@ {function}(%s::regconfig, %s)", (node.language, value)))
+                return cat(
+                    target, Frag(f" @@ {function}(%s::regconfig, %s)", (node.language, value))
+                )
             return cat(target, Frag(f" @@ {function}(%s)", (value,)))
         symbol = OPERATORS[operator]
         if node.quantifier:
@@ -188,10 +199,15 @@ class Builder:
         test = cat(f"exists (select 1 from {source} where ", where, ")")
         if item.spread:
             if not rel.to_one:
-                raise ApiError(400, "PGRST119", f"A spread operation on '{item.name}' is only "
-                               "possible on a to-one relationship")  # fmt: skip
-            return [(cat(f"(select ", e, f" from {source} where ", where, ")"), n)
-                    for e, n in columns], test  # fmt: skip
+                raise ApiError(
+                    400,
+                    "PGRST119",
+                    f"A spread operation on '{item.name}' is only "
+                    "possible on a to-one relationship",
+                )
+            return [
+                (cat("(select ", e, f" from {source} where ", where, ")"), n) for e, n in columns
+            ], test
         select = self.select_clause(columns)
         body = cat("select ", select, f" from {source} where ", where)
         name = item.alias or item.name
@@ -211,7 +227,8 @@ class Builder:
         to_target = [f"{link}.{quote(j)} = {child}.{quote(t)}" for j, t in rel.junction_pairs]
         return Frag(
             f"exists (select 1 from {rel.junction.qualified} {link} where "
-            + " and ".join(to_source + to_target) + ")"
+            + " and ".join(to_source + to_target)
+            + ")"
         )
 
     def select_clause(self, columns: list[tuple[Frag, str]]) -> Frag:
@@ -231,8 +248,9 @@ class Builder:
 
     def embed_null_filter(self, node: Filter, test: Frag) -> Frag:
         if node.operator != "is" or node.value != "null":
-            raise ApiError(400, "PGRST100", '"only is.null and not.is.null filter an embedded '
-                           'resource itself"')  # fmt: skip
+            raise ApiError(
+                400, "PGRST100", '"only is.null and not.is.null filter an embedded resource itself"'
+            )
         return test if node.negate else cat("not ", test)
 
     def order_limit(self, table: Table, alias: str, path: Path, cap: int | None = None) -> Frag:
@@ -272,9 +290,14 @@ class Built:
 
 
 def build_rows(
-    table: Table, spec: ReadSpec, source: Frag | None = None, cap: int | None = None,
+    table: Table,
+    spec: ReadSpec,
+    source: Frag | None = None,
+    cap: int | None = None,
     paged: bool = True,
-) -> Built:  # fmt: skip
+    positional: bool = False,
+) -> Built:
+    """`positional` names the output columns _c0, _c1… (CSV: names may repeat)."""
     builder = Builder(spec)
     alias = '"t0"'
     _check_embed_paths(spec)
@@ -283,7 +306,8 @@ def build_rows(
     from_clause = cat(source or Frag(table.qualified), f" {alias}")
     where = cat(" where ", join(" and ", conditions)) if conditions else Frag("")
     tail = builder.order_limit(table, alias, (), cap) if paged else Frag("")
-    select = builder.select_clause(columns)
+    named = [(e, f"_c{i}") for i, (e, _) in enumerate(columns)] if positional else columns
+    select = builder.select_clause(named)
     rows = cat("select ", select, " from ", from_clause, where, tail)
     return Built(rows, [n for _, n in columns], where, from_clause)
 
@@ -303,7 +327,8 @@ def _check_embed_paths(spec: ReadSpec) -> None:
         for path in mapping:
             if path not in known:
                 raise ApiError(
-                    400, "PGRST108",
+                    400,
+                    "PGRST108",
                     f"'{'.'.join(path)}' is not an embedded resource in this request",
                     hint=f"Verify that '{'.'.join(path)}' is included in the 'select' parameter.",
-                )  # fmt: skip
+                )

@@ -21,9 +21,15 @@ class ConfigError(ValueError):
 
 # name: (default, help). The order is the order of `pgwarden rest --help`.
 OPTIONS: dict[str, tuple[str, str]] = {
-    "db-uri": ("", "connection string (as `authenticator`); default: DATABASE_URL or the embedded cluster"),
+    "db-uri": (
+        "",
+        "connection string (as `authenticator`); default: DATABASE_URL or the embedded cluster",
+    ),
     "db-schemas": ("api", "exposed schemas, comma separated; the first is the default"),
-    "db-anon-role": ("pgw_anon", "role for requests without a token; empty disables anonymous access"),
+    "db-anon-role": (
+        "pgw_anon",
+        "role for requests without a token; empty disables anonymous access",
+    ),
     "db-pre-request": ("", "function called (no arguments) after the request context is set"),
     "db-tx-end": ("commit", "commit | commit-allow-override | rollback | rollback-allow-override"),
     "db-max-rows": ("", "hard limit on rows returned by a read"),
@@ -88,7 +94,7 @@ def parse_file(text: str) -> dict[str, str]:
             continue
         match = _LINE.match(line)
         if not match:
-            raise ConfigError(f"config file line {number}: expected key = \"value\"")
+            raise ConfigError(f'config file line {number}: expected key = "value"')
         quoted, bare = match.group(2), match.group(3)
         values[match.group(1)] = bare if quoted is None else quoted.replace('\\"', '"')
     return values

@@ -34,6 +34,7 @@ async def handle_asset(request: web.Request) -> web.StreamResponse:
     if entry is None:
         raise web.HTTPNotFound()
     path = PACKAGE_DIR / "static" / entry[0]
-    response = web.FileResponse(path, headers={"Content-Type": entry[1],
-                                               "Cache-Control": "public, max-age=86400"})  # fmt: skip
+    response = web.FileResponse(
+        path, headers={"Content-Type": entry[1], "Cache-Control": "public, max-age=86400"}
+    )
     return response

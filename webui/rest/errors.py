@@ -30,7 +30,12 @@ class ApiError(Exception):
         self.headers = headers or {}
 
     def response(self) -> web.Response:
-        body = {"code": self.code, "details": self.details, "hint": self.hint, "message": self.message}
+        body = {
+            "code": self.code,
+            "details": self.details,
+            "hint": self.hint,
+            "message": self.message,
+        }
         return web.Response(
             status=self.status,
             body=json.dumps(body).encode(),
@@ -64,14 +69,38 @@ def table_not_found(schema: str, name: str) -> ApiError:
 
 
 _PREFIX_STATUS = {
-    "08": 503, "09": 500, "0L": 403, "0P": 403, "25": 500, "28": 403, "2D": 500, "38": 500,
-    "39": 500, "3B": 500, "40": 500, "53": 503, "54": 500, "55": 500, "57": 500, "58": 500,
-    "F0": 500, "HV": 500, "P0": 500, "XX": 500,
-}  # fmt: skip
+    "08": 503,
+    "09": 500,
+    "0L": 403,
+    "0P": 403,
+    "25": 500,
+    "28": 403,
+    "2D": 500,
+    "38": 500,
+    "39": 500,
+    "3B": 500,
+    "40": 500,
+    "53": 503,
+    "54": 500,
+    "55": 500,
+    "57": 500,
+    "58": 500,
+    "F0": 500,
+    "HV": 500,
+    "P0": 500,
+    "XX": 500,
+}
 _EXACT_STATUS = {
-    "23503": 409, "23505": 409, "25006": 405, "53400": 500, "P0001": 400, "42883": 404,
-    "42P01": 404, "42P17": 500,
-}  # fmt: skip
+    "23503": 409,
+    "23505": 409,
+    "25006": 405,
+    "53400": 500,
+    "P0001": 400,
+    "42883": 404,
+    "42P01": 404,
+    "42P17": 500,
+    "57014": 504,
+}
 # Details that echo a whole row may show columns the caller never sent and cannot read.
 _REDACTED_DETAIL_PREFIXES = ("Failing row contains",)
 

@@ -13,25 +13,82 @@ from dataclasses import dataclass, field
 from webui.rest.errors import ApiError, parse_error
 
 OPERATORS = {
-    "eq": "=", "neq": "<>", "gt": ">", "gte": ">=", "lt": "<", "lte": "<=",
-    "like": "like", "ilike": "ilike", "match": "~", "imatch": "~*",
-    "cs": "@>", "cd": "<@", "ov": "&&", "sl": "<<", "sr": ">>", "nxr": "&<", "nxl": "&>",
-    "adj": "-|-", "in": "in", "is": "is", "isdistinct": "is distinct from",
-    "fts": "@@", "plfts": "@@", "phfts": "@@", "wfts": "@@",
-}  # fmt: skip
+    "eq": "=",
+    "neq": "<>",
+    "gt": ">",
+    "gte": ">=",
+    "lt": "<",
+    "lte": "<=",
+    "like": "like",
+    "ilike": "ilike",
+    "match": "~",
+    "imatch": "~*",
+    "cs": "@>",
+    "cd": "<@",
+    "ov": "&&",
+    "sl": "<<",
+    "sr": ">>",
+    "nxr": "&<",
+    "nxl": "&>",
+    "adj": "-|-",
+    "in": "in",
+    "is": "is",
+    "isdistinct": "is distinct from",
+    "fts": "@@",
+    "plfts": "@@",
+    "phfts": "@@",
+    "wfts": "@@",
+}
 QUANTIFIABLE = {"eq", "neq", "gt", "gte", "lt", "lte", "like", "ilike", "match", "imatch"}
 FTS_FUNCTIONS = {
-    "fts": "to_tsquery", "plfts": "plainto_tsquery", "phfts": "phraseto_tsquery",
+    "fts": "to_tsquery",
+    "plfts": "plainto_tsquery",
+    "phfts": "phraseto_tsquery",
     "wfts": "websearch_to_tsquery",
-}  # fmt: skip
+}
 IS_VALUES = {"null": "null", "true": "true", "false": "false", "unknown": "unknown"}
 CASTS = {
-    "text", "int", "integer", "int2", "int4", "int8", "smallint", "bigint", "numeric", "real",
-    "float", "float4", "float8", "double precision", "boolean", "bool", "json", "jsonb", "date",
-    "time", "timestamp", "timestamptz", "uuid", "varchar", "char", "interval", "inet", "money",
-}  # fmt: skip
-RESERVED = {"select", "order", "limit", "offset", "or", "and", "not.or", "not.and", "columns",
-            "on_conflict"}  # fmt: skip
+    "text",
+    "int",
+    "integer",
+    "int2",
+    "int4",
+    "int8",
+    "smallint",
+    "bigint",
+    "numeric",
+    "real",
+    "float",
+    "float4",
+    "float8",
+    "double precision",
+    "boolean",
+    "bool",
+    "json",
+    "jsonb",
+    "date",
+    "time",
+    "timestamp",
+    "timestamptz",
+    "uuid",
+    "varchar",
+    "char",
+    "interval",
+    "inet",
+    "money",
+}
+RESERVED = {
+    "select",
+    "order",
+    "limit",
+    "offset",
+    "or",
+    "and",
+    "not.or",
+    "not.and",
+    "columns",
+    "on_conflict",
+}
 _NAME = r'(?:"(?:[^"]|"")+"|[^\s,.:()!"\->]+)'
 _FIELD = re.compile(rf"^({_NAME})((?:->>?(?:{_NAME}|-?\d+))*)$")
 _ARROW = re.compile(rf"(->>?)({_NAME}|-?\d+)")
@@ -214,7 +271,9 @@ def parse_order(value: str) -> list[OrderTerm]:
             elif modifier in ("nullsfirst", "nullslast"):
                 term.nulls = modifier[5:]
             else:
-                raise parse_error(f'"failed to parse order ({value})"', "asc|desc, nullsfirst|nullslast")
+                raise parse_error(
+                    f'"failed to parse order ({value})"', "asc|desc, nullsfirst|nullslast"
+                )
         terms.append(term)
     return terms
 

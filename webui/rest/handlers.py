@@ -21,8 +21,11 @@ from webui.rest.runner import Context, Outcome, run
 from webui.rest.schema import Table
 from webui.rest.state import REST, RestState
 
-CONTENT_TYPES = {"json": JSON_TYPE, "object": "application/vnd.pgrst.object+json; charset=utf-8",
-                 "csv": "text/csv; charset=utf-8"}  # fmt: skip
+CONTENT_TYPES = {
+    "json": JSON_TYPE,
+    "object": "application/vnd.pgrst.object+json; charset=utf-8",
+    "csv": "text/csv; charset=utf-8",
+}
 
 
 @dataclass
@@ -90,7 +93,9 @@ def _page(call: Call, spec: ReadSpec) -> None:
 async def read(call: Call) -> web.StreamResponse:
     spec = read_spec(call.request.query.items())
     _page(call, spec)
-    built = build_rows(call.table, spec, cap=call.state.config.db_max_rows)
+    built = build_rows(
+        call.table, spec, cap=call.state.config.db_max_rows, positional=call.accept.kind == "csv"
+    )
     return await execute_read(call, built, spec)
 
 
@@ -105,8 +110,14 @@ async def execute_read(
         statements.append(st.explain_count(built))
     exact = st.exact_count(built) if count in ("exact", "estimated") else None
     statements.append(st.read_statement(built, exact, call.shape))
-    outcome = await run(_pool(call), call.context, statements, read_only=read_only, decide=decide,
-                        acquire_timeout=call.state.config.db_pool_acquisition_timeout)  # fmt: skip
+    outcome = await run(
+        _pool(call),
+        call.context,
+        statements,
+        read_only=read_only,
+        decide=decide,
+        acquire_timeout=call.state.config.db_pool_acquisition_timeout,
+    )
     total, page, body = outcome.rows[-1][0]
     if count in ("planned", "estimated"):
         total = _estimate(call, st.planned_rows(outcome.rows[0][0][0]), total)
@@ -126,9 +137,13 @@ def _read_response(
     offset = spec.offset.get((), 0)
     status = 200
     if total is not None and offset > total:
-        raise ApiError(416, "PGRST103", "Requested range not satisfiable",
-                       details=f"An offset of {offset} was requested, but there are only {total} rows.",
-                       headers={"Content-Range": f"*/{total}"})  # fmt: skip
+        raise ApiError(
+            416,
+            "PGRST103",
+            "Requested range not satisfiable",
+            details=f"An offset of {offset} was requested, but there are only {total} rows.",
+            headers={"Content-Range": f"*/{total}"},
+        )
     if total is not None and page < total:
         status = 206
     if not call.single_json:
@@ -147,8 +162,12 @@ def _content_range(offset: int, page: int, total: int | None) -> str:
 
 def _singular_check(call: Call, page: int) -> None:
     if call.accept.kind == "object" and page != 1:
-        raise ApiError(406, "PGRST116", "JSON object requested, multiple (or no) rows returned",
-                       details=f"The result contains {page} rows")  # fmt: skip
+        raise ApiError(
+            406,
+            "PGRST116",
+            "JSON object requested, multiple (or no) rows returned",
+            details=f"The result contains {page} rows",
+        )
 
 
 def _respond(call: Call, status: int, body: str | None, headers: dict[str, str]) -> web.Response:
@@ -162,10 +181,14 @@ def _respond(call: Call, status: int, body: str | None, headers: dict[str, str])
 
 def _applied(call: Call, headers: dict[str, str]) -> None:
     prefer, applied = call.prefer, []
-    for name, value in (("return", prefer.return_), ("count", prefer.count),
-                        ("resolution", prefer.resolution), ("missing", prefer.missing),
-                        ("handling", prefer.handling if prefer.handling == "strict" else None),
-                        ("tx", prefer.tx if call.state.config.tx_override else None)):  # fmt: skip
+    for name, value in (
+        ("return", prefer.return_),
+        ("count", prefer.count),
+        ("resolution", prefer.resolution),
+        ("missing", prefer.missing),
+        ("handling", prefer.handling if prefer.handling == "strict" else None),
+        ("tx", prefer.tx if call.state.config.tx_override else None),
+    ):
         if value:
             applied.append(f"{name}={value}")
     if prefer.max_affected is not None and prefer.handling == "strict":
@@ -182,7 +205,10 @@ async def explain(call: Call, statement: Frag) -> web.Response:
     if fmt == "json":
         body, media = json.dumps(rows[0][0]), "application/vnd.pgrst.plan+json; charset=utf-8"
     else:
-        body, media = "\n".join(r[0] for r in rows), "application/vnd.pgrst.plan+text; charset=utf-8"
+        body, media = (
+            "\n".join(r[0] for r in rows),
+            "application/vnd.pgrst.plan+text; charset=utf-8",
+        )
     return web.Response(status=200, body=body.encode(), headers={"Content-Type": media})
 
 
@@ -195,12 +221,18 @@ def _pool(call: Call) -> Any:
 async def read_json(request: web.Request) -> Any:
     content_type = request.headers.get("Content-Type", "application/json").split(";")[0].strip()
     if content_type not in ("application/json", "application/vnd.pgrst.object+json"):
-        raise ApiError(415, "PGRST107", f"The request's Content-Type is not acceptable: {content_type}")
+        raise ApiError(
+            415, "PGRST107", f"The request's Content-Type is not acceptable: {content_type}"
+        )
     try:
         raw = await request.read()
     except web.HTTPRequestEntityTooLarge:
-        raise ApiError(413, "PGW413", "Payload too large",
-                       details=f"The body exceeds {request.app._client_max_size} bytes") from None  # fmt: skip
+        raise ApiError(
+            413,
+            "PGW413",
+            "Payload too large",
+            details=f"The body exceeds {request.app._client_max_size} bytes",
+        ) from None
     try:
         return json.loads(raw) if raw.strip() else None
     except (ValueError, UnicodeDecodeError) as exc:
@@ -257,8 +289,13 @@ async def insert(call: Call) -> web.StreamResponse:
     if not columns:
         raise ApiError(400, "PGRST102", "Empty or invalid json", details="no columns to insert")
     body = json.dumps(rows, separators=(",", ":"))
-    dml = st.insert_statement(call.table, columns, _on_conflict(call), call.prefer.resolution,
-                              call.prefer.missing == "default")  # fmt: skip
+    dml = st.insert_statement(
+        call.table,
+        columns,
+        _on_conflict(call),
+        call.prefer.resolution,
+        call.prefer.missing == "default",
+    )
     return await finish_write(call, Frag(dml.text, (body,)), created=True)
 
 
@@ -285,14 +322,20 @@ async def delete(call: Call) -> web.StreamResponse:
 
 def _no_limits(spec: ReadSpec) -> None:
     if () in spec.limit or () in spec.offset:
-        raise ApiError(400, "PGRST109", "limit/offset on PATCH and DELETE is not supported",
-                       hint="Filter on a unique column instead")  # fmt: skip
+        raise ApiError(
+            400,
+            "PGRST109",
+            "limit/offset on PATCH and DELETE is not supported",
+            hint="Filter on a unique column instead",
+        )
 
 
 async def put(call: Call) -> web.StreamResponse:
     spec = read_spec(call.request.query.items())
     if () in spec.limit or () in spec.offset:
-        raise ApiError(400, "PGRST114", "limit/offset querystring parameters are not allowed for PUT")
+        raise ApiError(
+            400, "PGRST114", "limit/offset querystring parameters are not allowed for PUT"
+        )
     keys = _put_keys(call.table, spec)
     payload = await read_json(call.request)
     rows = payload if isinstance(payload, list) else [payload]
@@ -309,12 +352,19 @@ def _put_keys(table: Table, spec: ReadSpec) -> dict[str, str]:
     filters = spec.filters.get((), [])
     keys = {}
     for node in filters:
-        if isinstance(node, Filter) and node.operator == "eq" and not node.negate \
-                and not node.field.path:  # fmt: skip
+        if (
+            isinstance(node, Filter)
+            and node.operator == "eq"
+            and not node.negate
+            and not node.field.path
+        ):
             keys[node.field.name] = str(node.value)
     if not table.primary_key or set(keys) != set(table.primary_key) or len(filters) != len(keys):
-        raise ApiError(405, "PGRST105",
-                       "Filters must include all and only primary key columns with 'eq' operators")  # fmt: skip
+        raise ApiError(
+            405,
+            "PGRST105",
+            "Filters must include all and only primary key columns with 'eq' operators",
+        )
     return keys
 
 
@@ -331,13 +381,24 @@ async def finish_write(
     else:
         if mode == "headers-only":
             select_spec = ReadSpec(items=[SelectColumn(Field(k)) for k in call.table.primary_key])
-        built = build_rows(call.table, select_spec, source=Frag("pgrst_source"), paged=False)
+        built = build_rows(
+            call.table,
+            select_spec,
+            source=Frag("pgrst_source"),
+            paged=False,
+            positional=call.accept.kind == "csv",
+        )
         statement = st.returning(dml, built, call.shape, location_keys)
     if call.accept.kind == "plan":
         return await explain(call, statement)
-    outcome = await run(_pool(call), call.context, [statement], read_only=False,
-                        decide=lambda o: _decide(call, mode, o),
-                        acquire_timeout=call.state.config.db_pool_acquisition_timeout)  # fmt: skip
+    outcome = await run(
+        _pool(call),
+        call.context,
+        [statement],
+        read_only=False,
+        decide=lambda o: _decide(call, mode, o),
+        acquire_timeout=call.state.config.db_pool_acquisition_timeout,
+    )
     return _write_response(call, mode, created, outcome, location_keys)
 
 
@@ -354,10 +415,17 @@ def _affected(mode: str, outcome: Outcome) -> int:
 def _decide(call: Call, mode: str, outcome: Outcome) -> bool:
     affected = _affected(mode, outcome)
     prefer = call.prefer
-    if prefer.handling == "strict" and prefer.max_affected is not None \
-            and affected > prefer.max_affected:  # fmt: skip
-        raise ApiError(400, "PGRST124", "Query result exceeds max-affected preference constraint",
-                       details=f"The query affects {affected} rows")  # fmt: skip
+    if (
+        prefer.handling == "strict"
+        and prefer.max_affected is not None
+        and affected > prefer.max_affected
+    ):
+        raise ApiError(
+            400,
+            "PGRST124",
+            "Query result exceeds max-affected preference constraint",
+            details=f"The query affects {affected} rows",
+        )
     _singular_check(call, affected)
     commit = not call.state.config.tx_rollback_default
     if call.state.config.tx_override and prefer.tx:

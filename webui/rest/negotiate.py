@@ -55,7 +55,9 @@ def profile(request: web.Request, state: RestState) -> str:
     if header is None:
         return schemas[0]
     if header not in schemas:
-        raise ApiError(406, "PGRST106", f"The schema must be one of the following: {', '.join(schemas)}")
+        raise ApiError(
+            406, "PGRST106", f"The schema must be one of the following: {', '.join(schemas)}"
+        )
     return header
 
 
@@ -72,15 +74,23 @@ def context(request: web.Request, state: RestState) -> Context:
     elif has_sessions and request.cookies.get(SESSION_COOKIE):
         session = request.cookies[SESSION_COOKIE]
     if not role:
-        raise ApiError(401, "PGRST302", "Anonymous access is disabled",
-                       headers={"WWW-Authenticate": "Bearer"})  # fmt: skip
+        raise ApiError(
+            401, "PGRST302", "Anonymous access is disabled", headers={"WWW-Authenticate": "Bearer"}
+        )
     return Context(
-        role=role, claims_json=claims, method=request.method, path=request.path,
-        headers_json=_headers_json(request), cookies_json=_cookies_json(request),
-        correlation_id=correlation_id(request), client_ip=request.remote or "",
-        authenticated=authenticated, session_token=session, pre_request=state.pre_request,
+        role=role,
+        claims_json=claims,
+        method=request.method,
+        path=request.path,
+        headers_json=_headers_json(request),
+        cookies_json=_cookies_json(request),
+        correlation_id=correlation_id(request),
+        client_ip=request.remote or "",
+        authenticated=authenticated,
+        session_token=session,
+        pre_request=state.pre_request,
         session_required=session is not None and token is not None,
-    )  # fmt: skip
+    )
 
 
 def _headers_json(request: web.Request) -> str:

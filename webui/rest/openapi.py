@@ -62,8 +62,11 @@ def json_schema(column: Column) -> dict[str, Any]:
 
 
 def table_schema(table: Table) -> dict[str, Any]:
-    required = [c.name for c in table.columns.values()
-                if not c.nullable and not c.default and not c.generated]  # fmt: skip
+    required = [
+        c.name
+        for c in table.columns.values()
+        if not c.nullable and not c.default and not c.generated
+    ]
     out: dict[str, Any] = {
         "type": "object",
         "properties": {c.name: json_schema(c) for c in table.columns.values()},
@@ -81,57 +84,107 @@ def _ref(name: str) -> dict[str, str]:
 
 def _rows_response(name: str, description: str) -> dict[str, Any]:
     array = {"type": "array", "items": _ref(name)}
-    content = {"application/json": {"schema": array},
-               "application/vnd.pgrst.object+json": {"schema": _ref(name)},
-               "text/csv": {"schema": {"type": "string"}}}  # fmt: skip
+    content = {
+        "application/json": {"schema": array},
+        "application/vnd.pgrst.object+json": {"schema": _ref(name)},
+        "text/csv": {"schema": {"type": "string"}},
+    }
     return {"description": description, "content": content}
 
 
 COMMON_PARAMETERS = {
-    "select": {"name": "select", "in": "query", "schema": {"type": "string"},
-               "description": "Columns and embedded resources, e.g. id,name,parent(*)"},
-    "order": {"name": "order", "in": "query", "schema": {"type": "string"},
-              "description": "e.g. name.desc.nullslast"},
+    "select": {
+        "name": "select",
+        "in": "query",
+        "schema": {"type": "string"},
+        "description": "Columns and embedded resources, e.g. id,name,parent(*)",
+    },
+    "order": {
+        "name": "order",
+        "in": "query",
+        "schema": {"type": "string"},
+        "description": "e.g. name.desc.nullslast",
+    },
     "limit": {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 0}},
     "offset": {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0}},
-    "prefer": {"name": "Prefer", "in": "header", "schema": {"type": "string"},
-               "description": "return=, count=, resolution=, missing=, handling=, max-affected=, tx="},
-    "range": {"name": "Range", "in": "header", "schema": {"type": "string"},
-              "description": "e.g. 0-24"},
-}  # fmt: skip
+    "prefer": {
+        "name": "Prefer",
+        "in": "header",
+        "schema": {"type": "string"},
+        "description": "return=, count=, resolution=, missing=, handling=, max-affected=, tx=",
+    },
+    "range": {
+        "name": "Range",
+        "in": "header",
+        "schema": {"type": "string"},
+        "description": "e.g. 0-24",
+    },
+}
 
 
 def _filters(table: Table) -> list[dict[str, Any]]:
-    return [{"name": c.name, "in": "query", "schema": {"type": "string"},
-             "description": "operator.value, e.g. eq.1, in.(1,2), is.null"}
-            for c in table.columns.values()]  # fmt: skip
+    return [
+        {
+            "name": c.name,
+            "in": "query",
+            "schema": {"type": "string"},
+            "description": "operator.value, e.g. eq.1, in.(1,2), is.null",
+        }
+        for c in table.columns.values()
+    ]
 
 
 def table_path(table: Table, rights: list[bool]) -> dict[str, Any]:
     can_read, can_insert, can_update, can_delete = rights
     filters = _filters(table)
-    refs = [{"$ref": f"#/components/parameters/{p}"} for p in ("select", "order", "limit", "offset", "range", "prefer")]
-    body = {"content": {"application/json": {"schema": {"oneOf": [
-        _ref(table.name), {"type": "array", "items": _ref(table.name)}]}}}}  # fmt: skip
+    refs = [
+        {"$ref": f"#/components/parameters/{p}"}
+        for p in ("select", "order", "limit", "offset", "range", "prefer")
+    ]
+    body = {
+        "content": {
+            "application/json": {
+                "schema": {
+                    "oneOf": [_ref(table.name), {"type": "array", "items": _ref(table.name)}]
+                }
+            }
+        }
+    }
     item: dict[str, Any] = {}
     summary = table.description or table.name
     if can_read:
-        item["get"] = {"summary": summary, "tags": [table.name], "parameters": refs + filters,
-                       "responses": {"200": _rows_response(table.name, "Rows"),
-                                     "206": {"description": "Partial content"}}}  # fmt: skip
+        item["get"] = {
+            "summary": summary,
+            "tags": [table.name],
+            "parameters": refs + filters,
+            "responses": {
+                "200": _rows_response(table.name, "Rows"),
+                "206": {"description": "Partial content"},
+            },
+        }
     if can_insert:
-        item["post"] = {"summary": summary, "tags": [table.name], "requestBody": body,
-                        "parameters": [refs[0], refs[-1]],
-                        "responses": {"201": {"description": "Created"}}}  # fmt: skip
+        item["post"] = {
+            "summary": summary,
+            "tags": [table.name],
+            "requestBody": body,
+            "parameters": [refs[0], refs[-1]],
+            "responses": {"201": {"description": "Created"}},
+        }
     if can_update:
-        item["patch"] = {"summary": summary, "tags": [table.name], "requestBody": body,
-                         "parameters": filters + [refs[0], refs[-1]],
-                         "responses": {"200": {"description": "Updated"},
-                                       "204": {"description": "Updated"}}}  # fmt: skip
+        item["patch"] = {
+            "summary": summary,
+            "tags": [table.name],
+            "requestBody": body,
+            "parameters": [*filters, refs[0], refs[-1]],
+            "responses": {"200": {"description": "Updated"}, "204": {"description": "Updated"}},
+        }
     if can_delete:
-        item["delete"] = {"summary": summary, "tags": [table.name], "parameters": filters,
-                          "responses": {"200": {"description": "Deleted"},
-                                        "204": {"description": "Deleted"}}}  # fmt: skip
+        item["delete"] = {
+            "summary": summary,
+            "tags": [table.name],
+            "parameters": filters,
+            "responses": {"200": {"description": "Deleted"}, "204": {"description": "Deleted"}},
+        }
     return item
 
 
@@ -141,20 +194,35 @@ def function_path(function: Function) -> dict[str, Any]:
     body_schema: dict[str, Any] = {"type": "object", "properties": properties}
     if required:
         body_schema["required"] = required
-    operation = {"summary": function.description or function.name, "tags": ["(rpc)"],
-                 "requestBody": {"content": {"application/json": {"schema": body_schema}}},
-                 "responses": {"200": {"description": "Result"}}}  # fmt: skip
+    operation = {
+        "summary": function.description or function.name,
+        "tags": ["(rpc)"],
+        "requestBody": {"content": {"application/json": {"schema": body_schema}}},
+        "responses": {"200": {"description": "Result"}},
+    }
     item: dict[str, Any] = {"post": operation}
     if function.volatility in ("i", "s"):
-        parameters = [{"name": a.name, "in": "query", "required": not a.has_default,
-                       "schema": {"type": "string", "format": a.type}} for a in function.arguments]  # fmt: skip
-        item["get"] = {"summary": operation["summary"], "tags": ["(rpc)"],
-                       "parameters": parameters, "responses": operation["responses"]}  # fmt: skip
+        parameters = [
+            {
+                "name": a.name,
+                "in": "query",
+                "required": not a.has_default,
+                "schema": {"type": "string", "format": a.type},
+            }
+            for a in function.arguments
+        ]
+        item["get"] = {
+            "summary": operation["summary"],
+            "tags": ["(rpc)"],
+            "parameters": parameters,
+            "responses": operation["responses"],
+        }
     return item
 
 
-def document(cache: SchemaCache, schema_name: str, privileges: dict[str, Any],
-             server_url: str) -> dict[str, Any]:  # fmt: skip
+def document(
+    cache: SchemaCache, schema_name: str, privileges: dict[str, Any], server_url: str
+) -> dict[str, Any]:
     paths: dict[str, Any] = {}
     schemas: dict[str, Any] = {}
     for (schema, name), table in sorted(cache.tables.items()):
@@ -169,15 +237,22 @@ def document(cache: SchemaCache, schema_name: str, privileges: dict[str, Any],
             paths[f"/rpc/{name}"] = function_path(overloads[0])
     return {
         "openapi": "3.1.0",
-        "info": {"title": f"pgwarden REST: {schema_name}", "version": __version__,
-                 "description": privileges.get("description") or ""},
+        "info": {
+            "title": f"pgwarden REST: {schema_name}",
+            "version": __version__,
+            "description": privileges.get("description") or "",
+        },
         "servers": [{"url": server_url}],
         "paths": paths,
-        "components": {"schemas": schemas, "parameters": COMMON_PARAMETERS,
-                       "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
-                                                      "bearerFormat": "JWT"}}},
+        "components": {
+            "schemas": schemas,
+            "parameters": COMMON_PARAMETERS,
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+            },
+        },
         "security": [{"bearer": []}, {}],
-    }  # fmt: skip
+    }
 
 
 async def handle_root(request: web.Request) -> web.StreamResponse:
@@ -192,7 +267,9 @@ async def handle_root(request: web.Request) -> web.StreamResponse:
         outcome = await run(state.pool, ctx, [statement], read_only=True)
         privileges = json.loads(outcome.rows[0][0][0])
         if state.config.openapi_mode == "ignore-privileges":
-            privileges["tables"] = {n: [True] * 4 for (s, n) in state.schema_cache().tables if s == schema_name}
+            privileges["tables"] = {
+                n: [True] * 4 for (s, n) in state.schema_cache().tables if s == schema_name
+            }
         server = f"{request.scheme}://{request.host}{state.prefix}"
         body = document(state.schema_cache(), schema_name, privileges, server)
     except ApiError as error:

@@ -52,7 +52,9 @@ def _apply(spec: ReadSpec, path: tuple[str, ...], name: str, value: str) -> None
     elif name == "offset":
         spec.offset[path] = parse_int("offset", value)
     elif name in ("or", "and", "not.or", "not.and"):
-        node: Filter | Logic = parse_logic(name.removeprefix("not."), value, name.startswith("not."))
+        node: Filter | Logic = parse_logic(
+            name.removeprefix("not."), value, name.startswith("not.")
+        )
         spec.filters.setdefault(path, []).append(node)
     else:
         node = parse_operation(parse_field(name), value)
@@ -89,8 +91,12 @@ def parse_prefer(headers: list[str]) -> Prefer:
             if token:
                 _prefer_token(prefer, token, invalid)
     if invalid and prefer.handling == "strict":
-        raise ApiError(400, "PGRST122", "Invalid preferences given with handling=strict",
-                       details="Invalid preferences: " + ", ".join(invalid))  # fmt: skip
+        raise ApiError(
+            400,
+            "PGRST122",
+            "Invalid preferences given with handling=strict",
+            details="Invalid preferences: " + ", ".join(invalid),
+        )
     return prefer
 
 
@@ -111,13 +117,21 @@ def parse_range(header: str | None) -> tuple[int, int | None] | None:
         return None
     match = _RANGE.match(header)
     if not match:
-        raise ApiError(416, "PGRST103", "Requested range not satisfiable",
-                       details=f"Could not parse the Range header: {header}")  # fmt: skip
+        raise ApiError(
+            416,
+            "PGRST103",
+            "Requested range not satisfiable",
+            details=f"Could not parse the Range header: {header}",
+        )
     start = int(match.group(1))
     if not match.group(2):
         return start, None
     end = int(match.group(2))
     if end < start:
-        raise ApiError(416, "PGRST103", "Requested range not satisfiable",
-                       details="The end of the range is before its start")  # fmt: skip
+        raise ApiError(
+            416,
+            "PGRST103",
+            "Requested range not satisfiable",
+            details="The end of the range is before its start",
+        )
     return start, end - start + 1

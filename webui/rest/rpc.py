@@ -53,7 +53,9 @@ async def _arguments(request: web.Request) -> dict[str, Any]:
         if payload is None:
             return {}
         if not isinstance(payload, dict):
-            raise ApiError(400, "PGRST102", "Invalid body: expected a JSON object of named arguments")
+            raise ApiError(
+                400, "PGRST102", "Invalid body: expected a JSON object of named arguments"
+            )
         return payload
     return {k: v for k, v in request.query.items()}
 
@@ -65,14 +67,22 @@ def choose(state: RestState, schema_name: str, name: str, given: set[str]) -> Fu
         fitting = [f for f in overloads if _fits(f, given & {a.name for a in f.arguments})]
     if not fitting:
         listed = ", ".join(sorted(given))
-        raise ApiError(404, "PGRST202",
-                       f"Could not find the function {schema_name}.{name}({listed}) in the schema cache",
-                       hint="Check the function name and its named arguments; reload the schema "
-                       "cache if it is new.")  # fmt: skip
+        raise ApiError(
+            404,
+            "PGRST202",
+            f"Could not find the function {schema_name}.{name}({listed}) in the schema cache",
+            hint="Check the function name and its named arguments; reload the schema "
+            "cache if it is new.",
+        )
     if len(fitting) > 1:
-        raise ApiError(300, "PGRST203", f"Could not choose the best candidate function between: "
-                       + ", ".join(f"{f.schema}.{f.name}({', '.join(a.name for a in f.arguments)})"
-                                   for f in fitting))  # fmt: skip
+        raise ApiError(
+            300,
+            "PGRST203",
+            "Could not choose the best candidate function between: "
+            + ", ".join(
+                f"{f.schema}.{f.name}({', '.join(a.name for a in f.arguments)})" for f in fitting
+            ),
+        )
     return fitting[0]
 
 
@@ -90,15 +100,23 @@ def call_source(function: Function, arguments: dict[str, Any]) -> Frag:
     record = ", ".join(f"{quote(a.name)} {a.type}" for a in used)
     named = ", ".join(f"{quote(a.name)} := _a.{quote(a.name)}" for a in used)
     payload = json.dumps({a.name: arguments[a.name] for a in used})
-    return Frag(f"json_to_record(%s::json) as _a({record}), lateral {function.qualified}({named})",
-                (payload,))  # fmt: skip
+    return Frag(
+        f"json_to_record(%s::json) as _a({record}), lateral {function.qualified}({named})",
+        (payload,),
+    )
 
 
 async def _rows(call: Call, function: Function, source: Frag, arguments: dict[str, Any]) -> Any:
     skip = set(arguments) if call.request.method != "POST" else set()
     spec = read_spec(call.request.query.items(), skip=skip)
     subquery = cat("(select _f.* from ", _aliased(source), ")")
-    built = build_rows(call.table, spec, source=subquery, cap=call.state.config.db_max_rows)
+    built = build_rows(
+        call.table,
+        spec,
+        source=subquery,
+        cap=call.state.config.db_max_rows,
+        positional=call.accept.kind == "csv",
+    )
     if not function.returns_set and call.accept.kind == "json":
         call.single_json = True
     read_only = call.request.method != "POST"
@@ -118,14 +136,23 @@ async def _scalar(call: Call, function: Function, source: Frag) -> web.StreamRes
     else:
         statement = cat("select to_json(_f)::text from ", _aliased(source))
     read_only = call.request.method != "POST"
-    outcome = await run(_pool(call), call.context, [statement], read_only=read_only,
-                        decide=None if read_only else (lambda o: _commit(call, o)))  # fmt: skip
+    outcome = await run(
+        _pool(call),
+        call.context,
+        [statement],
+        read_only=read_only,
+        decide=None if read_only else (lambda o: _commit(call, o)),
+    )
     if function.return_kind == "void":
         return web.Response(status=204)
     rows = outcome.rows[0]
     body = rows[0][0] if rows else "null"
-    return web.Response(status=200, body=None if call.request.method == "HEAD" else body.encode(),
-                        content_type="application/json", charset="utf-8")  # fmt: skip
+    return web.Response(
+        status=200,
+        body=None if call.request.method == "HEAD" else body.encode(),
+        content_type="application/json",
+        charset="utf-8",
+    )
 
 
 def _commit(call: Call, outcome: Any) -> bool:
@@ -133,5 +160,3 @@ def _commit(call: Call, outcome: Any) -> bool:
     if call.state.config.tx_override and call.prefer.tx:
         commit = call.prefer.tx == "commit"
     return commit
-
-

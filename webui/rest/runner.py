@@ -4,6 +4,7 @@ COMMIT, all in one network round trip. Writes look at their result before COMMIT
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -58,9 +59,13 @@ class Context:
 
     def statement(self) -> tuple[str, tuple[Any, ...]]:
         tail = (
-            self.method, self.path, self.headers_json, self.cookies_json,
-            self.correlation_id, self.client_ip,
-        )  # fmt: skip
+            self.method,
+            self.path,
+            self.headers_json,
+            self.cookies_json,
+            self.correlation_id,
+            self.client_ip,
+        )
         if self.session_token is not None:
             return SESSION_CONTEXT_SQL, (self.session_token, self.role, *tail)
         return CONTEXT_SQL, (self.role, self.claims_json, *tail)
@@ -88,22 +93,31 @@ async def run(
         async with pool.connection(timeout=acquire_timeout) as conn:
             return await _transaction(conn, context, statements, read_only, decide)
     except PoolTimeout:
-        raise ApiError(504, "PGRST003", "Timed out acquiring connection from connection pool.") from None
+        raise ApiError(
+            504, "PGRST003", "Timed out acquiring connection from connection pool."
+        ) from None
     except psycopg.OperationalError as exc:
         if exc.sqlstate is None:
-            raise ApiError(503, "PGRST001", "Database client error. Retrying the connection.") from None
+            raise ApiError(
+                503, "PGRST001", "Database client error. Retrying the connection."
+            ) from None
         raise from_database(exc, context.authenticated) from None
 
 
 async def _transaction(
-    conn: AsyncConnection[Any], context: Context, statements: Sequence[Frag], read_only: bool,
+    conn: AsyncConnection[Any],
+    context: Context,
+    statements: Sequence[Frag],
+    read_only: bool,
     decide: Any,
-) -> Outcome:  # fmt: skip
+) -> Outcome:
     cursors: list[Any] = []
     context_cursor: Any = None
     try:
         async with conn.pipeline():
-            await conn.execute("begin isolation level read committed read only" if read_only else "begin")
+            await conn.execute(
+                "begin isolation level read committed read only" if read_only else "begin"
+            )
             sql_text, params = context.statement()
             context_cursor = await conn.execute(sql_text, params)
             if context.pre_request:
@@ -121,8 +135,9 @@ async def _transaction(
         raise from_database(exc, context.authenticated and resolved) from None
     outcome = await _collect(context_cursor, cursors)
     if decide is not None:
-        await _finish(conn, outcome, lambda o: _require_session(context, o.session_resolved)
-                      or decide(o))  # fmt: skip
+        await _finish(
+            conn, outcome, lambda o: _require_session(context, o.session_resolved) or decide(o)
+        )
     else:
         _require_session(context, outcome.session_resolved)
     return outcome
@@ -139,8 +154,12 @@ async def _session_resolved(context_cursor: Any) -> bool:
 
 def _require_session(context: Context, resolved: bool) -> None:
     if context.session_required and not resolved:
-        raise ApiError(401, "PGRST301", "Invalid or expired session token",
-                       headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})  # fmt: skip
+        raise ApiError(
+            401,
+            "PGRST301",
+            "Invalid or expired session token",
+            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        )
 
 
 async def _collect(context_cursor: Any, cursors: list[Any]) -> Outcome:
@@ -163,7 +182,5 @@ async def _finish(conn: AsyncConnection[Any], outcome: Outcome, decide: Any) -> 
 
 
 async def _rollback(conn: AsyncConnection[Any]) -> None:
-    try:
+    with contextlib.suppress(psycopg.Error):
         await conn.execute("rollback")
-    except psycopg.Error:
-        pass

@@ -120,7 +120,8 @@ select json_build_object(
         where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped),
       'uniques', (
         select coalesce(json_agg(json_build_object('primary', i.indisprimary, 'columns', (
-          select json_agg(a.attname order by k.ord) from unnest(i.indkey) with ordinality k(num, ord)
+          select json_agg(a.attname order by k.ord)
+          from unnest(i.indkey) with ordinality k(num, ord)
           join pg_catalog.pg_attribute a on a.attrelid = c.oid and a.attnum = k.num))), '[]')
         from pg_catalog.pg_index i
         where i.indrelid = c.oid and i.indisunique and i.indpred is null
@@ -193,9 +194,14 @@ def _table(entry: dict[str, Any]) -> Table:
     uniques = [frozenset(u["columns"]) for u in entry["uniques"] if u["columns"]]
     primary = next((u["columns"] for u in entry["uniques"] if u["primary"]), [])
     return Table(
-        entry["schema"], entry["name"], entry["kind"], entry["description"], columns,
-        primary, uniques,
-    )  # fmt: skip
+        entry["schema"],
+        entry["name"],
+        entry["kind"],
+        entry["description"],
+        columns,
+        primary,
+        uniques,
+    )
 
 
 def build(data: dict[str, Any], schemas: tuple[str, ...]) -> SchemaCache:
@@ -234,9 +240,14 @@ def _junction_links(junction: Table) -> None:
                 continue
             left.target.relationships.append(
                 Relationship(
-                    "m2m", left.constraint, right.target,
-                    [(t, s) for s, t in left.pairs], junction, right.pairs, right.constraint,
-                )  # fmt: skip
+                    "m2m",
+                    left.constraint,
+                    right.target,
+                    [(t, s) for s, t in left.pairs],
+                    junction,
+                    right.pairs,
+                    right.constraint,
+                )
             )
 
 
@@ -251,9 +262,16 @@ def _function(entry: dict[str, Any], tables: dict[tuple[str, str], Table]) -> Fu
     outputs = [a for a in entry["arguments"] if a["mode"] in "tob"]
     result, kind = _result_shape(entry, outputs, tables)
     return Function(
-        entry["schema"], entry["name"], entry["description"], entry["volatility"],
-        entry["returns_set"], entry["return_type"], kind, arguments, result,
-    )  # fmt: skip
+        entry["schema"],
+        entry["name"],
+        entry["description"],
+        entry["volatility"],
+        entry["returns_set"],
+        entry["return_type"],
+        kind,
+        arguments,
+        result,
+    )
 
 
 def _result_shape(
@@ -267,7 +285,5 @@ def _result_shape(
     columns = entry["return_columns"] or (outputs if entry["return_type"] == "record" else None)
     if not columns:
         return None, "scalar"
-    shape = {
-        c["name"]: Column(c["name"], c["type"], True, None, False, None) for c in columns
-    }
+    shape = {c["name"]: Column(c["name"], c["type"], True, None, False, None) for c in columns}
     return Table(entry["schema"], entry["name"], "fn", None, shape, []), "rows"

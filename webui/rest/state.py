@@ -41,7 +41,9 @@ class RestState:
 
     def schema_cache(self) -> SchemaCache:
         if self.cache is None:
-            raise ApiError(503, "PGRST002", "Could not query the database for the schema cache. Retrying.")
+            raise ApiError(
+                503, "PGRST002", "Could not query the database for the schema cache. Retrying."
+            )
         return self.cache
 
     async def reload(self) -> None:
@@ -51,8 +53,11 @@ class RestState:
             self.cache.loaded_at = time.time()
         self.openapi_cache.clear()
         self.reloads += 1
-        log.info("schema cache loaded: %d relations, %d functions",
-                 len(self.cache.tables), len(self.cache.functions))  # fmt: skip
+        log.info(
+            "schema cache loaded: %d relations, %d functions",
+            len(self.cache.tables),
+            len(self.cache.functions),
+        )
 
 
 REST = web.AppKey("rest", RestState)
@@ -70,7 +75,7 @@ async def listen(state: RestState, conninfo: str) -> None:
                         await state.reload()
         except asyncio.CancelledError:
             raise
-        except Exception as exc:  # noqa: BLE001 - keep listening whatever the failure
+        except Exception as exc:
             log.warning("schema listener: %s; retrying in 1s", type(exc).__name__)
             await asyncio.sleep(1)
 

@@ -27,7 +27,7 @@ class Shape:
 def body_expression(shape: Shape, names: list[str]) -> Frag:
     if shape.kind == "csv":
         header = ",".join(_csv_header(n) for n in names)
-        cells = ", ".join(CSV_CELL.format(v=f"_r.{quote(n)}::text") for n in names)
+        cells = ", ".join(CSV_CELL.format(v=f'_r."_c{i}"::text') for i in range(len(names)))
         line = f"concat_ws(',', {cells})" if names else "''"
         return cat(Frag("%s || ", (header,)), f"coalesce(E'\\n' || string_agg({line}, E'\\n'), '')")
     aggregate = "json_agg(_r)"
@@ -47,9 +47,14 @@ def _csv_header(name: str) -> str:
 def read_statement(built: Built, count: Frag | None, shape: Shape) -> Frag:
     total = count if count is not None else Frag("null")
     return cat(
-        "select ", total, "::bigint, pg_catalog.count(*)::bigint, ",
-        body_expression(shape, built.names), " from (", built.rows, ") _r",
-    )  # fmt: skip
+        "select ",
+        total,
+        "::bigint, pg_catalog.count(*)::bigint, ",
+        body_expression(shape, built.names),
+        " from (",
+        built.rows,
+        ") _r",
+    )
 
 
 def exact_count(built: Built) -> Frag:
@@ -80,19 +85,25 @@ def check_columns(table: Table, names: list[str]) -> list[str]:
 
 
 def _default_row(table: Table) -> str:
-    values = [c.default if c.default and not c.generated else "null" for c in table.columns.values()]
+    values = [
+        c.default if c.default and not c.generated else "null" for c in table.columns.values()
+    ]
     return f"row({', '.join(values)})::{table.qualified}"
 
 
 def insert_statement(
-    table: Table, columns: list[str], on_conflict: list[str] | None, resolution: str | None,
+    table: Table,
+    columns: list[str],
+    on_conflict: list[str] | None,
+    resolution: str | None,
     missing_default: bool,
-) -> Frag:  # fmt: skip
+) -> Frag:
     """insert …; the JSON body (always an array) is the only parameter."""
     quoted = ", ".join(quote(c) for c in columns)
     selected = ", ".join(f"_j.{quote(c)}" for c in columns)
     if missing_default:
-        source = f"(select (json_populate_record({_default_row(table)}, e)).* from json_array_elements(%s::json) e) _j"
+        row = f"json_populate_record({_default_row(table)}, e)"
+        source = f"(select ({row}).* from json_array_elements(%s::json) e) _j"
     else:
         source = f"json_populate_recordset(null::{table.qualified}, %s::json) _j"
     text = f'insert into {table.qualified} as "t0" ({quoted}) select {selected} from {source}'
@@ -129,14 +140,23 @@ def returning(dml: Frag, built: Built, shape: Shape, location_keys: list[str]) -
         pairs = ", ".join(f"'{k}', _s.{quote(k)}" for k in location_keys if "'" not in k)
         keys = Frag(f"(select json_build_object({pairs})::text from pgrst_source _s limit 1)")
     return cat(
-        "with pgrst_source as (", dml, ' returning "t0".*) select null::bigint, ',
+        "with pgrst_source as (",
+        dml,
+        ' returning "t0".*) select null::bigint, ',
         "(select pg_catalog.count(*) from pgrst_source)::bigint, ",
-        body_expression(shape, built.names), ", ", keys, " from (", built.rows, ") _r",
-    )  # fmt: skip
+        body_expression(shape, built.names),
+        ", ",
+        keys,
+        " from (",
+        built.rows,
+        ") _r",
+    )
 
 
 def require_object_rows(payload: Any) -> list[dict[str, Any]]:
     rows = payload if isinstance(payload, list) else [payload]
     if not all(isinstance(r, dict) for r in rows):
-        raise ApiError(400, "PGRST102", "Invalid body: expected a JSON object or an array of objects")
+        raise ApiError(
+            400, "PGRST102", "Invalid body: expected a JSON object or an array of objects"
+        )
     return rows
