@@ -5,11 +5,18 @@ Every error leaves as `{code, message, details, hint}`; nothing else (no trace, 
 from __future__ import annotations
 
 import json
+from typing import Protocol
 
-import psycopg
 from aiohttp import web
 
 JSON_TYPE = "application/json; charset=utf-8"
+
+
+class DatabaseError(Protocol):
+    sqlstate: str
+    message: str
+    detail: str | None
+    hint: str | None
 
 
 class ApiError(Exception):
@@ -113,18 +120,15 @@ def status_for(sqlstate: str, authenticated: bool) -> int:
     return _PREFIX_STATUS.get(sqlstate[:2], 400)
 
 
-def from_database(exc: psycopg.Error, authenticated: bool) -> ApiError:
+def from_database(exc: DatabaseError, authenticated: bool) -> ApiError:
     """PostgreSQL's error as the dialect's: its SQLSTATE, message, detail and hint."""
-    diag = exc.diag
-    sqlstate = diag.sqlstate or "XX000"
-    status = status_for(sqlstate, authenticated)
-    details = diag.message_detail
+    status = status_for(exc.sqlstate, authenticated)
+    details = exc.detail
     if details and details.startswith(_REDACTED_DETAIL_PREFIXES):
         details = None
-    if status >= 500 and not sqlstate.startswith(("57", "53", "P0")):
-        return ApiError(status, sqlstate, "internal error", None, None)
+    if status >= 500 and not exc.sqlstate.startswith(("57", "53", "P0")):
+        return ApiError(status, exc.sqlstate, "internal error", None, None)
     headers = {}
-    if sqlstate == "42501" and not authenticated:
+    if exc.sqlstate == "42501" and not authenticated:
         headers["WWW-Authenticate"] = "Bearer"
-    message = diag.message_primary or "database error"
-    return ApiError(status, sqlstate, message, details, diag.message_hint, headers)
+    return ApiError(status, exc.sqlstate, exc.message, details, exc.hint, headers)

@@ -118,10 +118,10 @@ async def execute_read(
         decide=decide,
         acquire_timeout=call.state.config.db_pool_acquisition_timeout,
     )
-    total, page, body = outcome.rows[-1][0]
+    total, page, body = outcome.integer(-1, 0), outcome.integer(-1, 1) or 0, outcome.value(-1, 2)
     if count in ("planned", "estimated"):
-        total = _estimate(call, st.planned_rows(outcome.rows[0][0][0]), total)
-    return _read_response(call, spec, total, page, body)
+        total = _estimate(call, st.planned_rows(outcome.value(0) or b"[]"), total)
+    return _read_response(call, spec, total, page, body or b"")
 
 
 def _estimate(call: Call, planned: int, exact: int | None) -> int:
@@ -132,7 +132,7 @@ def _estimate(call: Call, planned: int, exact: int | None) -> int:
 
 
 def _read_response(
-    call: Call, spec: ReadSpec, total: int | None, page: int, body: str
+    call: Call, spec: ReadSpec, total: int | None, page: int, body: bytes
 ) -> web.StreamResponse:
     offset = spec.offset.get((), 0)
     status = 200
@@ -170,13 +170,13 @@ def _singular_check(call: Call, page: int) -> None:
         )
 
 
-def _respond(call: Call, status: int, body: str | None, headers: dict[str, str]) -> web.Response:
-    response = web.Response(status=status, headers=headers)
-    if body is not None and status != 204:
-        response.headers["Content-Type"] = call.content_type
-        if call.request.method != "HEAD":
-            response.body = body.encode()
-    return response
+def _respond(call: Call, status: int, body: bytes | None, headers: dict[str, str]) -> web.Response:
+    if body is None or status == 204:
+        return web.Response(status=status, headers=headers)
+    headers["Content-Type"] = call.content_type
+    if call.request.method == "HEAD":
+        return web.Response(status=status, headers=headers)
+    return web.Response(status=status, body=body, headers=headers)
 
 
 def _applied(call: Call, headers: dict[str, str]) -> None:
@@ -201,15 +201,9 @@ async def explain(call: Call, statement: Frag) -> web.Response:
     fmt = "json" if call.accept.plan_format == "json" else "text"
     plan = Frag(f"explain (format {fmt}) " + statement.text, statement.params)
     outcome = await run(_pool(call), call.context, [plan], read_only=True)
-    rows = outcome.rows[0]
-    if fmt == "json":
-        body, media = json.dumps(rows[0][0]), "application/vnd.pgrst.plan+json; charset=utf-8"
-    else:
-        body, media = (
-            "\n".join(r[0] for r in rows),
-            "application/vnd.pgrst.plan+text; charset=utf-8",
-        )
-    return web.Response(status=200, body=body.encode(), headers={"Content-Type": media})
+    lines = [row[0] or b"" for row in outcome.rows[0]]
+    media = f"application/vnd.pgrst.plan+{fmt}; charset=utf-8"
+    return web.Response(status=200, body=b"\n".join(lines), headers={"Content-Type": media})
 
 
 def _pool(call: Call) -> Any:
@@ -396,10 +390,23 @@ async def finish_write(
         call.context,
         [statement],
         read_only=False,
-        decide=lambda o: _decide(call, mode, o),
+        decide=None if commits_blindly(call) else (lambda o: _decide(call, mode, o)),
         acquire_timeout=call.state.config.db_pool_acquisition_timeout,
     )
     return _write_response(call, mode, created, outcome, location_keys)
+
+
+def commits_blindly(call: Call) -> bool:
+    """True when nothing about the result can turn the commit into a rollback: the write then
+    commits with the pipeline's Sync, in one round trip."""
+    prefer, config = call.prefer, call.state.config
+    return not (
+        call.accept.kind == "object"
+        or (prefer.handling == "strict" and prefer.max_affected is not None)
+        or config.tx_rollback_default
+        or (config.tx_override and prefer.tx == "rollback")
+        or call.context.session_required
+    )
 
 
 def _select_only(call: Call) -> list[tuple[str, str]]:
@@ -409,7 +416,7 @@ def _select_only(call: Call) -> list[tuple[str, str]]:
 def _affected(mode: str, outcome: Outcome) -> int:
     if mode == "minimal":
         return max(outcome.rowcounts[-1], 0)
-    return int(outcome.rows[-1][0][1])
+    return outcome.integer(-1, 1) or 0
 
 
 def _decide(call: Call, mode: str, outcome: Outcome) -> bool:
@@ -441,11 +448,12 @@ def _write_response(
     affected = _affected(mode, outcome)
     if call.prefer.count == "exact" or mode != "minimal":
         headers["Content-Range"] = f"*/{affected}" if call.prefer.count == "exact" else "*/*"
-    if location_keys and outcome.rows[-1][0][3]:
-        keys = json.loads(outcome.rows[-1][0][3])
+    location = outcome.value(-1, 3) if location_keys else None
+    if location:
+        keys = json.loads(location)
         query = "&".join(f"{url_quote(k)}=eq.{url_quote(str(v))}" for k, v in keys.items())
         headers["Location"] = f"/{call.table.name}?{query}"
     if mode != "representation":
         return _respond(call, 201 if created else 204, None, headers)
-    body = outcome.rows[-1][0][2]
+    body = outcome.value(-1, 2)
     return _respond(call, 201 if created else 200, body, headers)

@@ -265,7 +265,7 @@ async def handle_root(request: web.Request) -> web.StreamResponse:
         statement = Frag(PRIVILEGES_SQL, (schema_name, schema_name, schema_name))
         assert state.pool is not None
         outcome = await run(state.pool, ctx, [statement], read_only=True)
-        privileges = json.loads(outcome.rows[0][0][0])
+        privileges = json.loads(outcome.value(0) or b"{}")
         if state.config.openapi_mode == "ignore-privileges":
             privileges["tables"] = {
                 n: [True] * 4 for (s, n) in state.schema_cache().tables if s == schema_name

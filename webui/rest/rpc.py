@@ -11,7 +11,7 @@ from aiohttp import web
 
 from webui.rest.build import Frag, build_rows, cat
 from webui.rest.errors import ApiError
-from webui.rest.handlers import Call, _pool, execute_read, read_json
+from webui.rest.handlers import Call, _pool, commits_blindly, execute_read, read_json
 from webui.rest.negotiate import context, negotiate, profile
 from webui.rest.params import parse_prefer, read_spec
 from webui.rest.runner import run
@@ -120,7 +120,7 @@ async def _rows(call: Call, function: Function, source: Frag, arguments: dict[st
     if not function.returns_set and call.accept.kind == "json":
         call.single_json = True
     read_only = call.request.method != "POST"
-    decide = None if read_only else (lambda o: _commit(call, o))
+    decide = None if read_only or commits_blindly(call) else (lambda o: _commit(call, o))
     return await execute_read(call, built, spec, read_only=read_only, decide=decide)
 
 
@@ -141,15 +141,14 @@ async def _scalar(call: Call, function: Function, source: Frag) -> web.StreamRes
         call.context,
         [statement],
         read_only=read_only,
-        decide=None if read_only else (lambda o: _commit(call, o)),
+        decide=None if read_only or commits_blindly(call) else (lambda o: _commit(call, o)),
     )
     if function.return_kind == "void":
         return web.Response(status=204)
-    rows = outcome.rows[0]
-    body = rows[0][0] if rows else "null"
+    body = outcome.value(0) or b"null"
     return web.Response(
         status=200,
-        body=None if call.request.method == "HEAD" else body.encode(),
+        body=None if call.request.method == "HEAD" else body,
         content_type="application/json",
         charset="utf-8",
     )

@@ -1,11 +1,12 @@
-"""One transaction per request, pipelined: BEGIN, the request context (role, claims, method, path,
-headers, cookies, correlation id), the pre-request call, the statement(s), and for reads the
-COMMIT, all in one network round trip. Writes look at their result before COMMIT or ROLLBACK."""
+"""One transaction per request, pipelined: the request context (role, claims, method, path,
+headers, cookies, correlation id), the pre-request call and the statement(s) go out together
+with one Sync, so a read is one network round trip in the pipeline's implicit transaction.
+Writes run inside BEGIN and look at their result before COMMIT or ROLLBACK (a second trip)."""
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +14,7 @@ import psycopg
 from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
+from webui.rest import wire
 from webui.rest.build import Frag
 from webui.rest.errors import ApiError, from_database
 
@@ -73,9 +75,21 @@ class Context:
 
 @dataclass
 class Outcome:
-    rows: list[list[tuple[Any, ...]]]
+    rows: list[list[list[bytes | None]]]  # per statement: rows of raw text values
     rowcounts: list[int]
     session_resolved: bool
+
+    def value(self, statement: int = -1, column: int = 0) -> bytes | None:
+        rows = self.rows[statement]
+        return rows[0][column] if rows else None
+
+    def integer(self, statement: int = -1, column: int = 0) -> int | None:
+        value = self.value(statement, column)
+        return None if value is None else int(value)
+
+
+READ_ONLY = Frag("select pg_catalog.set_config('transaction_read_only', 'on', true)")
+BEGIN, COMMIT, ROLLBACK = Frag("begin"), Frag("commit"), Frag("rollback")
 
 
 async def run(
@@ -84,72 +98,95 @@ async def run(
     statements: Sequence[Frag],
     *,
     read_only: bool,
-    decide: Any = None,
+    decide: Callable[[Outcome], bool] | None = None,
     acquire_timeout: float = 10.0,
 ) -> Outcome:
-    """Run the statements in one transaction. `decide(outcome) -> bool` (commit?) for writes;
-    it may raise ApiError, which rolls back."""
+    """Run the statements in one transaction as the request's role. Without `decide` the
+    transaction is the pipeline's implicit one (one round trip); with it, `decide(outcome)` says
+    commit (True) or roll back (False) and may raise ApiError, which rolls back."""
     try:
         async with pool.connection(timeout=acquire_timeout) as conn:
-            return await _transaction(conn, context, statements, read_only, decide)
+            if decide is None:
+                return await _implicit(conn, context, statements, read_only)
+            return await _explicit(conn, context, statements, decide)
     except PoolTimeout:
-        raise ApiError(
-            504, "PGRST003", "Timed out acquiring connection from connection pool."
-        ) from None
-    except psycopg.OperationalError as exc:
-        if exc.sqlstate is None:
-            raise ApiError(
-                503, "PGRST001", "Database client error. Retrying the connection."
-            ) from None
-        raise from_database(exc, context.authenticated) from None
+        message = "Timed out acquiring connection from connection pool."
+        raise ApiError(504, "PGRST003", message) from None
+    except psycopg.OperationalError:
+        raise ApiError(503, "PGRST001", "Database client error. Retrying the connection.") from None
 
 
-async def _transaction(
+def _prologue(context: Context, read_only: bool) -> list[Frag]:
+    text, params = context.statement()
+    queued = [Frag(text, params)]
+    if read_only:
+        queued.append(READ_ONLY)
+    if context.pre_request:
+        queued.append(Frag(f"select {context.pre_request}()"))
+    return queued
+
+
+async def _implicit(
+    conn: AsyncConnection[Any], context: Context, statements: Sequence[Frag], read_only: bool
+) -> Outcome:
+    prologue = _prologue(context, read_only)
+    try:
+        results = await wire.execute(conn, [*prologue, *statements])
+    except wire.DatabaseError as exc:
+        raise _mapped(context, exc) from None
+    return _outcome(context, results, len(prologue))
+
+
+async def _explicit(
     conn: AsyncConnection[Any],
     context: Context,
     statements: Sequence[Frag],
-    read_only: bool,
-    decide: Any,
+    decide: Callable[[Outcome], bool],
 ) -> Outcome:
-    cursors: list[Any] = []
-    context_cursor: Any = None
+    prologue = [BEGIN, *_prologue(context, False)]
     try:
-        async with conn.pipeline():
-            await conn.execute(
-                "begin isolation level read committed read only" if read_only else "begin"
-            )
-            sql_text, params = context.statement()
-            context_cursor = await conn.execute(sql_text, params)
-            if context.pre_request:
-                await conn.execute(f"select {context.pre_request}()")
-            for statement in statements:
-                cursors.append(await conn.execute(statement.text, statement.params))
-            if decide is None:
-                await conn.execute("commit")
-    except psycopg.Error as exc:
-        resolved = await _session_resolved(context_cursor)
+        results = await wire.execute(conn, [*prologue, *statements])
+    except wire.DatabaseError as exc:
         await _rollback(conn)
-        if isinstance(exc, psycopg.OperationalError) and exc.sqlstate is None:
-            raise
-        _require_session(context, resolved)
-        raise from_database(exc, context.authenticated and resolved) from None
-    outcome = await _collect(context_cursor, cursors)
-    if decide is not None:
-        await _finish(
-            conn, outcome, lambda o: _require_session(context, o.session_resolved) or decide(o)
-        )
-    else:
+        raise _mapped(context, exc) from None
+    try:
+        outcome = _outcome(context, results, len(prologue), check=False)
         _require_session(context, outcome.session_resolved)
+        commit = decide(outcome)
+    except ApiError:
+        await _rollback(conn)
+        raise
+    try:
+        await wire.execute(conn, [COMMIT if commit else ROLLBACK])
+    except wire.DatabaseError as exc:  # a deferred constraint fails at commit
+        await _rollback(conn)
+        raise from_database(exc, True) from None
     return outcome
 
 
-async def _session_resolved(context_cursor: Any) -> bool:
-    """Whether the context statement resolved a session (True when no session was involved)."""
-    try:
-        row = await context_cursor.fetchone()
-    except (psycopg.Error, AttributeError, TypeError):
-        return False
-    return bool(row and row[-1])
+def _mapped(context: Context, exc: wire.DatabaseError) -> ApiError:
+    if context.session_required and exc.sqlstate == "42501":
+        _require_session(context, False)
+    return from_database(exc, context.authenticated)
+
+
+def _outcome(
+    context: Context, results: list[wire.Result], skip: int, check: bool = True
+) -> Outcome:
+    resolved = _resolved(results, skip)
+    rest = results[skip:]
+    outcome = Outcome([r.rows for r in rest], [r.affected for r in rest], resolved)
+    if check:
+        _require_session(context, resolved)
+    return outcome
+
+
+def _resolved(results: list[wire.Result], skip: int) -> bool:
+    """The context statement's last column: whether a session resolved (true without one)."""
+    for result in results[:skip]:
+        if result.rows and len(result.rows[0]) >= 8:
+            return result.rows[0][-1] == b"t"
+    return False
 
 
 def _require_session(context: Context, resolved: bool) -> None:
@@ -162,25 +199,6 @@ def _require_session(context: Context, resolved: bool) -> None:
         )
 
 
-async def _collect(context_cursor: Any, cursors: list[Any]) -> Outcome:
-    context_row = await context_cursor.fetchone()
-    rows = [await c.fetchall() if c.description else [] for c in cursors]
-    return Outcome(rows, [c.rowcount for c in cursors], bool(context_row and context_row[-1]))
-
-
-async def _finish(conn: AsyncConnection[Any], outcome: Outcome, decide: Any) -> None:
-    try:
-        commit = decide(outcome)
-    except ApiError:
-        await _rollback(conn)
-        raise
-    try:
-        await conn.execute("commit" if commit else "rollback")
-    except psycopg.Error as exc:
-        await _rollback(conn)
-        raise from_database(exc, True) from None
-
-
 async def _rollback(conn: AsyncConnection[Any]) -> None:
-    with contextlib.suppress(psycopg.Error):
-        await conn.execute("rollback")
+    with contextlib.suppress(wire.DatabaseError, psycopg.Error):
+        await wire.execute(conn, [ROLLBACK])
