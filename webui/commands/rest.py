@@ -4,6 +4,7 @@ at `/`, configured with PostgREST's own names (config file, then PGRST_* variabl
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import multiprocessing
 
@@ -49,8 +50,18 @@ def _load(args: argparse.Namespace) -> tuple[rest_config.RestConfig, str]:
     return config, conninfo
 
 
+def _event_loop_policy() -> None:
+    """uvloop when it is installed (pgwarden[fast]); asyncio's own loop otherwise."""
+    try:
+        import uvloop
+    except ImportError:
+        return
+    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+
+
 def _worker(args: argparse.Namespace, reuse_port: bool) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    _event_loop_policy()
     config, conninfo = _load(args)
     app = create_standalone_app(config, conninfo)
     web.run_app(

@@ -65,11 +65,14 @@ REST = web.AppKey("rest", RestState)
 
 async def listen(state: RestState, conninfo: str) -> None:
     """LISTEN on the channel; 'reload schema' (or an empty payload) reloads the cache."""
+    reconnect = state.cache is None
     while True:
         try:
             async with await AsyncConnection.connect(conninfo, autocommit=True) as conn:
                 await conn.execute(f"listen {quote(state.config.db_channel)}")
-                await state.reload()  # anything missed while disconnected
+                if reconnect:
+                    await state.reload()  # anything missed while not listening
+                reconnect = True
                 async for notice in conn.notifies():
                     if notice.payload in ("", "reload schema"):
                         await state.reload()
