@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import platform
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -120,7 +122,9 @@ def prepare_database() -> tuple[Cluster, str]:
     cluster.start()
     server = cluster.url("postgres")
     with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute(sql.SQL("drop database if exists {}").format(sql.Identifier(DATABASE)))
+        conn.execute(
+            sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(DATABASE))
+        )
         conn.execute(sql.SQL("create database {}").format(sql.Identifier(DATABASE)))
     url = url_for_database(server, DATABASE)
     deploy_all(url)
@@ -199,7 +203,8 @@ def _write_script(case: Case, table: rest_schema.Table) -> str:
     if case.name == "post_one":
         dml = st.insert_statement(table, ["name", "qty", "author_id"], None, None, False)
         body = (
-            "json_build_array(json_build_object('name', 'bench', 'qty', 1, 'author_id', :author::int))"
+            "json_build_array(json_build_object('name', 'bench', 'qty', 1,"
+            " 'author_id', :author::int))"
         )
         statement = inline(st.returning(Frag(dml.text, ("BODY",)), built, st.Shape(), []))
         statement = statement.replace("'BODY'", body)
@@ -357,11 +362,14 @@ def drf(url: str, workers: int) -> Iterator[str]:
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
+    """Stop the server and every process of its session (pre-forked workers included)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
     try:
         process.wait(timeout=10)
     except subprocess.TimeoutExpired:
-        process.kill()
+        os.killpg(process.pid, signal.SIGKILL)
+    time.sleep(0.5)
 
 
 # --- wrk ---------------------------------------------------------------------------------------
@@ -429,8 +437,8 @@ def _ms(text: str) -> float:
 
 def parse_wrk(out: str, case: str, target: str) -> Measure:
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
-    p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    p50 = _ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     socket_errors = re.search(
         r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out

@@ -7,6 +7,7 @@ import argparse
 import asyncio
 import logging
 import multiprocessing
+import signal
 
 from aiohttp import web
 
@@ -89,10 +90,15 @@ def serve_rest(args: argparse.Namespace) -> int:
     ]
     for worker in workers:
         worker.start()
+
+    def stop(_signum: int, _frame: object) -> None:
+        for worker in workers:
+            worker.terminate()
+
+    signal.signal(signal.SIGTERM, stop)  # the workers go with the parent
     try:
         for worker in workers:
             worker.join()
     except KeyboardInterrupt:
-        for worker in workers:
-            worker.terminate()
+        stop(signal.SIGINT, None)
     return 0

@@ -19,7 +19,7 @@ from webui.errors import add_security_headers, error_middleware
 from webui.rest import config as rest_config
 from webui.rest.auth import JwtVerifier
 from webui.rest.docs import handle_asset, handle_docs
-from webui.rest.handlers import handle_relation
+from webui.rest.endpoint import handle_relation
 from webui.rest.openapi import handle_root
 from webui.rest.rpc import handle_rpc
 from webui.rest.state import REST, RestState, listen

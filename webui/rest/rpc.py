@@ -11,12 +11,13 @@ from aiohttp import web
 
 from webui.rest.build import Frag, build_rows, cat
 from webui.rest.errors import ApiError
-from webui.rest.handlers import Call, _pool, commits_blindly, execute_read, read_json
+from webui.rest.handlers import Call, execute_read, pool_of, read_json
 from webui.rest.negotiate import context, negotiate, profile
 from webui.rest.params import parse_prefer, read_spec
 from webui.rest.runner import run
 from webui.rest.schema import Function, Table, quote
 from webui.rest.state import REST, RestState
+from webui.rest.writes import commits_blindly
 
 
 async def handle_rpc(request: web.Request) -> web.StreamResponse:
@@ -137,7 +138,7 @@ async def _scalar(call: Call, function: Function, source: Frag) -> web.StreamRes
         statement = cat("select to_json(_f)::text from ", _aliased(source))
     read_only = call.request.method != "POST"
     outcome = await run(
-        _pool(call),
+        pool_of(call),
         call.context,
         [statement],
         read_only=read_only,
