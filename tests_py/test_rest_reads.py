@@ -394,3 +394,9 @@ async def test_async_client_reads(base: str) -> None:
         assert response.count == 6
         rows = await client.from_("authors").select("name").ilike("name", "%octavia%").execute()
         assert rows.data == [{"name": "Octavia Butler"}]
+
+
+def test_or_inside_an_embed(client: SyncPostgrestClient) -> None:
+    rows = client.from_("books").select("id,reviews(stars)").eq("id", 1)
+    rows = rows.or_("stars.eq.4,body.is.null", reference_table="reviews").execute().data
+    assert rows == [{"id": 1, "reviews": [{"stars": 4}]}]

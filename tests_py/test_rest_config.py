@@ -1,0 +1,101 @@
+"""Configuration under PostgREST's names: config file, PGRST_* variables, precedence, errors; and
+`pgwarden rest --workers 2` taking its workers down with it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+import rest_support
+
+from webui.rest.auth import parse_role_path
+from webui.rest.config import ConfigError, load, parse_file
+from webui.testing import free_port
+
+rest_db = rest_support.rest_db
+
+
+def test_config_file_then_environment(tmp_path: Path) -> None:
+    path = tmp_path / "postgrest.conf"
+    path.write_text(
+        '# comment\ndb-schemas = "api, other"\ndb-max-rows = 100\n'
+        'jwt-secret = "with \\"quotes\\""\ndb-plan-enabled = true\n'
+    )
+    config = load(env={"PGRST_DB_MAX_ROWS": "5"}, config_file=str(path))
+    assert config.db_schemas == ("api", "other")
+    assert config.db_max_rows == 5  # the environment wins over the file
+    assert config.jwt_secret == 'with "quotes"'
+    assert config.db_plan_enabled is True
+    assert config.sources == ("defaults", str(path))
+
+
+def test_defaults() -> None:
+    config = load(env={})
+    assert config.db_schemas == ("api",) and config.db_anon_role == "pgw_anon"
+    assert config.db_tx_end == "commit" and not config.tx_override
+    assert config.server_prefix == "/rest/v1" and config.db_max_rows is None
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"PGRST_DB_TX_END": "sometimes"}, "db-tx-end"),
+        ({"PGRST_DB_POOL": "many"}, "db-pool"),
+        ({"PGRST_DB_PLAN_ENABLED": "perhaps"}, "db-plan-enabled"),
+        ({"PGRST_DB_SCHEMAS": " , "}, "db-schemas"),
+    ],
+)
+def test_bad_values_are_named(env: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load(env=env)
+
+
+def test_bad_file_lines_and_unknown_names(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="line 1"):
+        parse_file("this is not a setting")
+    path = tmp_path / "c.conf"
+    path.write_text('db-colour = "blue"\n')
+    with pytest.raises(ConfigError, match="db-colour"):
+        load(env={}, config_file=str(path))
+
+
+def test_role_claim_paths() -> None:
+    assert parse_role_path(".role") == ["role"]
+    assert parse_role_path(".realm_access.roles[0]") == ["realm_access", "roles", 0]
+    assert parse_role_path('."https://x.io/claims".role') == ["https://x.io/claims", "role"]
+    with pytest.raises(ValueError):
+        parse_role_path("role")
+
+
+def test_rest_workers_stop_with_the_parent(rest_db: str, tmp_path: Path) -> None:
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": rest_db, "PGRST_DB_SCHEMAS": "test_api",
+           "PGRST_SERVER_PORT": str(port)}  # fmt: skip
+    log = (tmp_path / "rest.log").open("wb")
+    process = subprocess.Popen([sys.executable, "-m", "webui.cli", "rest", "--workers", "2"],
+                               env=env, stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+    try:
+        for _ in range(150):
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/authors?limit=1").status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        children = _children(process.pid)
+        assert len(children) >= 2
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=15)
+    time.sleep(1)
+    assert not [pid for pid in children if Path(f"/proc/{pid}").exists()]
+
+
+def _children(pid: int) -> list[int]:
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True)
+    return [int(line) for line in out.stdout.split()]
