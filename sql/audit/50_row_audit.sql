@@ -136,9 +136,9 @@ begin
   values ('update', auth.uid(), nullif(pg_catalog.current_setting('role'), 'none'),
           auth.session_id(), pgwarden.correlation_id(), pgwarden.client_ip(),
           tg_table_schema || '.' || tg_table_name, audit.row_id(v_new, v_pk),
-          pg_catalog.jsonb_build_object('changed', pg_catalog.to_jsonb(v_changed),
-                                        'previous_id', nullif(audit.row_id(v_old, v_pk),
-                                                              audit.row_id(v_new, v_pk))),
+          pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+            'changed', pg_catalog.to_jsonb(v_changed),
+            'previous_id', nullif(audit.row_id(v_old, v_pk), audit.row_id(v_new, v_pk)))),
           (v_old - v_redact) || v_mask, (v_new - v_redact) || v_mask);
   return null;
 end
