@@ -53,7 +53,9 @@ def read_plan(top: Path | None = None) -> list[Change]:
         line = raw.strip()
         if not line or line[0] in "%#@":
             continue
-        match = re.match(r"^(?P<name>[^\s\[]+)\s*(?:\[(?P<deps>[^\]]*)\])?.*?(?:#\s*(?P<note>.*))?$", line)
+        match = re.match(
+            r"^(?P<name>[^\s\[]+)\s*(?:\[(?P<deps>[^\]]*)\])?.*?(?:#\s*(?P<note>.*))?$", line
+        )
         if not match:
             raise MigrationError(f"sqitch.plan line {number}: cannot parse {raw!r}")
         name = match["name"]
@@ -187,7 +189,9 @@ class Migrator:
             action(migration)
         except psycopg.Error as exc:
             detail = exc.diag.message_primary or str(exc)
-            raise MigrationError(f"{verb} {migration.id} failed, nothing of it applied: {detail}") from exc
+            raise MigrationError(
+                f"{verb} {migration.id} failed, nothing of it applied: {detail}"
+            ) from exc
 
     def verify(self) -> list[tuple[str, str | None]]:
         """Run each deployed change's verify script in a rolled-back transaction."""
