@@ -80,7 +80,7 @@ def run_sqitch(url: str, *args: str, top: Path | None = None) -> subprocess.Comp
 
 
 def test_deploy_verify_revert_redeploy_on_a_fresh_database(empty_db_url: str) -> None:
-    migrator = Migrator(empty_db_url, echo=lambda _: None)
+    migrator = Migrator(empty_db_url, quiet=True)
     names = [change.name for change in migrator.changes]
 
     assert migrator.deploy() == len(names)
@@ -96,7 +96,7 @@ def test_deploy_verify_revert_redeploy_on_a_fresh_database(empty_db_url: str) ->
 
 
 def test_revert_to_a_change_keeps_it_and_those_before(empty_db_url: str) -> None:
-    migrator = Migrator(empty_db_url, echo=lambda _: None)
+    migrator = Migrator(empty_db_url, quiet=True)
     migrator.deploy()
     first = migrator.changes[0].name
     migrator.revert(to=first)
@@ -121,7 +121,7 @@ def test_stock_sqitch_and_pgwarden_migrate_give_the_same_schema(
         cli = run_cli("migrate", "deploy", database_url=yoyo_url)
         assert cli.returncode == 0, cli.stdout + cli.stderr
         for change in read_plan():
-            assert f"+ {change.name}" in cli.stdout  # each change is printed as it goes
+            assert f"+ {change.name} .. ok" in cli.stdout  # each change is printed as it goes
 
         schemas = project_schemas(yoyo_url)
         assert schemas == project_schemas(sqitch_url)
@@ -156,7 +156,7 @@ def _table_exists(url: str) -> bool:
 
 def test_a_failing_change_leaves_nothing_half_applied(empty_db_url: str, tmp_path: Path) -> None:
     top = _plan_with_failing_change(tmp_path)
-    migrator = Migrator(empty_db_url, top=top, echo=lambda _: None)
+    migrator = Migrator(empty_db_url, top=top, quiet=True)
     with pytest.raises(MigrationError, match="deploy broken failed"):
         migrator.deploy()
     assert "broken" not in migrator.deployed()

@@ -34,7 +34,7 @@ def url_for_database(server_url: str, dbname: str) -> str:
 
 
 def deploy_all(database_url: str) -> None:
-    Migrator(database_url, echo=lambda _: None).deploy()
+    Migrator(database_url, quiet=True).deploy()
 
 
 @dataclass

@@ -69,7 +69,7 @@ def _check_roles(conn: psycopg.Connection) -> bool:
 
 
 def _check_migrations(url: str) -> list[bool]:
-    migrator = Migrator(url, echo=lambda _: None)
+    migrator = Migrator(url, quiet=True)
     deployed = migrator.deployed()
     pending = [c.name for c in migrator.changes if c.name not in deployed]
     detail = (
