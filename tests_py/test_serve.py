@@ -37,6 +37,7 @@ def test_healthz_reports_the_last_deployed_change(server: ServerProcess) -> None
     assert payload["migration"]["pending"] == []
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert headers["X-Frame-Options"] == "DENY"
+    assert headers["Server"] == "pgwarden"  # no framework or Python version disclosed
 
 
 def test_correlation_ids_are_honoured_or_minted(server: ServerProcess) -> None:
