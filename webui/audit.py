@@ -110,6 +110,14 @@ def head(conn: psycopg.Connection) -> str:
     return str(row[0])
 
 
+def is_link(conn: psycopg.Connection, anchor_hex: str) -> bool:
+    """Whether a head recorded earlier (hex) is still a link of the chain."""
+    row = conn.execute(
+        "select exists (select 1 from audit.seals where hash = decode(%s, 'hex'))", [anchor_hex]
+    ).fetchone()
+    return bool(row and row[0])
+
+
 @dataclass(frozen=True)
 class TailFilter:
     since: datetime | None = None
