@@ -13,7 +13,7 @@ from webui.cluster import ClusterError
 from webui.migrations import MigrationError
 from webui.settings import SettingsError
 
-COMMAND_MODULES = ["db", "migrate", "serve", "doctor", "rest"]
+COMMAND_MODULES = ["db", "migrate", "serve", "doctor", "audit", "rest"]
 EXPECTED_ERRORS = (ClusterError, MigrationError, SettingsError)
 
 
