@@ -222,7 +222,7 @@ def _wait(url: str, process: subprocess.Popen) -> None:
         if process.poll() is not None:
             raise RuntimeError("pgwarden rest exited")
         try:
-            with urllib.request.urlopen(url + "/authors?limit=1", timeout=2):  # noqa: S310
+            with urllib.request.urlopen(url + "/authors?limit=1", timeout=2):
                 return
         except OSError:
             time.sleep(0.1)
