@@ -95,7 +95,13 @@ language sql stable as $$ select jsonb_build_object('role', current_user, 'claim
   'method', current_setting('request.method', true), 'path', current_setting('request.path', true),
   'agent', current_setting('request.headers', true)::json->>'user-agent',
   'authorization', current_setting('request.headers', true)::json->>'authorization',
-  'correlation_id', pgwarden.correlation_id()) $$;
+  'correlation_id', pgwarden.correlation_id(),
+  'cookies', current_setting('request.cookies', true)::jsonb) $$;
+
+create function test_api.my_prepared() returns jsonb
+language sql volatile as $$
+  select jsonb_build_object('names', count(*), 'texts', count(distinct statement))
+  from pg_prepared_statements where name like 'pgw\_%' $$;
 
 create function test_api.bump(book bigint) returns void
 language sql volatile as $$ update test_api.books set pages = pages + 1 where id = book $$;

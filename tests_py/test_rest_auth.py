@@ -139,6 +139,21 @@ def test_session_bearer_and_cookie(base: str) -> None:
     assert r.json()["claims"]["sub"] == "2" and r.json()["role"] == "pgw_user"
 
 
+def test_cookies_reach_sql_without_the_session(base: str) -> None:
+    r = whoami(base, {"Cookie": "theme=dark; pgw_session=session-token-of-bob"})
+    assert r.json()["cookies"] == {"theme": "dark"}
+
+
+def test_role_never_leaks_between_requests(base: str) -> None:
+    """Connections are pooled: a staff request must leave nothing behind for the next one."""
+    with httpx.Client(base_url=base, headers=H) as client:
+        for _ in range(15):
+            assert client.get("/secrets", headers=bearer("pgw_staff")).status_code == 200
+            assert client.get("/secrets").status_code == 401
+            anon = client.post("/rpc/whoami", json={}).json()
+            assert anon["role"] == "pgw_anon" and anon["claims"] == {}
+
+
 def test_session_rls(base: str) -> None:
     r = httpx.get(
         f"{base}/notes?select=body", headers={**H, "Cookie": "pgw_session=session-token-of-bob"}
@@ -199,6 +214,7 @@ def standalone(rest_db: str, keys: dict, tmp_path_factory: pytest.TempPathFactor
         f"server-port = {port}\n"
         'jwt-aud = "pgwarden-tests"\n'
         'jwt-role-claim-key = ".app.roles[0]"\n'
+        "db-max-rows = 2\n"
     )
     env = {**os.environ, "DATABASE_URL": rest_db, "PGRST_JWT_SECRET": json.dumps(jwks)}
     log = (folder / "rest.log").open("wb")
@@ -272,6 +288,14 @@ def test_wrong_kid_and_audience(standalone: str, keys: dict) -> None:
     hs = jwt.encode({"app": {"roles": ["pgw_user"]}}, "x" * 40, algorithm="HS256")
     r = httpx.post(f"{standalone}/rpc/whoami", json={}, headers={"Authorization": f"Bearer {hs}"})
     assert r.status_code == 401
+
+
+def test_max_rows_caps_reads(standalone: str) -> None:
+    r = httpx.get(f"{standalone}/books?select=id&order=id", headers={"Prefer": "count=exact"})
+    assert [b["id"] for b in r.json()] == [1, 2]
+    assert r.status_code == 206 and r.headers["Content-Range"] == "0-1/6"
+    r = httpx.get(f"{standalone}/books?select=id&order=id&limit=10")
+    assert len(r.json()) == 2
 
 
 def test_standalone_serves_root_openapi(standalone: str) -> None:

@@ -400,3 +400,13 @@ def test_or_inside_an_embed(client: SyncPostgrestClient) -> None:
     rows = client.from_("books").select("id,reviews(stars)").eq("id", 1)
     rows = rows.or_("stars.eq.4,body.is.null", reference_table="reviews").execute().data
     assert rows == [{"id": 1, "reviews": [{"stars": 4}]}]
+
+
+def test_statements_are_prepared_once_per_connection(base: str) -> None:
+    with httpx.Client(base_url=base, headers={"Accept-Profile": "test_api"}) as http:
+        for _ in range(30):
+            assert http.get("/books?select=id&id=eq.2").status_code == 200
+        seen = [http.post("/rpc/my_prepared", json={}, headers={"Content-Profile": "test_api"})
+                .json() for _ in range(10)]  # fmt: skip
+    assert max(s["names"] for s in seen) > 0
+    assert all(s["names"] == s["texts"] for s in seen)  # never the same statement twice
