@@ -172,3 +172,20 @@ insert into test_api.secrets values (1, 'the cake is a lie');
 insert into test_api.items (id, name, qty) values (1, 'a', 1), (2, 'b', 2), (3, 'c', 3);
 insert into test_private.sessions values ('session-token-of-alice', 1, 'user', 77),
   ('session-token-of-bob', 2, 'user', 78);
+
+create function test_api.created_thing(name text) returns jsonb
+language plpgsql volatile as $$
+begin
+  perform set_config('response.status', '201', true);
+  perform set_config('response.headers',
+    '[{"Location": "/things/1"}, {"Cache-Control": "no-store"}]', true);
+  return jsonb_build_object('name', name);
+end $$;
+
+create function test_api.bad_headers() returns integer
+language plpgsql stable as $$
+begin
+  perform set_config('response.headers', '{"not": "an array"}', true);
+  return 1;
+end $$;
+grant execute on function test_api.created_thing(text), test_api.bad_headers() to pgw_anon;

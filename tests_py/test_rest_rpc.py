@@ -115,3 +115,11 @@ async def test_async_client_rpc(base: str) -> None:
         assert (await client.rpc("add", {"a": 40, "b": 2}).execute()).data == 42
         rows = await client.rpc("numbers", {"n": 2}, get=True).execute()
         assert rows.data == [1, 2]
+
+
+def test_sql_sets_response_status_and_headers(base: str) -> None:
+    r = httpx.post(f"{base}/rpc/created_thing", headers=H, json={"name": "x"})
+    assert r.status_code == 201 and r.json() == {"name": "x"}
+    assert r.headers["Location"] == "/things/1" and r.headers["Cache-Control"] == "no-store"
+    r = httpx.get(f"{base}/rpc/bad_headers", headers=H)
+    assert r.status_code == 500 and r.json()["code"] == "PGRST111"

@@ -15,7 +15,7 @@ from webui.rest.build import Built, Frag, ReadSpec, build_rows
 from webui.rest.errors import JSON_TYPE, ApiError, table_not_found
 from webui.rest.negotiate import Accept, context, negotiate, profile
 from webui.rest.params import Prefer, parse_prefer, parse_range, read_spec
-from webui.rest.runner import Context, run
+from webui.rest.runner import Context, Outcome, run
 from webui.rest.schema import Table
 from webui.rest.state import RestState
 
@@ -108,7 +108,7 @@ async def execute_read(
     total, page, body = outcome.integer(-1, 0), outcome.integer(-1, 1) or 0, outcome.value(-1, 2)
     if count in ("planned", "estimated"):
         total = _estimate(call, st.planned_rows(outcome.value(0) or b"[]"), total)
-    return _read_response(call, spec, total, page, body or b"")
+    return _read_response(call, spec, total, page, body or b"", outcome)
 
 
 def _estimate(call: Call, planned: int, exact: int | None) -> int:
@@ -119,7 +119,7 @@ def _estimate(call: Call, planned: int, exact: int | None) -> int:
 
 
 def _read_response(
-    call: Call, spec: ReadSpec, total: int | None, page: int, body: bytes
+    call: Call, spec: ReadSpec, total: int | None, page: int, body: bytes, outcome: Outcome
 ) -> web.StreamResponse:
     offset = spec.offset.get((), 0)
     status = 200
@@ -137,7 +137,37 @@ def _read_response(
         singular_check(call, page)
     headers = {"Content-Range": _content_range(offset, page, total)}
     applied_preferences(call, headers)
+    status = sql_overrides(outcome, 3, status, headers)
     return respond(call, status, body, headers)
+
+
+def sql_overrides(outcome: Outcome, column: int, status: int, headers: dict[str, str]) -> int:
+    """Apply `response.headers` (a JSON array of one-key objects) and `response.status` as set
+    by SQL during the request; malformed values are PGRST111/PGRST112 (500), as in PostgREST."""
+    raw_headers, raw_status = outcome.value(-1, column), outcome.value(-1, column + 1)
+    if raw_headers:
+        headers.update(_guc_headers(raw_headers))
+    if raw_status:
+        if not raw_status.isdigit() or not 100 <= int(raw_status) <= 599:
+            raise ApiError(500, "PGRST112", "response.status guc must be a valid status code")
+        return int(raw_status)
+    return status
+
+
+def _guc_headers(raw: bytes) -> dict[str, str]:
+    try:
+        entries = json.loads(raw)
+        pairs = [next(iter(e.items())) for e in entries if isinstance(e, dict) and len(e) == 1]
+        if len(pairs) != len(entries) or not all(isinstance(v, str) for _, v in pairs):
+            raise ValueError
+    except (ValueError, TypeError):
+        raise ApiError(
+            500,
+            "PGRST111",
+            "response.headers guc must be a JSON array composed of objects with a single key "
+            "and a string value",
+        ) from None
+    return {str(k): v for k, v in pairs if "\n" not in k + v and "\r" not in k + v}
 
 
 def _content_range(offset: int, page: int, total: int | None) -> str:

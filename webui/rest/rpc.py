@@ -9,9 +9,10 @@ from typing import Any
 
 from aiohttp import web
 
+from webui.rest import statements as st
 from webui.rest.build import Frag, build_rows, cat
 from webui.rest.errors import ApiError
-from webui.rest.handlers import Call, execute_read, pool_of, read_json
+from webui.rest.handlers import Call, execute_read, pool_of, read_json, sql_overrides
 from webui.rest.negotiate import context, negotiate, profile
 from webui.rest.params import parse_prefer, read_spec
 from webui.rest.runner import run
@@ -131,11 +132,16 @@ def _aliased(source: Frag) -> Frag:
 
 async def _scalar(call: Call, function: Function, source: Frag) -> web.StreamResponse:
     if function.return_kind == "void":
-        statement = cat("select 1 from ", _aliased(source))
+        statement = cat("select null", st.RESPONSE_GUCS, " from ", _aliased(source))
     elif function.returns_set:
-        statement = cat("select coalesce(json_agg(_f), '[]')::text from ", _aliased(source))
+        statement = cat(
+            "select coalesce(json_agg(_f), '[]')::text",
+            st.RESPONSE_GUCS,
+            " from ",
+            _aliased(source),
+        )
     else:
-        statement = cat("select to_json(_f)::text from ", _aliased(source))
+        statement = cat("select to_json(_f)::text", st.RESPONSE_GUCS, " from ", _aliased(source))
     read_only = call.request.method != "POST"
     outcome = await run(
         pool_of(call),
@@ -144,14 +150,14 @@ async def _scalar(call: Call, function: Function, source: Frag) -> web.StreamRes
         read_only=read_only,
         decide=None if read_only or commits_blindly(call) else (lambda o: _commit(call, o)),
     )
+    headers: dict[str, str] = {}
     if function.return_kind == "void":
-        return web.Response(status=204)
+        return web.Response(status=sql_overrides(outcome, 1, 204, headers), headers=headers)
+    status = sql_overrides(outcome, 1, 200, headers)
     body = outcome.value(0) or b"null"
+    headers.setdefault("Content-Type", "application/json; charset=utf-8")
     return web.Response(
-        status=200,
-        body=None if call.request.method == "HEAD" else body,
-        content_type="application/json",
-        charset="utf-8",
+        status=status, body=None if call.request.method == "HEAD" else body, headers=headers
     )
 
 

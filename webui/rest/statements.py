@@ -44,13 +44,23 @@ def _csv_header(name: str) -> str:
     return name
 
 
+# What SQL may set for the response (PostgREST's response.headers and response.status GUCs),
+# read after the body so that a function called while building it can set them.
+RESPONSE_GUCS = (
+    ", nullif(pg_catalog.current_setting('response.headers', true), '')"
+    ", nullif(pg_catalog.current_setting('response.status', true), '')"
+)
+
+
 def read_statement(built: Built, count: Frag | None, shape: Shape) -> Frag:
+    """Columns: total (or null), page count, body, response.headers, response.status."""
     total = count if count is not None else Frag("null")
     return cat(
         "select ",
         total,
         "::bigint, pg_catalog.count(*)::bigint, ",
         body_expression(shape, built.names),
+        RESPONSE_GUCS,
         " from (",
         built.rows,
         ") _r",
@@ -134,7 +144,8 @@ def delete_statement(table: Table, where: Frag) -> Frag:
 
 
 def returning(dml: Frag, built: Built, shape: Shape, location_keys: list[str]) -> Frag:
-    """The write wrapped so that PostgreSQL also builds the representation (and Location keys)."""
+    """The write wrapped so that PostgreSQL also builds the representation (and Location keys).
+    Columns: null, affected rows, body, Location keys, response.headers, response.status."""
     keys = Frag("null")
     if location_keys:
         pairs = ", ".join(f"'{k}', _s.{quote(k)}" for k in location_keys if "'" not in k)
@@ -147,6 +158,7 @@ def returning(dml: Frag, built: Built, shape: Shape, location_keys: list[str]) -
         body_expression(shape, built.names),
         ", ",
         keys,
+        RESPONSE_GUCS,
         " from (",
         built.rows,
         ") _r",

@@ -22,6 +22,7 @@ from webui.rest.handlers import (
     read_json,
     respond,
     singular_check,
+    sql_overrides,
 )
 from webui.rest.params import read_spec
 from webui.rest.runner import Outcome, run
@@ -248,7 +249,9 @@ def _write_response(
         keys = json.loads(location)
         query = "&".join(f"{url_quote(k)}=eq.{url_quote(str(v))}" for k, v in keys.items())
         headers["Location"] = f"/{call.table.name}?{query}"
-    if mode != "representation":
+    if mode == "minimal":
         return respond(call, 201 if created else 204, None, headers)
-    body = outcome.value(-1, 2)
-    return respond(call, 201 if created else 200, body, headers)
+    status = 201 if created else (200 if mode == "representation" else 204)
+    status = sql_overrides(outcome, 4, status, headers)
+    body = outcome.value(-1, 2) if mode == "representation" else None
+    return respond(call, status, body, headers)
