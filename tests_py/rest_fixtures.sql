@@ -189,3 +189,9 @@ begin
   return 1;
 end $$;
 grant execute on function test_api.created_thing(text), test_api.bad_headers() to pgw_anon;
+
+create view test_api.book_titles with (security_invoker = true) as
+  select id, title, pages from test_api.books;
+comment on view test_api.book_titles is 'Titles only.';
+grant select on test_api.book_titles to pgw_anon;
+grant select, update on test_api.book_titles to pgw_user;

@@ -99,3 +99,30 @@ def test_rest_workers_stop_with_the_parent(rest_db: str, tmp_path: Path) -> None
 def _children(pid: int) -> list[int]:
     out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True)
     return [int(line) for line in out.stdout.split()]
+
+
+def test_mount_prefix_is_configurable(monkeypatch: pytest.MonkeyPatch) -> None:
+    from webui.app import create_app
+    from webui.settings import Settings
+
+    monkeypatch.setenv("PGRST_SERVER_PREFIX", "/api/v2/")
+    app = create_app(Settings("postgresql:///x", "postgresql:///x", "k" * 40, "test"))
+    paths = {getattr(r, "canonical", "") for r in app.router.resources()}
+    assert {"/api/v2/", "/api/v2/rpc/{name}", "/api/v2/{name}", "/api/v2/docs"} <= paths
+    assert not any(p.startswith("/rest/v1") for p in paths)
+
+
+def test_base64_secret_and_role_claim_key() -> None:
+    import base64
+
+    import jwt as pyjwt
+
+    from webui.rest.auth import JwtVerifier
+
+    raw = b"\x00\x01binary-secret-of-more-than-48-bytes-0123456789abcdef\xff\xfe"
+    config = load(env={"PGRST_JWT_SECRET": base64.b64encode(raw).decode(),
+                       "PGRST_JWT_SECRET_IS_BASE64": "true",
+                       "PGRST_JWT_ROLE_CLAIM_KEY": ".app.roles[1]"})  # fmt: skip
+    token = pyjwt.encode({"app": {"roles": ["a", "pgw_staff"]}}, raw, algorithm="HS384")
+    identity = JwtVerifier(config).identify(token)
+    assert identity.role == "pgw_staff" and identity.authenticated

@@ -9,6 +9,7 @@ import pytest
 import rest_support
 from postgrest import AsyncPostgrestClient, SyncPostgrestClient
 from postgrest.exceptions import APIError
+from rest_support import bearer
 
 # The module-scoped fixtures of rest_support, used here by name.
 base = rest_support.base
@@ -410,3 +411,15 @@ def test_statements_are_prepared_once_per_connection(base: str) -> None:
                 .json() for _ in range(10)]  # fmt: skip
     assert max(s["names"] for s in seen) > 0
     assert all(s["names"] == s["texts"] for s in seen)  # never the same statement twice
+
+
+def test_views_read_and_update_like_tables(client: SyncPostgrestClient, base: str) -> None:
+    rows = client.from_("book_titles").select("title").gt("pages", 380).execute().data
+    assert rows == [{"title": "The Dispossessed"}]
+    r = httpx.patch(f"{base}/book_titles?id=eq.5", json={"title": "The Cyberiad (2nd ed.)"},
+                    headers={"Content-Profile": "test_api", "Prefer": "return=representation",
+                             **bearer()})  # fmt: skip
+    assert r.status_code == 200 and r.json()[0]["title"] == "The Cyberiad (2nd ed.)"
+    r = httpx.patch(f"{base}/book_titles?id=eq.5", json={"title": "x"},
+                    headers={"Content-Profile": "test_api"})  # fmt: skip
+    assert r.status_code == 401
