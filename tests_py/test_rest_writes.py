@@ -236,3 +236,15 @@ async def test_async_client_writes(base: str, rest_db: str) -> None:
         with pytest.raises(APIError):
             await client.from_("items").insert({"id": 1, "name": "dup"}).execute()
     assert 100 not in items(rest_db)
+
+
+def test_singular_write_rolls_back_unless_one_row(base: str, rest_db: str) -> None:
+    headers = {**H, **bearer(), "Accept": "application/vnd.pgrst.object+json",
+               "Prefer": "return=representation"}  # fmt: skip
+    r = httpx.post(f"{base}/items?select=id,name", headers=headers, json={"id": 110, "name": "one"})
+    assert r.status_code == 201 and r.json() == {"id": 110, "name": "one"}
+    assert r.headers["Content-Type"].startswith("application/vnd.pgrst.object+json")
+    r = httpx.post(f"{base}/items", headers=headers,
+                   json=[{"id": 111, "name": "a"}, {"id": 112, "name": "b"}])  # fmt: skip
+    assert r.status_code == 406 and r.json()["code"] == "PGRST116"
+    assert 111 not in items(rest_db) and 112 not in items(rest_db)
