@@ -126,3 +126,27 @@ def test_base64_secret_and_role_claim_key() -> None:
     token = pyjwt.encode({"app": {"roles": ["a", "pgw_staff"]}}, raw, algorithm="HS384")
     identity = JwtVerifier(config).identify(token)
     assert identity.role == "pgw_staff" and identity.authenticated
+
+
+def test_symmetric_jwk_set() -> None:
+    import base64
+    import json
+
+    import jwt as pyjwt
+
+    from webui.rest.auth import JwtVerifier
+    from webui.rest.errors import ApiError
+
+    secret = b"an-oct-key-in-a-jwks-of-at-least-32-bytes!!"
+    oct_key = {
+        "kty": "oct",
+        "kid": "s1",
+        "k": base64.urlsafe_b64encode(secret).decode().rstrip("="),
+    }
+    verifier = JwtVerifier(load(env={"PGRST_JWT_SECRET": json.dumps({"keys": [oct_key]})}))
+    good = pyjwt.encode({"role": "pgw_user"}, secret, algorithm="HS256", headers={"kid": "s1"})
+    assert verifier.identify(good).role == "pgw_user"
+    bad = pyjwt.encode({"role": "pgw_user"}, secret, algorithm="HS256", headers={"kid": "s2"})
+    with pytest.raises(ApiError) as error:
+        verifier.identify(bad)
+    assert error.value.status == 401

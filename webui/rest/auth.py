@@ -111,15 +111,18 @@ class JwtVerifier:
         algorithm = header.get("alg", "")
         if algorithm in HMAC_ALGORITHMS and self.hmac_key is not None:
             return self.hmac_key, [algorithm]
-        if algorithm in KEY_ALGORITHMS and self.keys:
-            kid = header.get("kid")
-            key = self.keys.get(kid) or (self.keys.get(None) if kid is None else None)
-            if key is None and kid is None and len(self.keys) == 1:
-                key = next(iter(self.keys.values()))
-            if key is None:
-                raise _challenge("PGRST301", "No suitable key or wrong key type")
-            return key.key, [algorithm]
+        if algorithm in HMAC_ALGORITHMS + KEY_ALGORITHMS and self.keys:
+            return self._jwk(header.get("kid")).key, [algorithm]
         raise _challenge("PGRST301", "Wrong or unsupported encoding algorithm")
+
+    def _jwk(self, kid: str | None) -> jwt.PyJWK:
+        """The key named by `kid`; without a `kid`, the only key, or the one without a kid."""
+        key = self.keys.get(kid) if kid is not None else self.keys.get(None)
+        if key is None and kid is None and len(self.keys) == 1:
+            key = next(iter(self.keys.values()))
+        if key is None:
+            raise _challenge("PGRST301", "No suitable key or wrong key type")
+        return key
 
     def _decode(self, token: str) -> dict[str, Any]:
         if not self.configured:
