@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from webui.rest.errors import ApiError, parse_error
+from webui.rest.errors import parse_error
 
 OPERATORS = {
     "eq": "=",
@@ -76,18 +76,6 @@ CASTS = {
     "interval",
     "inet",
     "money",
-}
-RESERVED = {
-    "select",
-    "order",
-    "limit",
-    "offset",
-    "or",
-    "and",
-    "not.or",
-    "not.and",
-    "columns",
-    "on_conflict",
 }
 _NAME = r'(?:"(?:[^"]|"")+"|[^\s,.:()!"\->]+)'
 _FIELD = re.compile(rf"^({_NAME})((?:->>?(?:{_NAME}|-?\d+))*)$")
@@ -333,10 +321,3 @@ def parse_int(name: str, value: str) -> int:
     if not re.fullmatch(r"\d{1,12}", value.strip()):
         raise parse_error(f'"failed to parse {name} parameter ({value})"', "a non-negative integer")
     return int(value)
-
-
-def check_reserved_key(key: str) -> None:
-    if key in RESERVED:
-        return
-    if not key:
-        raise ApiError(400, "PGRST100", '"empty query parameter name"')

@@ -33,16 +33,17 @@ async def handle_rpc(request: web.Request) -> web.StreamResponse:
 
 async def _rpc(request: web.Request, state: RestState) -> web.StreamResponse:
     schema_name = profile(request, state)
+    identity = context(request, state)  # a bad token is 401 before anything else is said
+    accept = negotiate(request.headers.get("Accept"), state.config.db_plan_enabled)
+    prefer = parse_prefer(request.headers.getall("Prefer", []))
     name = request.match_info["name"]
     arguments = await _arguments(request)
     function = choose(state, schema_name, name, set(arguments))
     if request.method != "POST":  # the query string also holds filters, select, order…
         names = {a.name for a in function.arguments}
         arguments = {k: v for k, v in arguments.items() if k in names}
-    accept = negotiate(request.headers.get("Accept"), state.config.db_plan_enabled)
-    prefer = parse_prefer(request.headers.getall("Prefer", []))
     table = function.result or Table(schema_name, name, "fn", None, {}, [])
-    call = Call(request, state, table, context(request, state), accept, prefer)
+    call = Call(request, state, table, identity, accept, prefer)
     source = call_source(function, arguments)
     if function.return_kind == "rows":
         return await _rows(call, function, source, arguments)

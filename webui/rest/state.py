@@ -5,8 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from aiohttp import web
 from psycopg import AsyncConnection
@@ -30,7 +29,6 @@ class RestState:
     cache: SchemaCache | None = None
     listener: asyncio.Task[None] | None = None
     reloads: int = 0
-    openapi_cache: dict[str, bytes] = field(default_factory=dict)
 
     @property
     def pre_request(self) -> str | None:
@@ -51,7 +49,6 @@ class RestState:
         async with self.pool.connection() as conn:
             self.cache = await schema.load(conn, self.config.db_schemas)
             self.cache.loaded_at = time.time()
-        self.openapi_cache.clear()
         self.reloads += 1
         log.info(
             "schema cache loaded: %d relations, %d functions",
@@ -81,7 +78,3 @@ async def listen(state: RestState, conninfo: str) -> None:
         except Exception as exc:
             log.warning("schema listener: %s; retrying in 1s", type(exc).__name__)
             await asyncio.sleep(1)
-
-
-def pool_conninfo(pool: Any) -> str:
-    return str(pool.conninfo)
