@@ -3,10 +3,12 @@ migrated template, plus rest_fixtures.sql), one real `pgwarden serve` on it, and
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import jwt
 import psycopg
@@ -15,6 +17,7 @@ from pytest_postgresql.janitor import DatabaseJanitor
 
 from webui.testing import ServerProcess, running_server, url_for_database
 
+T = TypeVar("T")
 FIXTURES = Path(__file__).with_name("rest_fixtures.sql")
 SECRET = "a-test-secret-that-is-long-enough-for-hs512-0123456789abcdef-0123456789"
 PREFIX = "/rest/v1"
@@ -88,3 +91,10 @@ def rest_server(rest_db: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
 @pytest.fixture(scope="module")
 def base(rest_server: ServerProcess) -> str:
     return rest_server.base_url + PREFIX
+
+
+def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine on its own event loop in a fresh thread: the async `postgrest` client is
+    exercised the same way whatever loop another plugin (Playwright's) left running here."""
+    with ThreadPoolExecutor(max_workers=1) as executor:
+        return executor.submit(asyncio.run, coroutine).result()

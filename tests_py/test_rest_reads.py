@@ -9,7 +9,7 @@ import pytest
 import rest_support
 from postgrest import AsyncPostgrestClient, SyncPostgrestClient
 from postgrest.exceptions import APIError
-from rest_support import bearer
+from rest_support import bearer, run_async
 
 # The module-scoped fixtures of rest_support, used here by name.
 base = rest_support.base
@@ -381,7 +381,11 @@ def test_profiles(base: str) -> None:
     assert r.status_code == 200
 
 
-async def test_async_client_reads(base: str) -> None:
+def test_async_client_reads(base: str) -> None:
+    run_async(_async_client_reads(base))
+
+
+async def _async_client_reads(base: str) -> None:
     async with AsyncPostgrestClient(base, schema="test_api") as client:
         response = await (
             client.from_("books")

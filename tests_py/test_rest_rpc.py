@@ -8,7 +8,7 @@ import pytest
 import rest_support
 from postgrest import AsyncPostgrestClient, SyncPostgrestClient
 from postgrest.exceptions import APIError
-from rest_support import bearer
+from rest_support import bearer, run_async
 
 # The module-scoped fixtures of rest_support, used here by name.
 base = rest_support.base
@@ -110,7 +110,11 @@ def test_pre_request_runs_as_the_user(base: str) -> None:
     assert r.status_code == 403
 
 
-async def test_async_client_rpc(base: str) -> None:
+def test_async_client_rpc(base: str) -> None:
+    run_async(_async_client_rpc(base))
+
+
+async def _async_client_rpc(base: str) -> None:
     async with AsyncPostgrestClient(base, schema="test_api") as client:
         assert (await client.rpc("add", {"a": 40, "b": 2}).execute()).data == 42
         rows = await client.rpc("numbers", {"n": 2}, get=True).execute()

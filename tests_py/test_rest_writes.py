@@ -10,7 +10,7 @@ import pytest
 import rest_support
 from postgrest import AsyncPostgrestClient, SyncPostgrestClient
 from postgrest.exceptions import APIError
-from rest_support import bearer
+from rest_support import bearer, run_async
 
 # The module-scoped fixtures of rest_support, used here by name.
 base = rest_support.base
@@ -226,7 +226,11 @@ def test_count_on_write(base: str) -> None:
     assert r.status_code == 204 and r.headers["Content-Range"] == "*/2"
 
 
-async def test_async_client_writes(base: str, rest_db: str) -> None:
+def test_async_client_writes(base: str, rest_db: str) -> None:
+    run_async(_async_client_writes(base, rest_db))
+
+
+async def _async_client_writes(base: str, rest_db: str) -> None:
     async with AsyncPostgrestClient(base, schema="test_api", headers=bearer()) as client:
         await client.from_("items").insert({"id": 100, "name": "async"}).execute()
         await client.from_("items").update({"qty": 9}).eq("id", 100).execute()
