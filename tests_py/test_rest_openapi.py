@@ -7,6 +7,7 @@ import time
 
 import httpx
 import psycopg
+import pytest
 import rest_support
 from rest_support import bearer
 
@@ -103,3 +104,10 @@ def test_statement_timeout_is_504_not_a_hang(base: str) -> None:
     assert r.status_code == 200
     r = httpx.post(f"{base}/rpc/slow", headers={**H, **bearer()}, json={"seconds": 3}, timeout=10)
     assert_error(r, 504, "57014")
+
+
+def test_openapi_document_validates(base: str) -> None:
+    """Checked with openapi-spec-validator when it is installed (it is not a dependency)."""
+    validator = pytest.importorskip("openapi_spec_validator")
+    for headers in ({}, bearer("pgw_user"), bearer("pgw_staff")):
+        validator.validate(document(base, headers))

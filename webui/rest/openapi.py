@@ -57,7 +57,7 @@ def json_schema(column: Column) -> dict[str, Any]:
     if column.description:
         out["description"] = column.description
     if column.default:
-        out["default"] = column.default
+        out["x-sql-default"] = column.default  # an SQL expression, not a JSON value
     return out
 
 
