@@ -542,6 +542,19 @@ def plot(measures: list[Measure]) -> None:
     figure.savefig(RESULTS / "rest.png", dpi=100)
 
 
+def _missing_tools() -> list[str]:
+    import importlib.util
+    import shutil
+
+    missing = [
+        m for m in ("django", "rest_framework", "matplotlib") if importlib.util.find_spec(m) is None
+    ]
+    if not Path(sys.executable).with_name("gunicorn").exists():
+        missing.append("gunicorn")
+    missing += [tool for tool in ("wrk", "pgbench") if shutil.which(tool) is None]
+    return missing
+
+
 # --- main --------------------------------------------------------------------------------------
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -550,6 +563,14 @@ def main() -> int:
     parser.add_argument("--drf-workers", type=int, default=5, help="gunicorn sync workers")
     parser.add_argument("--cases", default=",".join(c.name for c in CASES))
     args = parser.parse_args()
+    missing = _missing_tools()
+    if missing:
+        print(
+            f"rest_bench: missing {', '.join(missing)}; install them with "
+            "`.venv/bin/pip install -r bench/requirements.txt` (and `apt-get install wrk`)",
+            file=sys.stderr,
+        )
+        return 2
     cases = [c for c in CASES if c.name in args.cases.split(",")]
     _, url = prepare_database()
     table = asyncio.run(load_cache(url)).tables[("bench", "items")]
