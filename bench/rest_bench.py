@@ -42,7 +42,7 @@ from webui.rest import schema as rest_schema  # noqa: E402
 from webui.rest import statements as st  # noqa: E402
 from webui.rest.build import Frag, ReadSpec, build_rows  # noqa: E402
 from webui.rest.params import read_spec  # noqa: E402
-from webui.rest.runner import BEGIN, CONTEXT_SQL, READ_ONLY  # noqa: E402
+from webui.rest.runner import BEGIN, Context  # noqa: E402
 from webui.testing import deploy_all, free_port, url_for_database  # noqa: E402
 
 DATABASE = "pgwarden_bench"
@@ -158,10 +158,20 @@ def inline(frag: Frag) -> str:
     )
 
 
-def context_statement() -> str:
+def context_statement(read_only: bool) -> str:
     claims = json.dumps({"role": "pgw_user", "sub": "1"}, separators=(",", ":"))
-    params = ("pgw_user", claims, "GET", "/rest/v1/items", "{}", "{}", "bench", "127.0.0.1")
-    return inline(Frag(CONTEXT_SQL, params))
+    context = Context(
+        "pgw_user",
+        claims,
+        "GET",
+        "/rest/v1/items",
+        "{}",
+        "{}",
+        "bench",
+        "127.0.0.1",
+        authenticated=True,
+    )
+    return inline(Frag(*context.statement(read_only)))
 
 
 async def load_cache(url: str) -> rest_schema.SchemaCache:
@@ -193,7 +203,7 @@ def pgbench_script(case: Case, table: rest_schema.Table) -> str:
     return (
         head
         + "\\startpipeline\n"
-        + ";\n".join([context_statement(), inline(READ_ONLY), inline(main)])
+        + ";\n".join([context_statement(True), inline(main)])
         + ";\n\\endpipeline\n"
     )
 
@@ -216,7 +226,7 @@ def _write_script(case: Case, table: rest_schema.Table) -> str:
         )
     return (
         "\\startpipeline\n"
-        + ";\n".join([inline(BEGIN), context_statement(), statement])
+        + ";\n".join([inline(BEGIN), context_statement(False), statement])
         + ";\n\\endpipeline\ncommit;\n"
     )
 

@@ -26,7 +26,7 @@ CONTEXT_SQL = (
     " pg_catalog.set_config('request.headers', %s, true),"
     " pg_catalog.set_config('request.cookies', %s, true),"
     " pg_catalog.set_config('request.correlation_id', %s, true),"
-    " pg_catalog.set_config('request.client_ip', %s, true), true"
+    " pg_catalog.set_config('request.client_ip', %s, true){read_only}, true"
 )
 # A pgwarden session resolved in the same statement; an unknown token leaves the anon role.
 SESSION_CONTEXT_SQL = (
@@ -40,8 +40,16 @@ SESSION_CONTEXT_SQL = (
     " pg_catalog.set_config('request.headers', %s, true),"
     " pg_catalog.set_config('request.cookies', %s, true),"
     " pg_catalog.set_config('request.correlation_id', %s, true),"
-    " pg_catalog.set_config('request.client_ip', %s, true), exists (select 1 from s)"
+    " pg_catalog.set_config('request.client_ip', %s, true){read_only}, exists (select 1 from s)"
 )
+# Reads also turn the transaction read-only, in the same statement (never turned off: a hot
+# standby refuses that).
+_READ_ONLY_COLUMN = ", pg_catalog.set_config('transaction_read_only', 'on', true)"
+_VARIANTS = {
+    (sql, read_only): sql.replace("{read_only}", _READ_ONLY_COLUMN if read_only else "")
+    for sql in (CONTEXT_SQL, SESSION_CONTEXT_SQL)
+    for read_only in (False, True)
+}
 
 
 @dataclass
@@ -59,7 +67,7 @@ class Context:
     session_required: bool = False  # a bearer session token must resolve, else 401
     pre_request: str | None = None  # pre-quoted function name
 
-    def statement(self) -> tuple[str, tuple[Any, ...]]:
+    def statement(self, read_only: bool = False) -> tuple[str, tuple[Any, ...]]:
         tail = (
             self.method,
             self.path,
@@ -69,8 +77,8 @@ class Context:
             self.client_ip,
         )
         if self.session_token is not None:
-            return SESSION_CONTEXT_SQL, (self.session_token, self.role, *tail)
-        return CONTEXT_SQL, (self.role, self.claims_json, *tail)
+            return _VARIANTS[SESSION_CONTEXT_SQL, read_only], (self.session_token, self.role, *tail)
+        return _VARIANTS[CONTEXT_SQL, read_only], (self.role, self.claims_json, *tail)
 
 
 @dataclass
@@ -88,7 +96,6 @@ class Outcome:
         return None if value is None else int(value)
 
 
-READ_ONLY = Frag("select pg_catalog.set_config('transaction_read_only', 'on', true)")
 BEGIN, COMMIT, ROLLBACK = Frag("begin"), Frag("commit"), Frag("rollback")
 
 
@@ -117,10 +124,8 @@ async def run(
 
 
 def _prologue(context: Context, read_only: bool) -> list[Frag]:
-    text, params = context.statement()
+    text, params = context.statement(read_only)
     queued = [Frag(text, params)]
-    if read_only:
-        queued.append(READ_ONLY)
     if context.pre_request:
         queued.append(Frag(f"select {context.pre_request}()"))
     return queued
