@@ -195,3 +195,23 @@ create view test_api.book_titles with (security_invoker = true) as
 comment on view test_api.book_titles is 'Titles only.';
 grant select on test_api.book_titles to pgw_anon;
 grant select, update on test_api.book_titles to pgw_user;
+
+-- Private tables exposed only through views (the api-of-views pattern): relationships and keys
+-- are inferred through the views.
+create table test_private.publishers (id integer primary key, name text not null);
+create table test_private.editions (
+  id integer primary key,
+  book_id bigint not null references test_api.books (id),
+  publisher_id integer not null references test_private.publishers (id),
+  year integer not null
+);
+create view test_api.publishers_v with (security_invoker = true) as
+  select id, name from test_private.publishers;
+create view test_api.editions_v with (security_invoker = true) as
+  select e.id, e.book_id, e.publisher_id, e.year, upper(p.name) as shout
+  from test_private.editions e join test_private.publishers p on p.id = e.publisher_id;
+grant usage on schema test_private to pgw_anon;
+grant select on test_private.publishers, test_private.editions to pgw_anon;
+grant select on test_api.publishers_v, test_api.editions_v to pgw_anon;
+insert into test_private.publishers values (1, 'Ace'), (2, 'Harper');
+insert into test_private.editions values (1, 1, 1, 1969), (2, 1, 2, 1994), (3, 3, 1, 1970);

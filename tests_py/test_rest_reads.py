@@ -427,3 +427,18 @@ def test_views_read_and_update_like_tables(client: SyncPostgrestClient, base: st
     r = httpx.patch(f"{base}/book_titles?id=eq.5", json={"title": "x"},
                     headers={"Content-Profile": "test_api"})  # fmt: skip
     assert r.status_code == 401
+
+
+def test_embedding_through_views(client: SyncPostgrestClient) -> None:
+    rows = client.from_("editions_v").select("year,publishers_v(name),books(title)").order("id")
+    assert rows.execute().data[0] == {"year": 1969, "publishers_v": {"name": "Ace"},
+                                      "books": {"title": "The Left Hand of Darkness"}}  # fmt: skip
+    rows = client.from_("books").select("id,editions_v(year)").eq("id", 1)
+    rows = rows.order("year", foreign_table="editions_v").execute().data
+    assert rows == [{"id": 1, "editions_v": [{"year": 1969}, {"year": 1994}]}]
+    rows = (
+        client.from_("publishers_v")
+        .select("name,editions_v!inner(year)")
+        .eq("editions_v.year", 1970)
+    )
+    assert rows.execute().data == [{"name": "Ace", "editions_v": [{"year": 1970}]}]

@@ -144,8 +144,32 @@ select json_build_object(
     join pg_catalog.pg_namespace sn on sn.oid = s.relnamespace
     join pg_catalog.pg_class t on t.oid = k.confrelid
     join pg_catalog.pg_namespace tn on tn.oid = t.relnamespace
-    where k.contype = 'f' and sn.nspname = any(%(schemas)s) and tn.nspname = any(%(schemas)s)
-      and (k.conparentid = 0 or k.conparentid is null)), '[]'),
+    where k.contype = 'f' and (k.conparentid = 0 or k.conparentid is null)
+      and sn.nspname not in ('pg_catalog', 'information_schema')), '[]'),
+  'view_bases', coalesce((
+    select json_agg(json_build_object(
+      'schema', vb.view_schema, 'view', vb.view_name, 'base_schema', vb.base_schema,
+      'base', vb.base_name, 'columns', vb.columns,
+      'primary_key', (select json_agg(a.attname) from pg_catalog.pg_index i
+        join pg_catalog.pg_attribute a on a.attrelid = i.indrelid and a.attnum = any(i.indkey)
+        where i.indrelid = vb.base_oid and i.indisprimary)))
+    from (
+      select vn.nspname as view_schema, v.relname as view_name, bn.nspname as base_schema,
+             b.relname as base_name, b.oid as base_oid,
+             json_agg(distinct ba.attname::text) as columns
+      from pg_catalog.pg_class v
+      join pg_catalog.pg_namespace vn on vn.oid = v.relnamespace
+      join pg_catalog.pg_rewrite r on r.ev_class = v.oid
+      join pg_catalog.pg_depend d on d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass
+        and d.objid = r.oid and d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
+        and d.refobjsubid > 0 and d.refobjid <> v.oid
+      join pg_catalog.pg_class b on b.oid = d.refobjid and b.relkind in ('r', 'p', 'f')
+      join pg_catalog.pg_namespace bn on bn.oid = b.relnamespace
+      join pg_catalog.pg_attribute ba on ba.attrelid = b.oid and ba.attnum = d.refobjsubid
+      join pg_catalog.pg_attribute va on va.attrelid = v.oid and va.attname = ba.attname
+        and va.attnum > 0 and not va.attisdropped
+      where vn.nspname = any(%(schemas)s) and v.relkind in ('v', 'm')
+      group by 1, 2, 3, 4, 5) vb), '[]'),
   'functions', coalesce((
     select json_agg(json_build_object(
       'schema', n.nspname, 'name', p.proname,
@@ -206,7 +230,10 @@ def _table(entry: dict[str, Any]) -> Table:
 
 def build(data: dict[str, Any], schemas: tuple[str, ...]) -> SchemaCache:
     tables = {(t["schema"], t["name"]): _table(t) for t in data["tables"]}
-    _link(tables, data["foreign_keys"])
+    covers = _covers(tables, data.get("view_bases", []))
+    _link(covers, data["foreign_keys"])
+    for junction in tables.values():
+        _junction_links(junction)
     functions: dict[tuple[str, str], list[Function]] = {}
     for entry in data["functions"]:
         function = _function(entry, tables)
@@ -215,19 +242,64 @@ def build(data: dict[str, Any], schemas: tuple[str, ...]) -> SchemaCache:
     return SchemaCache(schemas, tables, functions, bool(data["has_sessions"]))
 
 
-def _link(tables: dict[tuple[str, str], Table], foreign_keys: list[dict[str, Any]]) -> None:
-    for fk in foreign_keys:
-        source = tables.get((fk["schema"], fk["table"]))
-        target = tables.get((fk["target_schema"], fk["target"]))
-        if source is None or target is None:
+Cover = tuple[Table, dict[str, str]]  # an exposed relation and base column → its column
+
+
+def _covers(
+    tables: dict[tuple[str, str], Table], view_bases: list[dict[str, Any]]
+) -> dict[tuple[str, str], list[Cover]]:
+    """Which exposed relations show which base table's columns: a table shows itself; a view
+    shows the base columns it selects under the same name (unambiguously). A view that shows a
+    base table's whole primary key gets it as its own key, so keys and relationships follow."""
+    covers: dict[tuple[str, str], list[Cover]] = {}
+    for key, table in tables.items():
+        if table.kind in ("r", "p", "f"):
+            covers.setdefault(key, []).append((table, {c: c for c in table.columns}))
+    claimed: dict[tuple[str, str], list[str]] = {}
+    for entry in view_bases:
+        for column in entry["columns"]:
+            claimed.setdefault((entry["schema"], entry["view"]), []).append(column)
+    for entry in view_bases:
+        view = tables.get((entry["schema"], entry["view"]))
+        if view is None:
             continue
-        pairs = list(zip(fk["columns"], fk["target_columns"], strict=True))
-        source.relationships.append(Relationship("m2o", fk["name"], target, pairs))
-        one = frozenset(fk["columns"]) in source.uniques
-        back = [(t, s) for s, t in pairs]
-        target.relationships.append(Relationship("o2o" if one else "o2m", fk["name"], source, back))
-    for junction in tables.values():
-        _junction_links(junction)
+        names = claimed[(entry["schema"], entry["view"])]
+        mapping = {c: c for c in entry["columns"] if names.count(c) == 1}
+        covers.setdefault((entry["base_schema"], entry["base"]), []).append((view, mapping))
+        primary = entry["primary_key"] or []
+        if primary and not view.primary_key and all(c in mapping for c in primary):
+            view.primary_key = [mapping[c] for c in primary]
+            view.uniques.append(frozenset(view.primary_key))
+    return covers
+
+
+def _link(covers: dict[tuple[str, str], list[Cover]], foreign_keys: list[dict[str, Any]]) -> None:
+    for fk in foreign_keys:
+        sources = covers.get((fk["schema"], fk["table"]), [])
+        targets = covers.get((fk["target_schema"], fk["target"]), [])
+        for source, source_map in sources:
+            for target, target_map in targets:
+                if all(c in source_map for c in fk["columns"]) and all(
+                    c in target_map for c in fk["target_columns"]
+                ):
+                    _relate(fk, source, target, source_map, target_map)
+
+
+def _relate(
+    fk: dict[str, Any],
+    source: Table,
+    target: Table,
+    source_map: dict[str, str],
+    target_map: dict[str, str],
+) -> None:
+    pairs = [
+        (source_map[s], target_map[t])
+        for s, t in zip(fk["columns"], fk["target_columns"], strict=True)
+    ]
+    source.relationships.append(Relationship("m2o", fk["name"], target, pairs))
+    one = frozenset(p[0] for p in pairs) in source.uniques
+    back = [(t, s) for s, t in pairs]
+    target.relationships.append(Relationship("o2o" if one else "o2m", fk["name"], source, back))
 
 
 def _junction_links(junction: Table) -> None:
