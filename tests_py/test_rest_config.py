@@ -75,11 +75,19 @@ def test_role_claim_paths() -> None:
 
 def test_rest_workers_stop_with_the_parent(rest_db: str, tmp_path: Path) -> None:
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": rest_db, "PGRST_DB_SCHEMAS": "test_api",
-           "PGRST_SERVER_PORT": str(port)}  # fmt: skip
+    env = {
+        **os.environ,
+        "DATABASE_URL": rest_db,
+        "PGRST_DB_SCHEMAS": "test_api",
+        "PGRST_SERVER_PORT": str(port),
+    }
     log = (tmp_path / "rest.log").open("wb")
-    process = subprocess.Popen([sys.executable, "-m", "webui.cli", "rest", "--workers", "2"],
-                               env=env, stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+    process = subprocess.Popen(
+        [sys.executable, "-m", "webui.cli", "rest", "--workers", "2"],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     try:
         for _ in range(150):
             try:
@@ -120,9 +128,13 @@ def test_base64_secret_and_role_claim_key() -> None:
     from webui.rest.auth import JwtVerifier
 
     raw = b"\x00\x01binary-secret-of-more-than-48-bytes-0123456789abcdef\xff\xfe"
-    config = load(env={"PGRST_JWT_SECRET": base64.b64encode(raw).decode(),
-                       "PGRST_JWT_SECRET_IS_BASE64": "true",
-                       "PGRST_JWT_ROLE_CLAIM_KEY": ".app.roles[1]"})  # fmt: skip
+    config = load(
+        env={
+            "PGRST_JWT_SECRET": base64.b64encode(raw).decode(),
+            "PGRST_JWT_SECRET_IS_BASE64": "true",
+            "PGRST_JWT_ROLE_CLAIM_KEY": ".app.roles[1]",
+        }
+    )
     token = pyjwt.encode({"app": {"roles": ["a", "pgw_staff"]}}, raw, algorithm="HS384")
     identity = JwtVerifier(config).identify(token)
     assert identity.role == "pgw_staff" and identity.authenticated
@@ -150,3 +162,21 @@ def test_symmetric_jwk_set() -> None:
     with pytest.raises(ApiError) as error:
         verifier.identify(bad)
     assert error.value.status == 401
+
+
+def test_serve_refuses_bad_rest_configuration(rest_db: str) -> None:
+    env = {
+        **os.environ,
+        "DATABASE_URL": rest_db,
+        "PGRST_DB_TX_END": "sometimes",
+        "PGWARDEN_SECRET_KEY": "k" * 40,
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "webui.cli", "serve", "--port", str(free_port())],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "db-tx-end" in result.stderr and "Traceback" not in result.stderr

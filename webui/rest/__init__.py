@@ -23,6 +23,7 @@ from webui.rest.endpoint import handle_relation
 from webui.rest.openapi import handle_root
 from webui.rest.rpc import handle_rpc
 from webui.rest.state import REST, RestState, listen
+from webui.settings import SettingsError
 
 log = logging.getLogger("pgwarden.rest")
 MAX_BODY_BYTES = 1024 * 1024
@@ -60,7 +61,10 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
 
 def setup(app: web.Application) -> None:
     """Mount in `pgwarden serve`: PGRST_* configuration, the app's pool, `server-prefix`."""
-    config = rest_config.load()
+    try:
+        config = rest_config.load()
+    except rest_config.ConfigError as exc:
+        raise SettingsError(f"REST dialect: {exc}") from None
     prefix = "/" + config.server_prefix.strip("/") if config.server_prefix.strip("/") else ""
     add_routes(app, RestState(config, JwtVerifier(config), prefix))
 
