@@ -215,3 +215,7 @@ grant select on test_private.publishers, test_private.editions to pgw_anon;
 grant select on test_api.publishers_v, test_api.editions_v to pgw_anon;
 insert into test_private.publishers values (1, 'Ace'), (2, 'Harper');
 insert into test_private.editions values (1, 1, 1, 1969), (2, 1, 2, 1994), (3, 3, 1, 1970);
+
+create function test_api.echo_body(jsonb) returns jsonb
+language sql immutable as $$ select jsonb_build_object('got', $1) $$;
+grant execute on function test_api.echo_body(jsonb) to pgw_anon;

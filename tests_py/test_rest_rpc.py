@@ -127,3 +127,8 @@ def test_sql_sets_response_status_and_headers(base: str) -> None:
     assert r.headers["Location"] == "/things/1" and r.headers["Cache-Control"] == "no-store"
     r = httpx.get(f"{base}/rpc/bad_headers", headers=H)
     assert r.status_code == 500 and r.json()["code"] == "PGRST111"
+
+
+def test_single_unnamed_json_argument_gets_the_body(base: str) -> None:
+    r = httpx.post(f"{base}/rpc/echo_body", headers=H, json={"a": [1, 2], "b": None})
+    assert r.status_code == 200 and r.json() == {"got": {"a": [1, 2], "b": None}}

@@ -37,6 +37,9 @@ async def _rpc(request: web.Request, state: RestState) -> web.StreamResponse:
     accept = negotiate(request.headers.get("Accept"), state.config.db_plan_enabled)
     prefer = parse_prefer(request.headers.getall("Prefer", []))
     name = request.match_info["name"]
+    raw = _raw_body_function(state, schema_name, name) if request.method == "POST" else None
+    if raw is not None:
+        return await _raw_call(request, state, raw, identity, accept, prefer)
     arguments = await _arguments(request)
     function = choose(state, schema_name, name, set(arguments))
     if request.method != "POST":  # the query string also holds filters, select, order…
@@ -47,6 +50,30 @@ async def _rpc(request: web.Request, state: RestState) -> web.StreamResponse:
     source = call_source(function, arguments)
     if function.return_kind == "rows":
         return await _rows(call, function, source, arguments)
+    return await _scalar(call, function, source)
+
+
+def _raw_body_function(state: RestState, schema_name: str, name: str) -> Function | None:
+    overloads = state.schema_cache().functions.get((schema_name, name), [])
+    return next((f for f in overloads if f.raw_body), None)
+
+
+async def _raw_call(
+    request: web.Request,
+    state: RestState,
+    function: Function,
+    identity: Any,
+    accept: Any,
+    prefer: Any,
+) -> web.StreamResponse:
+    """A function of one unnamed json/jsonb argument gets the whole POST body."""
+    payload = await read_json(request)
+    table = function.result or Table(function.schema, function.name, "fn", None, {}, [])
+    call = Call(request, state, table, identity, accept, prefer)
+    argument_type = function.arguments[0].type
+    source = Frag(f"{function.qualified}(%s::{argument_type})", (json.dumps(payload),))
+    if function.return_kind == "rows":
+        return await _rows(call, function, source, {})
     return await _scalar(call, function, source)
 
 

@@ -88,6 +88,7 @@ class Function:
     return_kind: str  # scalar | rows | void
     arguments: list[Argument]
     result: Table | None  # the row shape when return_kind == "rows"
+    raw_body: bool = False  # one unnamed json/jsonb argument: a POST body is passed whole
     qualified: str = ""
 
     def __post_init__(self) -> None:
@@ -323,11 +324,15 @@ def _junction_links(junction: Table) -> None:
             )
 
 
+_RAW_TYPES = ("json", "jsonb")
+
+
 def _function(entry: dict[str, Any], tables: dict[tuple[str, str], Table]) -> Function | None:
     arguments = [
         Argument(a["name"], a["type"], False) for a in entry["arguments"] if a["mode"] in "ibv"
     ]
-    if any(not a.name for a in arguments):
+    raw_body = len(arguments) == 1 and not arguments[0].name and arguments[0].type in _RAW_TYPES
+    if any(not a.name for a in arguments) and not raw_body:
         return None  # unnamed arguments cannot be called by name
     for argument in arguments[len(arguments) - entry["defaults"] :] if entry["defaults"] else []:
         argument.has_default = True
@@ -343,6 +348,7 @@ def _function(entry: dict[str, Any], tables: dict[tuple[str, str], Table]) -> Fu
         kind,
         arguments,
         result,
+        raw_body,
     )
 
 
