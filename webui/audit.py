@@ -128,8 +128,8 @@ class TailFilter:
 
 
 _TAIL_SQL = """
-select id, occurred_at, event, actor_id, db_role, set_role, correlation_id, host(client_ip) as client_ip,
-       target_table, target_id, summary, metadata
+select id, occurred_at, event, actor_id, db_role, set_role, correlation_id,
+       host(client_ip) as client_ip, target_table, target_id, summary, metadata
   from (select * from audit.events
          where id > %(after_id)s
            and (%(since)s::timestamptz is null or occurred_at >= %(since)s)
