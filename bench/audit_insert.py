@@ -211,6 +211,19 @@ def floor_timing(conn: psycopg.Connection, rows: int, repeat: int) -> float:
     return statistics.median(times)
 
 
+SINGLE_SHARE = 50  # single-row requests: rows / 50 of them (2,000 for 100,000)
+
+
+def single_rows(conn: psycopg.Connection, kind: str, name: str, rows: int) -> float:
+    """The app's usual write: one row per request, one transaction each."""
+    statement = ROWS_SQL[kind].format(name=name, source=BATCH_SOURCE)
+    started = time.perf_counter()
+    for row_id in range(1, rows // SINGLE_SHARE + 1):
+        with conn.transaction():
+            conn.execute(statement, [[row_id]])
+    return time.perf_counter() - started
+
+
 def _row(label: str, rows: int, timing: dict[str, float], goal: bool = True) -> str:
     ratio = timing["audited"] / timing["plain"]
     verdict = ("✓" if ratio <= 1.5 else "✗") if goal else "—"
@@ -251,6 +264,9 @@ def report(
         ("orders update", "orders, one UPDATE of every row"),
     ]:
         lines.append(_row(label, rows, results[key], goal="update" not in key))
+    for kind in ("accounts", "orders"):
+        label = f"{kind}, {rows // SINGLE_SHARE:,} single-row INSERTs, one transaction each"
+        lines.append(_row(label, rows // SINGLE_SHARE, results[f"{kind} single"], goal=False))
     lines += [
         f"| floor: accounts, server-side, one to_jsonb event row per row into an unindexed copy "
         f"of audit.events | {rows / accounts_srv['plain']:,.0f} | {rows / floor:,.0f} "
@@ -288,6 +304,7 @@ def main() -> int:
             results[f"{kind} python"] = compare(conn, kind, python_batches, args.rows, args.repeat)
             results[f"{kind} server"] = compare(conn, kind, server_side, args.rows, args.repeat)
             results[f"{kind} update"] = compare(conn, kind, server_update, args.rows, args.repeat)
+            results[f"{kind} single"] = compare(conn, kind, single_rows, args.rows, args.repeat)
         floor = floor_timing(conn, args.rows, args.repeat)
     url = fresh_database(server_url(args.database_url))  # the chain alone: exactly --chain events
     with psycopg.connect(url, autocommit=True) as conn:
