@@ -3,7 +3,7 @@
 -- session and correlation id come from the transaction; a DBA edit without request context is
 -- attributed to its database role; audit.disable() removes the triggers and is audited itself.
 begin;
-select plan(59);
+select plan(61);
 
 create schema app;
 create table app.accounts (
@@ -166,6 +166,21 @@ select is((select after ->> 'secret_answer' || ' ' || (metadata ->> 'changed')
           '<redacted> ["label"]', 'redaction and changed columns on the row-level path');
 select is((select target_id from audit.events where target_table = 'app.nokey' and event = 'create' limit 1),
           null, 'without a key there is no target id');
+
+
+-- INSERT … ON CONFLICT DO UPDATE and MERGE: each inserted row a create, each updated row an update.
+create table app.upserts (id int primary key, v text);
+select audit.enable('app.upserts');
+insert into app.upserts values (1, 'a'), (2, 'b');
+insert into app.upserts values (2, 'B'), (3, 'c') on conflict (id) do update set v = excluded.v;
+select is((select string_agg(event || ':' || target_id, ' ' order by id) from audit.events
+            where target_table = 'app.upserts' and event <> 'audit_enabled'),
+          'create:1 create:2 update:2 create:3', 'an upsert writes one event per row, by what happened to it');
+merge into app.upserts t using (values (3, 'C'), (4, 'd')) s(id, v) on t.id = s.id
+  when matched then update set v = s.v when not matched then insert values (s.id, s.v);
+select is((select string_agg(event || ':' || target_id, ' ' order by id) from audit.events
+            where target_table = 'app.upserts' and id > (select max(id) - 2 from audit.events)),
+          'update:3 create:4', 'MERGE writes one event per row too');
 
 -- Refusals.
 select throws_ok($$ select audit.enable('app.accounts', '{no_such_column}') $$, '42703', null,
