@@ -465,7 +465,11 @@ TARGETS = ["pgbench", "pgwarden-1", "pgwarden-2", "drf"]
 
 def write_report(measures: list[Measure], args: argparse.Namespace) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
+    ).stdout.strip()
     meta = {
+        "commit": commit or "unknown",
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "cpus": os.cpu_count(),
         "machine": platform.platform(),
@@ -488,7 +492,8 @@ def markdown(measures: list[Measure], meta: dict) -> str:
     lines = [
         "# REST dialect benchmark",
         "",
-        f"Run {meta['date']} on {meta['cpus']} CPUs ({meta['machine']}), load average before "
+        f"Run {meta['date']} at commit {meta.get('commit', 'unknown')} on {meta['cpus']} CPUs "
+        f"({meta['machine']}), load average before "
         f"the run {', '.join(f'{x:.2f}' for x in meta['load_before'])}; wrk on loopback, "
         f"{meta['connections']} connections, {meta['duration_s']} s per case after a 2 s warm-up. "
         "Produced by `bench/rest_bench.py`; raw numbers in `rest.json`.",
