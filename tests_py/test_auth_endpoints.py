@@ -18,15 +18,18 @@ def alice(db_url: str) -> int:
     return create_user(db_url, "alice@example.com", PASSWORD, "staff", display_name="Alice")
 
 
-async def signed_in(server: ServerProcess, email: str = "alice@example.com",
-                    password: str = PASSWORD) -> Client:
+async def signed_in(
+    server: ServerProcess, email: str = "alice@example.com", password: str = PASSWORD
+) -> Client:
     client = Client(server.base_url)
     reply = await client.login(email, password)
     assert reply.status == 200, reply.body
     return client
 
 
-async def test_login_sets_a_hardened_cookie_and_me_answers(server: ServerProcess, alice: int) -> None:
+async def test_login_sets_a_hardened_cookie_and_me_answers(
+    server: ServerProcess, alice: int
+) -> None:
     client = Client(server.base_url)
     reply = await client.login("  ALICE@example.com ", PASSWORD)
     assert reply.status == 200
@@ -36,8 +39,13 @@ async def test_login_sets_a_hardened_cookie_and_me_answers(server: ServerProcess
         assert attribute in cookie
     assert "Secure" not in cookie  # plain HTTP on loopback, PGWARDEN_COOKIE_SECURE=auto
     body = reply.json()
-    assert body["user"] == {"id": alice, "email": "alice@example.com", "display_name": "Alice",
-                            "role": "staff", "must_change_password": False}
+    assert body["user"] == {
+        "id": alice,
+        "email": "alice@example.com",
+        "display_name": "Alice",
+        "role": "staff",
+        "must_change_password": False,
+    }
     assert "token" not in body
     me = await client.request("GET", "/auth/me")
     assert me.status == 200
@@ -47,9 +55,9 @@ async def test_login_sets_a_hardened_cookie_and_me_answers(server: ServerProcess
 
 async def test_bearer_session_token_is_accepted(server: ServerProcess, alice: int) -> None:
     client = Client(server.base_url)
-    reply = await client.request("POST", "/auth/login",
-                                 {"email": "alice@example.com", "password": PASSWORD,
-                                  "cookie": False})
+    reply = await client.request(
+        "POST", "/auth/login", {"email": "alice@example.com", "password": PASSWORD, "cookie": False}
+    )
     assert reply.status == 200 and "Set-Cookie" not in reply.headers
     bearer = Client(server.base_url, headers={"Authorization": f"Bearer {reply.json()['token']}"})
     assert (await bearer.request("GET", "/auth/me")).json()["user"]["id"] == alice
@@ -72,9 +80,11 @@ async def test_password_change_kills_the_other_sessions_only(
     server: ServerProcess, alice: int
 ) -> None:
     first, second = await signed_in(server), await signed_in(server)
-    reply = await first.request("POST", "/auth/password",
-                                {"current_password": PASSWORD,
-                                 "new_password": "a brand new passphrase"})
+    reply = await first.request(
+        "POST",
+        "/auth/password",
+        {"current_password": PASSWORD, "new_password": "a brand new passphrase"},
+    )
     assert reply.status == 200, reply.body
     assert (await first.request("GET", "/auth/me")).status == 200
     assert (await second.request("GET", "/auth/me")).status == 401
@@ -86,11 +96,13 @@ async def test_password_change_refuses_a_wrong_current_or_weak_new(
     server: ServerProcess, alice: int
 ) -> None:
     client = await signed_in(server)
-    wrong = await client.request("POST", "/auth/password",
-                                 {"current_password": "not it at all", "new_password": "x" * 20})
+    wrong = await client.request(
+        "POST", "/auth/password", {"current_password": "not it at all", "new_password": "x" * 20}
+    )
     assert wrong.status == 403 and wrong.json()["code"] == "wrong_current_password"
-    weak = await client.request("POST", "/auth/password",
-                                {"current_password": PASSWORD, "new_password": "short"})
+    weak = await client.request(
+        "POST", "/auth/password", {"current_password": PASSWORD, "new_password": "short"}
+    )
     assert weak.status == 400 and weak.json()["code"] == "password_policy"
     assert "12" in weak.json()["message"]
     assert (await client.request("GET", "/auth/me")).status == 200
@@ -98,8 +110,11 @@ async def test_password_change_refuses_a_wrong_current_or_weak_new(
 
 async def test_token_is_dead_after_a_lock(server: ServerProcess, db_url: str, alice: int) -> None:
     client = await signed_in(server)
-    sql(db_url, "update auth.users set locked_until = now() + interval '1 hour' where id = %s",
-        [alice])
+    sql(
+        db_url,
+        "update auth.users set locked_until = now() + interval '1 hour' where id = %s",
+        [alice],
+    )
     assert (await client.request("GET", "/auth/me")).status == 401
 
 
@@ -150,8 +165,14 @@ async def test_someone_elses_session_cannot_be_revoked(
         ("POST", "/auth/login", [1, 2], None, 400, "invalid_json"),
         ("POST", "/auth/login", {"email": "a@b.c"}, None, 400, "invalid_field"),
         ("POST", "/auth/login", {"email": 5, "password": "x"}, None, 400, "invalid_field"),
-        ("POST", "/auth/login", {"email": "a@b.c", "password": "x"},
-         {"Content-Type": "application/x-www-form-urlencoded"}, 415, "unsupported_media_type"),
+        (
+            "POST",
+            "/auth/login",
+            {"email": "a@b.c", "password": "x"},
+            {"Content-Type": "application/x-www-form-urlencoded"},
+            415,
+            "unsupported_media_type",
+        ),
         ("POST", "/auth/logout", {}, None, 401, "not_authenticated"),
         ("GET", "/auth/me", None, None, 401, "not_authenticated"),
         ("GET", "/auth/sessions", None, None, 401, "not_authenticated"),
@@ -159,16 +180,25 @@ async def test_someone_elses_session_cannot_be_revoked(
         ("POST", "/auth/password", {}, None, 401, "not_authenticated"),
     ],
 )
-async def test_bad_input_gets_typed_4xx(server: ServerProcess, method: str, path: str,
-                                         body: object, headers: dict[str, str] | None,
-                                         status: int, code: str) -> None:
+async def test_bad_input_gets_typed_4xx(
+    server: ServerProcess,
+    method: str,
+    path: str,
+    body: object,
+    headers: dict[str, str] | None,
+    status: int,
+    code: str,
+) -> None:
     client = Client(server.base_url)
     if isinstance(body, str):
         import aiohttp
 
-        async with aiohttp.ClientSession() as session, session.post(
-            server.base_url + path, data=body, headers={"Content-Type": "application/json"}
-        ) as response:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(
+                server.base_url + path, data=body, headers={"Content-Type": "application/json"}
+            ) as response,
+        ):
             assert response.status == status
             assert (await response.json())["code"] == code
         return
