@@ -3,7 +3,7 @@
 -- union of direct and group grants (administrator/developer pass, inactive users never);
 -- seeded groups; and the privilege facts of every definer function.
 begin;
-select plan(28);
+select plan(29);
 
 insert into auth.users (email, role) values ('  Ｍixed.Case@Example.COM ', 'staff');
 select is((select email from auth.users where display_name = ''), 'mixed.case@example.com',
@@ -27,6 +27,8 @@ select is((select array_agg(codename order by codename) from auth.group_permissi
 select is((select array_agg(codename order by codename) from auth.group_permissions gp
              join auth.groups g on g.id = gp.group_id where g.name = 'viewer' and codename like 'books.%'),
           array['books.view'], 'viewer gets view of a new resource');
+select is((select count(*)::int from auth.group_permissions where codename ~ '^(users|groups|sessions)\.'),
+          0, 'the framework''s own users/groups/sessions permissions are not auto-granted to groups');
 select throws_ok($$ insert into auth.permissions (codename) values ('books.read') $$, '23514', null,
                  'codenames are <resource>.<view|add|change|delete>');
 
