@@ -13,7 +13,7 @@ from webui.cluster import ClusterError
 from webui.migrations import MigrationError
 from webui.settings import SettingsError
 
-COMMAND_MODULES = ["db", "migrate", "serve", "doctor", "user", "group", "perm", "session"]
+COMMAND_MODULES = ["db", "migrate", "serve", "doctor", "audit", "user", "group", "perm", "session"]
 EXPECTED_ERRORS = (ClusterError, MigrationError, SettingsError)
 
 
