@@ -30,7 +30,8 @@ def list_sessions(args: argparse.Namespace) -> int:
     with owner_transaction() as conn:
         uid = user_id(conn, args.email) if args.email else None
         rows = conn.execute(
-            "select s.id, u.email, s.created_at::timestamptz(0)::text, s.last_seen_at::timestamptz(0)::text,"
+            "select s.id, u.email, s.created_at::timestamptz(0)::text,"
+            " s.last_seen_at::timestamptz(0)::text,"
             " least(s.idle_expires_at, s.absolute_expires_at)::timestamptz(0)::text, host(s.ip),"
             " left(s.user_agent, 40) from auth.sessions s join auth.users u on u.id = s.user_id"
             f" where {_LIVE} and (%s::bigint is null or s.user_id = %s) order by s.id",
