@@ -54,7 +54,9 @@ async def _fetch_me(request: web.Request, identity: Identity) -> dict[str, Any]:
     return dict(row[0])
 
 
-async def _verify_login(request: web.Request, email: str, password: str) -> tuple[Any, ...]:
+async def _verify_login(
+    request: web.Request, email: str, password: str, token: str
+) -> tuple[Any, ...]:
     """Both login steps; returns login_finish's row. Every path runs one Argon2 verification."""
     hasher = request.app[HASHER]
     async with as_authenticator(request) as conn:
@@ -83,7 +85,7 @@ async def _verify_login(request: web.Request, email: str, password: str) -> tupl
                     email,
                     user_id,
                     verified,
-                    request["pgw_new_token"],
+                    token,
                     request.remote or None,
                     request.headers.get("User-Agent", "")[:512],
                     new_hash,
@@ -114,8 +116,8 @@ async def login(request: web.Request) -> web.Response:
     body = await json_body(request)
     email = string_field(body, "email", 320)
     password = string_field(body, "password", 4096)
-    request["pgw_new_token"] = token = secrets.token_urlsafe(32)
-    outcome, session_id, _idle, absolute = await _verify_login(request, email, password)
+    token = secrets.token_urlsafe(32)
+    outcome, session_id, _idle, absolute = await _verify_login(request, email, password, token)
     if outcome != "ok":
         raise invalid_credentials()
     async with as_authenticator(request) as conn:
