@@ -71,6 +71,7 @@ async def test_token_is_dead_after_logout(server: ServerProcess, db_url: str, al
     reply = await client.request("POST", "/auth/logout")
     assert reply.status == 200
     assert "Max-Age=0" in reply.headers["Set-Cookie"]
+    assert "HttpOnly" in reply.headers["Set-Cookie"]
     replay = Client(server.base_url, token=token)
     assert (await replay.request("GET", "/auth/me")).status == 401
     assert sql(db_url, "select revoked_reason from auth.sessions") == [("logout",)]

@@ -150,7 +150,7 @@ async def logout(request: web.Request) -> web.Response:
     async with as_user(request, identity) as conn:
         await conn.execute("select auth.logout()")
     response = web.json_response({"logged_out": True})
-    response.del_cookie(COOKIE_NAME, path="/")
+    response.del_cookie(COOKIE_NAME, path="/", httponly=True, samesite="Strict")
     return response
 
 
