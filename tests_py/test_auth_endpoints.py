@@ -169,6 +169,22 @@ async def test_someone_elses_session_cannot_be_revoked(
         (
             "POST",
             "/auth/login",
+            {"email": "a\x00@b.c", "password": "x"},
+            None,
+            400,
+            "invalid_field",
+        ),
+        (
+            "POST",
+            "/auth/login",
+            {"email": "a@b.c" * 100, "password": "x"},
+            None,
+            400,
+            "invalid_field",
+        ),
+        (
+            "POST",
+            "/auth/login",
             {"email": "a@b.c", "password": "x"},
             {"Content-Type": "application/x-www-form-urlencoded"},
             415,

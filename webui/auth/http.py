@@ -79,7 +79,7 @@ async def json_body(request: web.Request) -> dict[str, Any]:
 
 def string_field(body: dict[str, Any], name: str, max_length: int = 1024) -> str:
     value = body.get(name)
-    if not isinstance(value, str) or not value or len(value) > max_length:
+    if not isinstance(value, str) or not value or len(value) > max_length or "\x00" in value:
         raise AuthError(
             400,
             "invalid_field",
