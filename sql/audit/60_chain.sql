@@ -49,7 +49,6 @@ returns bytea
 language sql
 immutable
 parallel safe
-set search_path = ''
 as $$
   select pg_catalog.sha256(pg_catalog.convert_to('pgwarden audit chain v1', 'UTF8'))
 $$;
@@ -63,7 +62,6 @@ returns text
 language sql
 stable
 parallel safe
-set search_path = ''
 as $$
   select pg_catalog.jsonb_build_array(
     e.id, extract(epoch from e.occurred_at), e.event, e.actor_id, e.db_role, e.set_role,
@@ -78,7 +76,6 @@ returns bytea
 language sql
 stable
 parallel safe
-set search_path = ''
 as $$
   select pg_catalog.sha256(previous || pg_catalog.convert_to(audit.canonical(e), 'UTF8'))
 $$;
