@@ -3,7 +3,7 @@
 -- union of direct and group grants (administrator/developer pass, inactive users never);
 -- seeded groups; and the privilege facts of every definer function.
 begin;
-select plan(29);
+select plan(32);
 
 insert into auth.users (email, role) values ('  Ｍixed.Case@Example.COM ', 'staff');
 select is((select email from auth.users where display_name = ''), 'mixed.case@example.com',
@@ -98,6 +98,24 @@ select set_eq($$ select r::text from unnest(array['pgw_anon', 'pgw_user', 'authe
               'has_perm is executable by pgw_anon, the tiers and authenticator');
 select ok((select relforcerowsecurity from pg_class where oid = 'auth.users'::regclass),
           'auth.users forces row-level security');
+create function pg_temp.visible(e text) returns int language plpgsql as $$
+declare
+  n int;
+begin
+  perform set_config('request.jwt.claims',
+    json_build_object('sub', (select id from auth.users where email = e)::text)::text, true);
+  execute format('set local role %I', 'pgw_' || (select role from auth.users where email = e));
+  select count(*) into n from auth.users;
+  reset role;
+  perform set_config('request.jwt.claims', '', true);
+  return n;
+end
+$$;
+select is(pg_temp.visible('ed@example.com'), 1, 'a user without users.view sees only their own row');
+select is(pg_temp.visible('ad@example.com'), (select count(*)::int from auth.users),
+          'an administrator sees every account');
+select throws_ok($$ set local role pgw_developer; select password_hash from auth.users $$, '42501',
+                 null, 'selecting password_hash as a tier is refused');
 
 select * from finish();
 rollback;
