@@ -8,7 +8,9 @@ from __future__ import annotations
 import asyncio
 import secrets
 import unicodedata
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -16,6 +18,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from webui.auth.config import AuthConfig
 
 MAX_INPUT_BYTES = 1024
+T = TypeVar("T")
 
 
 class PasswordPolicyError(ValueError):
@@ -64,7 +67,7 @@ class Hasher:
         self._semaphore = asyncio.Semaphore(config.hash_concurrency)
         self.dummy_hash = self._hasher.hash(secrets.token_urlsafe(24))
 
-    async def _run(self, func, *args):  # type: ignore[no-untyped-def]
+    async def _run(self, func: Callable[..., T], *args: str) -> T:
         async with self._semaphore:
             return await asyncio.get_running_loop().run_in_executor(self._executor, func, *args)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+import psycopg
+
 from webui.auth.cli import command, owner_transaction, table, user_id
 
 
@@ -25,7 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         sub.set_defaults(handler=handler)
 
 
-def _group_id(conn, name: str) -> int:  # type: ignore[no-untyped-def]
+def _group_id(conn: psycopg.Connection, name: str) -> int:
     row = conn.execute("select id from auth.groups where name = %s", [name]).fetchone()
     if row is None:
         raise LookupError(f"no group named {name!r}")

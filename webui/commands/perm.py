@@ -4,6 +4,9 @@ user (--email) or a group (--group); `list --email` prints the effective set."""
 from __future__ import annotations
 
 import argparse
+import json
+
+import psycopg
 
 from webui.auth.cli import command, owner_transaction, table, user_id
 
@@ -23,7 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     listing.set_defaults(handler=list_perms)
 
 
-def _holder(conn, args: argparse.Namespace) -> tuple[str, str, int]:  # type: ignore[no-untyped-def]
+def _holder(conn: psycopg.Connection, args: argparse.Namespace) -> tuple[str, str, int]:
     if args.email:
         return "user_permissions", "user_id", user_id(conn, args.email)
     row = conn.execute("select id from auth.groups where name = %s", [args.group]).fetchone()
@@ -77,7 +80,8 @@ def list_perms(args: argparse.Namespace) -> int:
             return 0
         uid = user_id(conn, args.email)
         conn.execute(
-            "select pg_catalog.set_config('request.jwt.claims', %s, true)", [f'{{"sub": "{uid}"}}']
+            "select pg_catalog.set_config('request.jwt.claims', %s, true)",
+            [json.dumps({"sub": str(uid)})],
         )
         rows = conn.execute(
             "select p.codename, concat_ws(',',"

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import argparse
 
+import psycopg
+
 from webui.auth.cli import command, hash_password, owner_transaction, read_password, table, user_id
 
 TIERS = ["user", "staff", "supervisor", "administrator", "developer"]
@@ -79,7 +81,7 @@ def create_user(args: argparse.Namespace) -> int:
     return 0
 
 
-def _join(conn, uid: int, group: str) -> None:  # type: ignore[no-untyped-def]
+def _join(conn: psycopg.Connection, uid: int, group: str) -> None:
     inserted = conn.execute(
         "insert into auth.user_groups (user_id, group_id) select %s, g.id from auth.groups g"
         " where g.name = %s on conflict do nothing returning group_id",
