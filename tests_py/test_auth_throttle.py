@@ -6,6 +6,7 @@ each other's revocations."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from webui.auth.testing import Client, create_user, sql
@@ -85,3 +86,24 @@ async def test_two_processes_share_throttle_and_revocations(db_url: str, tmp_pat
         assert (await other.request("GET", "/auth/me")).status == 401
         assert (await a.request("POST", "/auth/logout")).status == 200
         assert (await on_two.request("GET", "/auth/me")).status == 401
+
+
+async def test_concurrent_failures_are_counted_exactly(server: ServerProcess, db_url: str) -> None:
+    """login_finish locks the account row: 12 simultaneous wrong passwords count to exactly 5,
+    the 5th locks, and the other 7 are refused as locked without counting."""
+    create_user(db_url, "eve@example.com", PASSWORD)
+    client = Client(server.base_url)
+    replies = await asyncio.gather(
+        *(client.login("eve@example.com", f"wrong guess {i}") for i in range(12))
+    )
+    assert {reply.status for reply in replies} == {401}
+    assert sql(db_url, "select failed_login_count, locked_until is not null from auth.users") == [
+        (5, True)
+    ]
+    reasons = sql(
+        db_url,
+        "select metadata ->> 'reason', count(*) from audit.events"
+        " where event = 'login_failed' group by 1 order by 1",
+    )
+    assert reasons == [("locked", 7), ("wrong_password", 5)]
+    assert sql(db_url, "select count(*) from audit.events where event = 'account_locked'") == [(1,)]
