@@ -230,3 +230,19 @@ async def test_bad_session_ids_are_typed(server: ServerProcess, alice: int) -> N
     for bad in ("abc", "-1", "9" * 30):
         reply = await client.request("POST", f"/auth/sessions/{bad}/revoke")
         assert reply.status == 400 and reply.json()["code"] == "invalid_session_id"
+
+
+async def test_a_forced_change_is_reported_and_cleared(server: ServerProcess, db_url: str) -> None:
+    create_user(db_url, "tmp@example.com", PASSWORD, must_change_password=True)
+    client = await signed_in(server, "tmp@example.com")
+    assert (await client.request("GET", "/auth/me")).json()["user"]["must_change_password"]
+    reply = await client.request(
+        "POST",
+        "/auth/password",
+        {"current_password": PASSWORD, "new_password": "my own new passphrase"},
+    )
+    assert reply.status == 200
+    assert not (await client.request("GET", "/auth/me")).json()["user"]["must_change_password"]
+    assert sql(
+        db_url, "select count(*) from audit.events where event = 'password_changed_self'"
+    ) == [(1,)]

@@ -107,3 +107,17 @@ async def test_concurrent_failures_are_counted_exactly(server: ServerProcess, db
     )
     assert reasons == [("locked", 7), ("wrong_password", 5)]
     assert sql(db_url, "select count(*) from audit.events where event = 'account_locked'") == [(1,)]
+
+
+async def test_password_change_counts_against_the_ip_budget(
+    server: ServerProcess, db_url: str
+) -> None:
+    create_user(db_url, "eve@example.com", PASSWORD)
+    sql(db_url, "update auth.config set ip_budget = 1")
+    client = Client(server.base_url)
+    assert (await client.login("eve@example.com", PASSWORD)).status == 200
+    reply = await client.request(
+        "POST", "/auth/password", {"current_password": "guess one", "new_password": "x" * 16}
+    )
+    assert reply.status == 429 and "Retry-After" in reply.headers
+    assert (await client.request("GET", "/auth/me")).status == 200
