@@ -91,14 +91,14 @@ begin
                               target_table, target_id, after)
     select 'create', v_actor, v_role, v_session, v_correlation, v_ip, v_table,
            case when v_pk1 is not null then r.image ->> v_pk1 else audit.row_id(r.image, v_pk) end,
-           case when v_mask = '{}' then r.image else (r.image - v_redact) || v_mask end
+           case when v_mask = '{}' then r.image else r.image || v_mask end
       from (select pg_catalog.to_jsonb(n) as image from new_rows n) r;
   else
     insert into audit.events (event, actor_id, set_role, session_id, correlation_id, client_ip,
                               target_table, target_id, before)
     select 'delete', v_actor, v_role, v_session, v_correlation, v_ip, v_table,
            case when v_pk1 is not null then r.image ->> v_pk1 else audit.row_id(r.image, v_pk) end,
-           case when v_mask = '{}' then r.image else (r.image - v_redact) || v_mask end
+           case when v_mask = '{}' then r.image else r.image || v_mask end
       from (select pg_catalog.to_jsonb(o) as image from old_rows o) r;
   end if;
   return null;
@@ -139,7 +139,7 @@ begin
           pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
             'changed', pg_catalog.to_jsonb(v_changed),
             'previous_id', nullif(audit.row_id(v_old, v_pk), audit.row_id(v_new, v_pk)))),
-          (v_old - v_redact) || v_mask, (v_new - v_redact) || v_mask);
+          v_old || v_mask, v_new || v_mask);
   return null;
 end
 $$;
