@@ -246,3 +246,24 @@ async def test_a_forced_change_is_reported_and_cleared(server: ServerProcess, db
     assert sql(
         db_url, "select count(*) from audit.events where event = 'password_changed_self'"
     ) == [(1,)]
+
+
+async def test_correlation_id_reaches_the_audit_trail(
+    server: ServerProcess, db_url: str, alice: int
+) -> None:
+    trace = "trace-0123456789-abcdef"
+    client = Client(server.base_url, headers={"X-Correlation-Id": trace})
+    reply = await client.login("alice@example.com", PASSWORD)
+    assert reply.headers["X-Correlation-Id"] == trace
+    await client.login("alice@example.com", "a wrong password")
+    client.headers["X-Correlation-Id"] = "too-short"
+    logout = await client.request("POST", "/auth/logout")
+    minted = logout.headers["X-Correlation-Id"]
+    assert minted != "too-short" and len(minted) == 36
+    rows = sql(db_url, "select event, correlation_id from audit.events order by id")
+    assert rows == [
+        ("user_created", None),
+        ("login_succeeded", trace),
+        ("login_failed", trace),
+        ("session_logout", minted),
+    ]

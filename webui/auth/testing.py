@@ -11,6 +11,7 @@ from typing import Any
 import aiohttp
 import psycopg
 from argon2 import PasswordHasher
+from multidict import CIMultiDict
 
 from webui.auth.config import COOKIE_NAME
 
@@ -45,7 +46,7 @@ def sql(db_url: str, statement: str, params: list[Any] | None = None) -> list[tu
 class Reply:
     status: int
     body: bytes
-    headers: dict[str, str]
+    headers: CIMultiDict[str]
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -73,7 +74,7 @@ class Client:
             ) as response,
         ):
             raw = await response.read()
-            reply = Reply(response.status, raw, dict(response.headers))
+            reply = Reply(response.status, raw, CIMultiDict(response.headers))
             cookie = response.cookies.get(COOKIE_NAME)
             if cookie is not None:
                 self.token = cookie.value or None
