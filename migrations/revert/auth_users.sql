@@ -21,7 +21,6 @@ drop function if exists auth.now();
 revoke execute on function audit.record(text, text, text, text, jsonb, bigint)
   from pgw_auth_service;
 revoke usage on schema auth, pgwarden, audit from pgw_auth_service;
-revoke usage on schema audit from pgw_session_writer;
 do $revert$
 begin
   drop role if exists pgw_auth_service;
