@@ -3,7 +3,7 @@
 -- union of direct and group grants (administrator/developer pass, inactive users never);
 -- seeded groups; and the privilege facts of every definer function.
 begin;
-select plan(32);
+select plan(33);
 
 insert into auth.users (email, role) values ('  Ｍixed.Case@Example.COM ', 'staff');
 select is((select email from auth.users where display_name = ''), 'mixed.case@example.com',
@@ -116,6 +116,24 @@ select is(pg_temp.visible('ad@example.com'), (select count(*)::int from auth.use
           'an administrator sees every account');
 select throws_ok($$ set local role pgw_developer; select password_hash from auth.users $$, '42501',
                  null, 'selecting password_hash as a tier is refused');
+
+select is(array(
+  select 'function ' || p.oid::regprocedure from pg_proc p
+   where p.pronamespace = 'auth'::regnamespace and obj_description(p.oid, 'pg_proc') is null
+  union all
+  select 'relation ' || c.oid::regclass from pg_class c
+   where c.relnamespace = 'auth'::regnamespace and c.relkind in ('r', 'v')
+     and obj_description(c.oid, 'pg_class') is null
+  union all
+  select 'column ' || c.oid::regclass || '.' || a.attname from pg_class c
+    join pg_attribute a on a.attrelid = c.oid
+   where c.relnamespace = 'auth'::regnamespace and c.relkind = 'r' and a.attnum > 0
+     and not a.attisdropped and col_description(c.oid, a.attnum) is null
+  union all
+  select 'trigger ' || t.tgname from pg_trigger t join pg_class c on c.oid = t.tgrelid
+   where c.relnamespace = 'auth'::regnamespace and not t.tgisinternal
+     and obj_description(t.oid, 'pg_trigger') is null),
+  array[]::text[], 'every function, table, view, column and trigger of auth has a comment');
 
 select * from finish();
 rollback;

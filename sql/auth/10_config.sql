@@ -28,6 +28,7 @@ insert into auth.config (singleton) values (true) on conflict (singleton) do not
 
 comment on table auth.config is
   'pgwarden identity settings (one row): session timeouts, login throttle, per-IP budget, test clock.';
+comment on column auth.config.singleton is 'Always true: the table holds one row.';
 comment on column auth.config.idle_timeout is 'A session dies after this long without a request.';
 comment on column auth.config.absolute_timeout is 'A session dies this long after login, whatever its use.';
 comment on column auth.config.touch_interval is

@@ -109,6 +109,7 @@ drop trigger if exists users_10_normalize on auth.users;
 create trigger users_10_normalize
   before insert or update on auth.users
   for each row execute function auth.users_normalize();
+comment on trigger users_10_normalize on auth.users is 'Normalises the email, stamps updated_at and password_changed_at.';
 
 revoke all on table auth.users from public;
 revoke execute on function auth.normalize_email(text), auth.tier_rank(text),

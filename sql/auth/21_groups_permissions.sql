@@ -50,6 +50,7 @@ create table if not exists auth.user_permissions (
 create index if not exists user_permissions_codename on auth.user_permissions (codename);
 
 comment on table auth.groups is 'pgwarden groups of users; a group grants its permissions to its members.';
+comment on column auth.groups.id is 'The group id.';
 comment on column auth.groups.name is 'Unique group name, e.g. editor.';
 comment on column auth.groups.description is 'What the group is for.';
 comment on column auth.groups.auto_actions is
@@ -100,6 +101,7 @@ drop trigger if exists permissions_autolink on auth.permissions;
 create trigger permissions_autolink
   after insert on auth.permissions
   for each row execute function auth.permissions_autolink();
+comment on trigger permissions_autolink on auth.permissions is 'Links a new permission to the groups whose auto_actions name its action.';
 
 create or replace function auth.register_resource(resource text, label text default null,
                                                   auto_grant boolean default true)

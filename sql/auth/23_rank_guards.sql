@@ -88,11 +88,13 @@ drop trigger if exists users_20_rank_guard on auth.users;
 create trigger users_20_rank_guard
   before insert or update or delete on auth.users
   for each row execute function auth.users_rank_guard();
+comment on trigger users_20_rank_guard on auth.users is 'Rank guards 1-3 for the acting user.';
 
 drop trigger if exists users_orphan_guard on auth.users;
 create trigger users_orphan_guard
   after update or delete on auth.users
   for each row execute function auth.users_orphan_guard();
+comment on trigger users_orphan_guard on auth.users is 'Rank guard 4: at least one active administrator and developer remain.';
 
 alter function auth.users_rank_guard() owner to pgw_auth_service;
 alter function auth.users_orphan_guard() owner to pgw_auth_service;

@@ -81,21 +81,25 @@ drop trigger if exists groups_audit on auth.groups;
 create trigger groups_audit
   after insert or update or delete on auth.groups
   for each row execute function auth.groups_audit();
+comment on trigger groups_audit on auth.groups is 'Audits group_created, group_updated, group_deleted.';
 
 drop trigger if exists user_groups_audit on auth.user_groups;
 create trigger user_groups_audit
   after insert or delete on auth.user_groups
   for each row execute function auth.user_groups_audit();
+comment on trigger user_groups_audit on auth.user_groups is 'Audits group_membership_changed.';
 
 drop trigger if exists user_permissions_audit on auth.user_permissions;
 create trigger user_permissions_audit
   after insert or delete on auth.user_permissions
   for each row execute function auth.permission_links_audit();
+comment on trigger user_permissions_audit on auth.user_permissions is 'Audits permission_granted and permission_revoked.';
 
 drop trigger if exists group_permissions_audit on auth.group_permissions;
 create trigger group_permissions_audit
   after insert or delete on auth.group_permissions
   for each row execute function auth.permission_links_audit();
+comment on trigger group_permissions_audit on auth.group_permissions is 'Audits permission_granted and permission_revoked.';
 
 alter function auth.groups_audit() owner to pgw_auth_service;
 alter function auth.user_groups_audit() owner to pgw_auth_service;

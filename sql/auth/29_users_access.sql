@@ -101,10 +101,12 @@ drop trigger if exists user_groups_rank_guard on auth.user_groups;
 create trigger user_groups_rank_guard
   before insert or delete on auth.user_groups
   for each row execute function auth.user_links_rank_guard();
+comment on trigger user_groups_rank_guard on auth.user_groups is 'The cross-rank guard for memberships.';
 drop trigger if exists user_permissions_rank_guard on auth.user_permissions;
 create trigger user_permissions_rank_guard
   before insert or delete on auth.user_permissions
   for each row execute function auth.user_links_rank_guard();
+comment on trigger user_permissions_rank_guard on auth.user_permissions is 'The cross-rank guard for direct grants.';
 
 alter function auth.user_links_rank_guard() owner to pgw_auth_service;
 revoke execute on function auth.user_links_rank_guard() from public;

@@ -109,10 +109,12 @@ drop trigger if exists sessions_guard on auth.sessions;
 create trigger sessions_guard
   before insert or update or delete on auth.sessions
   for each row execute function auth.sessions_guard();
+comment on trigger sessions_guard on auth.sessions is 'The single-writer guard of revoked_at (see auth.sessions_guard()).';
 drop trigger if exists sessions_no_truncate on auth.sessions;
 create trigger sessions_no_truncate
   before truncate on auth.sessions
   for each statement execute function auth.sessions_guard();
+comment on trigger sessions_no_truncate on auth.sessions is 'Refuses TRUNCATE of auth.sessions.';
 -- ALWAYS: the guard fires even under session_replication_role = replica.
 alter table auth.sessions enable always trigger sessions_guard;
 alter table auth.sessions enable always trigger sessions_no_truncate;

@@ -107,11 +107,13 @@ drop trigger if exists users_30_effects on auth.users;
 create trigger users_30_effects
   after insert or update on auth.users
   for each row execute function auth.users_effects();
+comment on trigger users_30_effects on auth.users is 'Audits account changes; revokes sessions on password, tier, lock, deactivation.';
 -- Before the delete: revoke (and audit) first, so the cascade only removes revoked sessions.
 drop trigger if exists users_30_effects_delete on auth.users;
 create trigger users_30_effects_delete
   before delete on auth.users
   for each row execute function auth.users_effects();
+comment on trigger users_30_effects_delete on auth.users is 'Audits user_deleted and revokes the sessions before the row goes.';
 
 alter function auth.users_effects() owner to pgw_auth_service;
 revoke execute on function auth.users_effects() from public;
