@@ -227,7 +227,7 @@ async def test_bad_input_gets_typed_4xx(
 
 async def test_bad_session_ids_are_typed(server: ServerProcess, alice: int) -> None:
     client = await signed_in(server)
-    for bad in ("abc", "-1", "9" * 30):
+    for bad in ("abc", "-1", "9" * 30, "%C2%B2", "%D9%A3", "1.0"):
         reply = await client.request("POST", f"/auth/sessions/{bad}/revoke")
         assert reply.status == 400 and reply.json()["code"] == "invalid_session_id"
 

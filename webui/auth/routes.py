@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import UTC, datetime
 from typing import Any
@@ -40,6 +41,7 @@ select coalesce(json_agg(json_build_object(
          'current', s.current) order by s.created_at desc), '[]'::json)
   from auth.my_sessions s
 """
+_SESSION_ID = re.compile(r"[0-9]{1,18}")
 _FINISH_SQL = """
 select outcome, session_id, idle_expires_at, absolute_expires_at
   from auth.login_finish(%s, %s, %s, %s, %s, %s, %s)
@@ -172,7 +174,7 @@ async def revoke_session(request: web.Request) -> web.Response:
     await json_body(request)
     identity = await require_identity(request)
     raw_id = request.match_info["id"]
-    if not raw_id.isdigit() or len(raw_id) > 18:
+    if not _SESSION_ID.fullmatch(raw_id):
         raise AuthError(400, "invalid_session_id", "A session id is a positive integer.")
     try:
         async with as_user(request, identity) as conn:
