@@ -4,7 +4,7 @@
 -- table owner and a superuser fail, by privilege and, when privileges are granted anyway, by the
 -- guard trigger. The writer succeeds and writes one audit event per revoked session.
 begin;
-select plan(48);
+select plan(51);
 
 create function pg_temp.attempt(r text, stmt text) returns text language plpgsql as $$
 begin
@@ -104,6 +104,9 @@ select matches(pg_temp.attempt(null, 'truncate auth.sessions cascade'),
 select matches(pg_temp.attempt(null, format('update auth.sessions set user_id = user_id + 0, '
                  'token_hash = sha256(''y''::bytea) where id = %s', (select sid from t))),
                '^42501: a session''s user, token hash', 'owner: a token hash cannot be swapped');
+select matches(pg_temp.attempt(null, format('update auth.sessions set parent_session_id = id '
+                 'where id = %s', (select sid from t))),
+               '^42501: a session''s user, token hash', 'owner: a lineage cannot be invented');
 select is((select revoked_at from auth.sessions where id = (select sid from t)), null,
           'after all of that, the session is still live');
 
@@ -133,8 +136,20 @@ select matches(pg_temp.attempt('pgw_session_writer', format(
                  'update auth.sessions set revoked_at = null, revoked_reason = null where id = %s',
                  (select sid from t))), '^42501: revoked_at is written only',
                'pgw_session_writer itself cannot un-revoke');
+create temporary table child (sid bigint);
+with minted as (
+  insert into auth.sessions (user_id, token_hash, created_at, last_seen_at, idle_expires_at,
+                             absolute_expires_at, parent_session_id)
+  values ((select uid from t), sha256('child'::bytea), now(), now(), now() + interval '1 hour',
+          now() + interval '2 hours', (select sid from t))
+  returning id)
+insert into child select id from minted;
 select matches(pg_temp.attempt(null, format('delete from auth.sessions where id = %s',
                  (select sid from t))), '^allowed', 'a revoked session may be purged');
+select is((select parent_session_id from auth.sessions where id = (select sid from child)), null,
+          'purging a parent clears its children''s lineage (the FK may clear it)');
+select is(auth.invalidate_sessions('single', 'logout', null, (select sid from child)),
+          array[(select sid from child)], 'the child is revoked like any other session');
 
 -- 6. Targets, and the event per session.
 update t set sid = pg_temp.new_session(uid);

@@ -92,10 +92,13 @@ begin
     perform auth.refuse('single_writer',
       'revoked_at is written only by auth.invalidate_sessions(), and never un-revoked.');
   end if;
-  if (new.id, new.user_id, new.token_hash, new.created_at, new.absolute_expires_at,
-      new.parent_session_id, new.ip, new.user_agent)
+  -- (parent_session_id may only be cleared: the FK does so when a parent is purged)
+  if (new.id, new.user_id, new.token_hash, new.created_at, new.absolute_expires_at, new.ip,
+      new.user_agent)
      is distinct from (old.id, old.user_id, old.token_hash, old.created_at,
-                       old.absolute_expires_at, old.parent_session_id, old.ip, old.user_agent) then
+                       old.absolute_expires_at, old.ip, old.user_agent)
+     or (new.parent_session_id is distinct from old.parent_session_id
+         and new.parent_session_id is not null) then
     perform auth.refuse('session_immutable',
       'a session''s user, token hash, creation, absolute expiry and origin never change.');
   end if;
