@@ -40,7 +40,7 @@ comment on column auth.config.lock_duration is 'How long an automatic (throttle)
 comment on column auth.config.ip_budget is 'Requests to the auth endpoints allowed per client IP per ip_window.';
 comment on column auth.config.ip_window is 'The window of the per-IP budget.';
 comment on column auth.config.clock_offset is
-  'Added to now() by auth.now(). Tests move the clock with it; production keeps 0 (doctor warns).';
+  'Added to now() by auth.now(). Tests move the clock with it; production keeps 0.';
 
 create or replace function auth.now()
 returns timestamptz

@@ -80,7 +80,7 @@ begin
       pg_catalog.jsonb_build_object('previous_until', old.locked_until));
   end if;
 
-  changed := array_remove(array[
+  changed := pg_catalog.array_remove(array[
     case when new.email is distinct from old.email then 'email' end,
     case when new.display_name is distinct from old.display_name then 'display_name' end,
     case when new.is_active is distinct from old.is_active then 'is_active' end,
