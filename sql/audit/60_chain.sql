@@ -38,6 +38,7 @@ create table if not exists audit.seal_state (
 );
 comment on table audit.seal_state is
   'The sealer''s position: last link, head hash, and the transaction horizon below which every event is sealed.';
+comment on column audit.seal_state.singleton is 'Always true: the table holds one row.';
 comment on column audit.seal_state.last_seq is 'The last link''s position (0 before the first seal).';
 comment on column audit.seal_state.head is 'The last link''s hash (the genesis hash before the first seal).';
 comment on column audit.seal_state.horizon is
