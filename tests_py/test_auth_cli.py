@@ -154,3 +154,22 @@ def test_groups_and_permissions(db_url: str) -> None:
         ("permission_revoked", "books.delete"),
         ("group_membership_changed", "removed"),
     ]
+
+
+def test_session_purge_keeps_live_and_recent(db_url: str) -> None:
+    uid = create_user(db_url, "old@example.com", None)
+    for age in ("0", "10 days"):
+        sql(db_url, "update auth.config set clock_offset = %s::interval * -1", [age])
+        sql(
+            db_url,
+            "insert into auth.sessions (user_id, token_hash, created_at, last_seen_at,"
+            " idle_expires_at, absolute_expires_at) values (%s,"
+            " sha256(gen_random_uuid()::text::bytea), auth.now(), auth.now(),"
+            " auth.now() + interval '30 minutes', auth.now() + interval '12 hours')",
+            [uid],
+        )
+    sql(db_url, "update auth.config set clock_offset = '0'")
+    purged = pgwarden(db_url, "session", "purge")
+    assert purged.returncode == 0 and purged.stdout.startswith("purged 1 session(s)")
+    assert sql(db_url, "select count(*) from auth.sessions") == [(1,)]
+    assert pgwarden(db_url, "session", "purge", "--keep-days", "-1").returncode == 1

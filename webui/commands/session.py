@@ -1,5 +1,6 @@
-"""`pgwarden session list|revoke`: live sessions, revoked through the single writer
-(auth.invalidate_sessions, reason administrative_revoke; one audit event per session)."""
+"""`pgwarden session list|revoke|purge`: live sessions, revoked through the single writer
+(auth.invalidate_sessions, reason administrative_revoke; one audit event per session); purge
+deletes rows revoked or expired more than --keep-days ago (their audit events stay)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     target.add_argument("--id", type=int, help="a session id")
     target.add_argument("--email", help="every session of this user")
     revoke.set_defaults(handler=revoke_sessions)
+    purge = actions.add_parser("purge", help="delete sessions revoked or expired long ago")
+    purge.add_argument("--keep-days", type=int, default=7, help="keep this many days (7)")
+    purge.set_defaults(handler=purge_sessions)
 
 
 @command
@@ -56,4 +60,19 @@ def revoke_sessions(args: argparse.Namespace) -> int:
             ).fetchone()
     revoked = list(row[0]) if row else []
     print(f"revoked {len(revoked)} session(s)" + (f": {revoked}" if revoked else ""))
+    return 0
+
+
+@command
+def purge_sessions(args: argparse.Namespace) -> int:
+    if args.keep_days < 0:
+        raise LookupError("--keep-days cannot be negative")
+    with owner_transaction() as conn:
+        row = conn.execute(
+            "select auth.purge_expired(make_interval(days => %s))", [args.keep_days]
+        ).fetchone()
+    print(
+        f"purged {row[0] if row else 0} session(s) revoked or expired over"
+        f" {args.keep_days} day(s) ago"
+    )
     return 0
