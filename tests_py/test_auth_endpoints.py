@@ -5,10 +5,12 @@ after a lock and after a role change; sessions can be listed and revoked; bad in
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from webui.auth.testing import Client, create_user, sql
-from webui.testing import ServerProcess
+from webui.testing import ServerProcess, running_server
 
 PASSWORD = "correct horse battery"
 
@@ -267,3 +269,10 @@ async def test_correlation_id_reaches_the_audit_trail(
         ("login_failed", trace),
         ("session_logout", minted),
     ]
+
+
+async def test_secure_cookie_when_configured(db_url: str, tmp_path: Path, alice: int) -> None:
+    with running_server(db_url, tmp_path, env={"PGWARDEN_COOKIE_SECURE": "always"}) as secure:
+        reply = await Client(secure.base_url).login("alice@example.com", PASSWORD)
+    assert reply.status == 200
+    assert "Secure" in reply.headers["Set-Cookie"]
