@@ -276,3 +276,19 @@ async def test_secure_cookie_when_configured(db_url: str, tmp_path: Path, alice:
         reply = await Client(secure.base_url).login("alice@example.com", PASSWORD)
     assert reply.status == 200
     assert "Secure" in reply.headers["Set-Cookie"]
+
+
+async def test_reauth_elevates_the_session_for_the_window(
+    server: ServerProcess, db_url: str, alice: int
+) -> None:
+    client = await signed_in(server)
+    assert (await client.request("GET", "/auth/me")).json()["session"]["elevated"] is False
+    wrong = await client.request("POST", "/auth/reauth", {"password": "not my password"})
+    assert wrong.status == 403 and wrong.json()["code"] == "wrong_password"
+    assert (await client.request("GET", "/auth/me")).json()["session"]["elevated"] is False
+    reply = await client.request("POST", "/auth/reauth", {"password": PASSWORD})
+    assert reply.status == 200 and "elevated_until" in reply.json()
+    assert (await client.request("GET", "/auth/me")).json()["session"]["elevated"] is True
+    sql(db_url, "update auth.config set clock_offset = '16 minutes'")
+    assert (await client.request("GET", "/auth/me")).json()["session"]["elevated"] is False
+    assert (await Client(server.base_url).request("POST", "/auth/reauth", {})).status == 401

@@ -2,7 +2,7 @@
 -- only; refuses revoked, idle-expired, absolute-expired, locked and inactive; slides the idle
 -- expiry at most once per touch_interval. Only authenticator may call it.
 begin;
-select plan(22);
+select plan(26);
 
 create function pg_temp.login(e text, tok text) returns bigint language sql as $$
   select session_id from auth.login_finish(e, (select id from auth.users where email = e), true, tok)
@@ -54,6 +54,18 @@ select is((select idle_expires_at from auth.sessions), now() + interval '50 minu
           'the idle expiry slid to (clock + 30 min)');
 update auth.config set clock_offset = '49 minutes';
 select ok(pg_temp.resolves(repeat('a', 43)), 'live 49 minutes after login, thanks to the slide');
+
+-- The re-auth wall: elevated for reauth_window (15 min), then not.
+update auth.config set clock_offset = '0';
+select set_eq($$ select r::text from unnest(array['authenticator', 'pgw_anon', 'pgw_user',
+                 'pgw_developer']) r where has_function_privilege(r, 'auth.elevate_session(bigint)',
+                 'execute') $$, array['authenticator'], 'only authenticator may elevate a session');
+select is(auth.elevate_session((select session_id from auth.resolve_session(repeat('a', 43)))),
+          now() + interval '15 minutes', 'elevate_session opens a 15-minute window');
+select ok((select elevated from auth.resolve_session(repeat('a', 43))), 'the session is elevated');
+update auth.config set clock_offset = '16 minutes';
+select ok(not (select elevated from auth.resolve_session(repeat('a', 43))),
+          'and no longer after the window');
 
 -- Idle expiry.
 update auth.config set clock_offset = '0';

@@ -3,4 +3,5 @@
 BEGIN;
 \ir ../../sql/auth/40_throttle.sql
 \ir ../../sql/auth/41_login.sql
+\ir ../../sql/auth/42_reauth.sql
 COMMIT;

@@ -1,5 +1,6 @@
 -- Revert pgwarden:auth_login
 BEGIN;
+drop function if exists auth.elevate_session(bigint);
 drop function if exists auth.change_password(text);
 drop function if exists auth.password_hash_of(bigint);
 drop function if exists auth.login_finish(text, bigint, boolean, text, inet, text, text);

@@ -13,6 +13,7 @@ create table if not exists auth.config (
   lock_duration        interval not null default '15 minutes',
   ip_budget            integer not null default 30,
   ip_window            interval not null default '5 minutes',
+  reauth_window        interval not null default '15 minutes',
   clock_offset         interval not null default '0',
   -- one row only
   constraint config_singleton check (singleton),
@@ -39,6 +40,8 @@ comment on column auth.config.failure_window is 'The window in which max_failed_
 comment on column auth.config.lock_duration is 'How long an automatic (throttle) lock lasts.';
 comment on column auth.config.ip_budget is 'Requests to the auth endpoints allowed per client IP per ip_window.';
 comment on column auth.config.ip_window is 'The window of the per-IP budget.';
+comment on column auth.config.reauth_window is
+  'How long a session stays elevated after the user re-enters their password (re-auth wall).';
 comment on column auth.config.clock_offset is
   'Added to now() by auth.now(). Tests move the clock with it; production keeps 0.';
 

@@ -233,6 +233,30 @@ async def change_password(request: web.Request) -> web.Response:
     return web.json_response({"password_changed": True, "other_sessions_revoked": True})
 
 
+async def reauth(request: web.Request) -> web.Response:
+    """The re-auth wall: re-enter the password to elevate this session for reauth_window."""
+    body = await json_body(request)
+    identity = await require_identity(request)
+    await _check_ip_budget(request)
+    try:
+        password = normalize(string_field(body, "password", 4096))
+    except ValueError:
+        password = ""
+    async with as_authenticator(request) as conn:
+        row = await (
+            await conn.execute("select auth.password_hash_of(%s)", [identity.user_id])
+        ).fetchone()
+    if not await request.app[HASHER].verify(row[0] if row else None, password):
+        raise AuthError(403, "wrong_password", "The password is wrong.")
+    async with as_authenticator(request) as conn:
+        row = await (
+            await conn.execute("select auth.elevate_session(%s)", [identity.session_id])
+        ).fetchone()
+    if not row or row[0] is None:
+        raise AuthError(401, "not_authenticated", "Sign in first.")
+    return web.json_response({"elevated_until": row[0].isoformat()})
+
+
 @web.middleware
 async def auth_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Renders AuthError as the typed error shape."""
@@ -250,4 +274,5 @@ ROUTES = [
     ("POST", "/auth/sessions/revoke-others", revoke_others),
     ("POST", "/auth/sessions/{id}/revoke", revoke_session),
     ("POST", "/auth/password", change_password),
+    ("POST", "/auth/reauth", reauth),
 ]
