@@ -32,7 +32,13 @@ BODIES = st.one_of(
     ),
 )
 ENDPOINTS = st.sampled_from(
-    ["/auth/login", "/auth/logout", "/auth/password", "/auth/sessions/revoke-others"]
+    [
+        "/auth/login",
+        "/auth/logout",
+        "/auth/password",
+        "/auth/reauth",
+        "/auth/sessions/revoke-others",
+    ]
 )
 SETTINGS = settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
