@@ -1,7 +1,8 @@
 -- The REST dialect's test schema (tests only; never part of sql/ or migrations/).
 -- test_api: embedding (m2o, o2m, m2m through a junction, two FKs to one table), RLS per user
 -- through auth.uid(), functions for RPC, a table only staff may read, and a stand-in for the
--- identity issue's auth.resolve_session() so that session tokens can be tested here.
+-- two users with live sessions in the identity schema, so that session tokens are tested against
+-- the real auth.resolve_session().
 
 create schema test_api;
 comment on schema test_api is 'The REST dialect test API.';
@@ -120,19 +121,6 @@ begin
   end if;
 end $$;
 
--- Stand-in for the identity issue's contract (test database only).
-create table test_private.sessions (token text primary key, user_id bigint, tier text,
-                                    session_id bigint);
-create function auth.resolve_session(token text)
-returns table (user_id bigint, tier text, session_id bigint, elevated boolean,
-               must_change_password boolean)
-language sql stable security definer set search_path = '' as $$
-  select s.user_id, s.tier, s.session_id, false, false
-  from test_private.sessions s where s.token = resolve_session.token
-$$;
-revoke execute on function auth.resolve_session(text) from public;
-grant execute on function auth.resolve_session(text) to authenticator;
-
 grant usage on schema test_api to pgw_anon, pgw_user;
 grant select on test_api.authors, test_api.books, test_api.reviews, test_api.genres,
   test_api.book_genres, test_api.people, test_api.loans, test_api.items to pgw_anon;
@@ -170,8 +158,15 @@ insert into test_api.notes (owner_id, body, public) values
   (1, 'alice private', false), (1, 'alice public', true), (2, 'bob private', false);
 insert into test_api.secrets values (1, 'the cake is a lie');
 insert into test_api.items (id, name, qty) values (1, 'a', 1), (2, 'b', 2), (3, 'c', 3);
-insert into test_private.sessions values ('session-token-of-alice', 1, 'user', 77),
-  ('session-token-of-bob', 2, 'user', 78);
+-- Two users and a live session each, through the identity schema (auth.resolve_session()).
+insert into auth.users (id, email, role) overriding system value
+  values (1, 'alice@example.com', 'user'), (2, 'bob@example.com', 'user');
+insert into auth.sessions (id, user_id, token_hash, created_at, last_seen_at, idle_expires_at,
+                           absolute_expires_at) overriding system value
+  select x.sid, x.uid, pg_catalog.sha256(pg_catalog.convert_to(x.token, 'UTF8')), now(), now(),
+         now() + interval '1 day', now() + interval '2 days'
+  from (values (77, 1, 'session-token-of-alice-0123456789abcdef'),
+               (78, 2, 'session-token-of-bob-0123456789abcdef00')) x(sid, uid, token);
 
 create function test_api.created_thing(name text) returns jsonb
 language plpgsql volatile as $$

@@ -1,6 +1,6 @@
 """Identity through the live endpoint: JWTs (HS256/384/512 here; RS256, ES256, EdDSA, kid
 rotation, aud and a custom role claim key on a standalone `pgwarden rest`), pgwarden sessions
-(bearer and cookie, through a test stand-in of auth.resolve_session), anon, and RLS per user."""
+(bearer and cookie, resolved by the identity schema's auth.resolve_session), anon, and RLS per user."""
 
 from __future__ import annotations
 
@@ -128,19 +128,19 @@ def test_table_privileges(base: str) -> None:
     assert r.status_code == 200 and r.json()[0]["value"] == "the cake is a lie"
 
 
-# --- pgwarden sessions (auth.resolve_session stand-in in the fixture database) -----------------
+# --- pgwarden sessions (auth.resolve_session of the identity schema) --------------------------
 def test_session_bearer_and_cookie(base: str) -> None:
-    r = whoami(base, {"Authorization": "Bearer session-token-of-alice"})
+    r = whoami(base, {"Authorization": "Bearer session-token-of-alice-0123456789abcdef"})
     assert r.status_code == 200
     claims = r.json()["claims"]
     assert r.json()["role"] == "pgw_user"
     assert claims == {"sub": "1", "role": "pgw_user", "tier": "user", "sid": "77"}
-    r = whoami(base, {"Cookie": "pgw_session=session-token-of-bob"})
+    r = whoami(base, {"Cookie": "pgw_session=session-token-of-bob-0123456789abcdef00"})
     assert r.json()["claims"]["sub"] == "2" and r.json()["role"] == "pgw_user"
 
 
 def test_cookies_reach_sql_without_the_session(base: str) -> None:
-    r = whoami(base, {"Cookie": "theme=dark; pgw_session=session-token-of-bob"})
+    r = whoami(base, {"Cookie": "theme=dark; pgw_session=session-token-of-bob-0123456789abcdef00"})
     assert r.json()["cookies"] == {"theme": "dark"}
 
 
@@ -156,7 +156,7 @@ def test_role_never_leaks_between_requests(base: str) -> None:
 
 def test_session_rls(base: str) -> None:
     r = httpx.get(
-        f"{base}/notes?select=body", headers={**H, "Cookie": "pgw_session=session-token-of-bob"}
+        f"{base}/notes?select=body", headers={**H, "Cookie": "pgw_session=session-token-of-bob-0123456789abcdef00"}
     )
     bodies = [n["body"] for n in r.json()]
     assert "bob private" in bodies and all(b.startswith("bob") for b in bodies)

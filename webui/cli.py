@@ -13,7 +13,18 @@ from webui.cluster import ClusterError
 from webui.migrations import MigrationError
 from webui.settings import SettingsError
 
-COMMAND_MODULES = ["db", "migrate", "serve", "doctor", "audit", "rest"]
+COMMAND_MODULES = [
+    "db",
+    "migrate",
+    "serve",
+    "doctor",
+    "audit",
+    "user",
+    "group",
+    "perm",
+    "session",
+    "rest",
+]
 EXPECTED_ERRORS = (ClusterError, MigrationError, SettingsError)
 
 
