@@ -1,8 +1,8 @@
 -- The REST dialect's test schema (tests only; never part of sql/ or migrations/).
 -- test_api: embedding (m2o, o2m, m2m through a junction, two FKs to one table), RLS per user
--- through auth.uid(), functions for RPC, a table only staff may read, and a stand-in for the
--- two users with live sessions in the identity schema, so that session tokens are tested against
--- the real auth.resolve_session().
+-- through auth.uid(), functions for RPC, a table only staff may read, views over private tables,
+-- and two users with live sessions in the identity schema, so that session tokens are tested
+-- against the real auth.resolve_session().
 
 create schema test_api;
 comment on schema test_api is 'The REST dialect test API.';

@@ -1,6 +1,7 @@
 """Identity through the live endpoint: JWTs (HS256/384/512 here; RS256, ES256, EdDSA, kid
 rotation, aud and a custom role claim key on a standalone `pgwarden rest`), pgwarden sessions
-(bearer and cookie, resolved by the identity schema's auth.resolve_session), anon, and RLS per user."""
+(bearer and cookie, resolved by the identity schema's auth.resolve_session), anon, and RLS per
+user."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ rest_server = rest_support.rest_server
 
 
 H = {"Accept-Profile": "test_api", "Content-Profile": "test_api"}
+BOB = {"Cookie": "pgw_session=session-token-of-bob-0123456789abcdef00"}
 
 
 def whoami(base: str, headers: dict[str, str]) -> httpx.Response:
@@ -135,7 +137,7 @@ def test_session_bearer_and_cookie(base: str) -> None:
     claims = r.json()["claims"]
     assert r.json()["role"] == "pgw_user"
     assert claims == {"sub": "1", "role": "pgw_user", "tier": "user", "sid": "77"}
-    r = whoami(base, {"Cookie": "pgw_session=session-token-of-bob-0123456789abcdef00"})
+    r = whoami(base, BOB)
     assert r.json()["claims"]["sub"] == "2" and r.json()["role"] == "pgw_user"
 
 
@@ -155,9 +157,7 @@ def test_role_never_leaks_between_requests(base: str) -> None:
 
 
 def test_session_rls(base: str) -> None:
-    r = httpx.get(
-        f"{base}/notes?select=body", headers={**H, "Cookie": "pgw_session=session-token-of-bob-0123456789abcdef00"}
-    )
+    r = httpx.get(f"{base}/notes?select=body", headers={**H, **BOB})
     bodies = [n["body"] for n in r.json()]
     assert "bob private" in bodies and all(b.startswith("bob") for b in bodies)
 
