@@ -328,3 +328,21 @@ def test_rest_help_lists_postgrest_names() -> None:
         "PGRST_DB_SCHEMAS",
     ):
         assert name in out
+
+
+def test_session_touch_on_a_read(base: str, rest_db: str) -> None:
+    """resolve_session slides the idle expiry (a write) in the statement that then makes a read
+    transaction read-only: the read still works and the touch is kept."""
+    import psycopg
+
+    with psycopg.connect(rest_db, autocommit=True) as conn:
+        conn.execute(
+            "update auth.sessions set last_seen_at = now() - interval '2 hours' where id = 78"
+        )
+    r = httpx.get(f"{base}/notes?select=body", headers={**H, **BOB})
+    assert r.status_code == 200 and r.json()
+    with psycopg.connect(rest_db, autocommit=True) as conn:
+        seen = conn.execute(
+            "select now() - last_seen_at < interval '1 minute' from auth.sessions where id = 78"
+        ).fetchone()
+    assert seen == (True,)
