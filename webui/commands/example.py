@@ -1,0 +1,9 @@
+"""`pgwarden example`: placeholder, filled below."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    subparsers.add_parser("example", help="explain and simulate row policies; scoped grants")

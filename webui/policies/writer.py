@@ -1,0 +1,75 @@
+"""Write compiled changes into a sqitch project: scripts plus one plan line, only when the text
+differs (re-compiling unchanged declarations writes nothing)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from webui.migrations import read_plan
+from webui.policies import checker, compiler, parser
+from webui.policies import model as m
+
+PLANNER = "pgwarden policies compile <dev@pgwarden.local>"
+KINDS = ("deploy", "revert", "verify")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    name: str
+    state: str  # "unchanged" | "created" | "rewritten"
+    missing_requires: tuple[str, ...] = ()
+
+
+def load(directory: Path) -> tuple[list[m.Declarations], list[m.Issue]]:
+    decls = parser.load_dir(directory)
+    return decls, checker.check(decls)
+
+
+def catalog(decls: list[m.Declarations]) -> dict[str, m.Resource]:
+    found: dict[str, m.Resource] = {}
+    for decl in decls:
+        for r in decl.resources:
+            found.setdefault(r.name, r)
+    return found
+
+
+def display_path(path: Path, root: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(root.resolve()))
+    except ValueError:
+        return path.name
+
+
+def compile_all(decls: list[m.Declarations], root: Path) -> list[compiler.Compiled]:
+    everything = catalog(decls)
+    return [compiler.compile_decl(d, everything, display_path(d.path, root)) for d in decls]
+
+
+def write(change: compiler.Compiled, top: Path, dry_run: bool = False) -> Outcome:
+    texts = {"deploy": change.deploy, "revert": change.revert, "verify": change.verify}
+    paths = {kind: top / kind / f"{change.name}.sql" for kind in KINDS}
+    plan = {c.name for c in read_plan(top)}
+    same = all(p.is_file() and p.read_text() == texts[k] for k, p in paths.items())
+    missing = tuple(r for r in change.requires if r not in plan)
+    if same and change.name in plan:
+        return Outcome(change.name, "unchanged", missing)
+    state = "rewritten" if any(p.is_file() for p in paths.values()) else "created"
+    if dry_run:
+        return Outcome(change.name, state, missing)
+    for kind, path in paths.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(texts[kind])
+    if change.name not in plan:
+        _append_plan(top / "sqitch.plan", change)
+    return Outcome(change.name, state, missing)
+
+
+def _append_plan(plan: Path, change: compiler.Compiled) -> None:
+    stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    requires = f" [{' '.join(change.requires)}]" if change.requires else ""
+    text = plan.read_text()
+    if text and not text.endswith("\n"):
+        text += "\n"
+    plan.write_text(text + f"{change.name}{requires} {stamp} {PLANNER} # {change.note}\n")
