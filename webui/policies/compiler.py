@@ -222,12 +222,19 @@ def _index_columns(r: m.Resource, catalog: dict[str, m.Resource]) -> list[tuple[
     wanted: list[tuple[str, ...]] = [(f.name,) for f in r.fields if f.references]
     wanted += [i.fields for i in r.indexes if not i.unique]
     for other in catalog.values():
-        wanted += [(n.field,) for n in _exists_leaves(other, r.name)]
-    wanted += [(n.field,) for n in _nodes(r) if isinstance(n, (m.Compare, m.ScopedGrant))
-               and _top_level(r, n)]
+        wanted += [(n.field,) for n in _exists_leaves(other, r.name) if _indexable(n)]
+    wanted += [(n.field,) for n in _nodes(r) if _indexable(n) and _top_level(r, n)]
     covered = {(f.name,) for f in r.fields if f.unique or f.primary_key}
     covered |= {i.fields[:1] for i in r.indexes if i.unique}
     return [cols for cols in dict.fromkeys(wanted) if cols not in covered]
+
+
+def _indexable(node: m.Node) -> bool:
+    """Columns matched against the request (user, claim) or another row are worth an index;
+    columns matched against a literal (a status, a flag) usually are not."""
+    if isinstance(node, m.ScopedGrant):
+        return True
+    return isinstance(node, m.Compare) and node.source.kind != "literal"
 
 
 def _exists_leaves(r: m.Resource, target: str) -> list[m.Compare]:
@@ -348,7 +355,7 @@ def action_condition(r: m.Resource, action: str, catalog: dict[str, m.Resource])
     if node is not None:
         scope = Scope(r, "", r, catalog)
         text = to_sql(node, scope)
-        parts.append(f"({text})" if len(parts) or _is_compound(node) else text)
+        parts.append(f"({text})" if parts and _is_compound(node) else text)
     return " and ".join(parts) if parts else "true"
 
 

@@ -51,6 +51,8 @@ class Source:
             return "user.id"
         if self.kind in ("claim", "row", "input"):
             return f"{self.kind}.{self.name}"
+        if isinstance(self.value, bool):
+            return "true" if self.value else "false"
         return repr(self.value)
 
 
