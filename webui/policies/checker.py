@@ -241,7 +241,7 @@ class Checker:
             return
         scope = {n.field for n in walk(read) if isinstance(n, m.Compare)
                  and n.source.kind in ("claim", "user_id")}
-        if not scope:
+        if not scope or self._writers_see_all(r, read):
             return
         uniques = [(f.name,) for f in r.fields if f.unique] + [
             i.fields for i in r.indexes if i.unique]
@@ -250,6 +250,18 @@ class Checker:
                 self.add("warning", "unique-reveals-hidden-rows", f"{key}.fields.{columns[0]}",
                          f"unique ({', '.join(columns)}) spans rows other users cannot read; "
                          f"a conflict reveals them: add one of {', '.join(sorted(scope))}")
+
+    @staticmethod
+    def _writers_see_all(r: m.Resource, read: m.Node) -> bool:
+        """True when every tier that may create or update also reads every row (a top-level
+        tier_at_least alternative of the read policy), so a conflict reveals nothing new."""
+        alternatives = read.items if isinstance(read, m.AnyOf) else (read,)
+        tiers = [n.tier for n in alternatives if isinstance(n, m.TierAtLeast)]
+        writers = [r.role(a) for a in ("create", "update") if r.role(a)]
+        if not tiers or not writers or r.group_permissions:
+            return False
+        floor = min(m.TIERS.index(t) for t in tiers)
+        return all(w != "anon" and m.TIERS.index(w) >= floor for w in writers)
 
     def check_view(self, view: m.View) -> None:
         key = f"views.{view.name}"

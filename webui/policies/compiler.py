@@ -279,6 +279,7 @@ def _code(r: m.Resource, catalog: dict[str, m.Resource]) -> str:
     parts += _rls(r, catalog)
     parts += _assign_trigger(r)
     parts += _stamp_trigger(r)
+    parts += _permissions(r)
     if r.audit:
         redact = ", ".join(text_literal(c) for c in r.audit_redact)
         arg = f", array[{redact}]::text[]" if r.audit_redact else ""
@@ -331,7 +332,7 @@ def gate(r: m.Resource, action: str) -> str | None:
     tier = r.role(action)
     if tier is None or tier in ("anon", "user"):
         return perm_test(codename) if tier is None else None
-    return f"({tier_test(tier)} or {perm_test(codename)})"
+    return f"{tier_test(tier)} or {perm_test(codename)}"
 
 
 def fk_visibility(r: m.Resource, catalog: dict[str, m.Resource]) -> list[str]:
@@ -349,27 +350,42 @@ def fk_visibility(r: m.Resource, catalog: dict[str, m.Resource]) -> list[str]:
     return found
 
 
-def action_condition(r: m.Resource, action: str, catalog: dict[str, m.Resource]) -> str:
+def _parts(r: m.Resource, action: str, catalog: dict[str, m.Resource]) -> list[tuple[str, bool]]:
+    """The conjuncts of an action's condition, each with whether it is an OR (needs parentheses
+    next to another conjunct)."""
+    parts: list[tuple[str, bool]] = []
+    test = gate(r, action)
+    if test:
+        parts.append((test, " or " in test))
     node = r.policies.filter(action)
-    parts = [p for p in (gate(r, action),) if p]
     if node is not None:
-        scope = Scope(r, "", r, catalog)
-        text = to_sql(node, scope)
-        parts.append(f"({text})" if parts and _is_compound(node) else text)
-    return " and ".join(parts) if parts else "true"
+        single = not parts
+        text = to_sql(node, Scope(r, "", r, catalog, pretty=single))
+        parts.append((text, isinstance(node, m.AnyOf) and len(node.items) > 1))
+    return parts
 
 
-def _is_compound(node: m.Node) -> bool:
-    return isinstance(node, (m.AllOf, m.AnyOf)) and len(node.items) > 1
+def _conjoin(parts: list[tuple[str, bool]]) -> str:
+    if not parts:
+        return "true"
+    if len(parts) == 1:
+        return parts[0][0]
+    return "\n    and ".join(f"({text})" if is_or else text for text, is_or in parts)
+
+
+def action_condition(r: m.Resource, action: str, catalog: dict[str, m.Resource]) -> str:
+    return _conjoin(_parts(r, action, catalog))
 
 
 def _with_check(r: m.Resource, action: str, catalog: dict[str, m.Resource]) -> str:
-    base = action_condition(r, action, catalog)
-    extra = fk_visibility(r, catalog)
-    if not extra:
-        return base
-    parts = ([] if base == "true" else [f"({base})" if " or " in base else base]) + extra
-    return "\n    and ".join(parts)
+    parts = _parts(r, action, catalog) + [(x, False) for x in fk_visibility(r, catalog)]
+    return _conjoin(parts)
+
+
+def _clause(word: str, text: str) -> str:
+    if "\n" in text or len(text) > 70:
+        return f"{word} (\n    {text}\n  )"
+    return f"{word} ({text})"
 
 
 def _rls(r: m.Resource, catalog: dict[str, m.Resource]) -> list[str]:
@@ -384,12 +400,12 @@ def _rls(r: m.Resource, catalog: dict[str, m.Resource]) -> list[str]:
         policy = ident(policy_name(r, action))
         command = {"read": "select", "create": "insert"}.get(action, action)
         if action == "create":
-            clause = f"with check (\n    {_with_check(r, action, catalog)}\n  )"
+            clause = _clause("with check", _with_check(r, action, catalog))
         elif action == "update":
-            clause = (f"using ({action_condition(r, action, catalog)})\n  "
-                      f"with check (\n    {_with_check(r, action, catalog)}\n  )")
+            clause = (_clause("using", action_condition(r, action, catalog)) + "\n  "
+                      + _clause("with check", _with_check(r, action, catalog)))
         else:
-            clause = f"using ({action_condition(r, action, catalog)})"
+            clause = _clause("using", action_condition(r, action, catalog))
         lines += [f"drop policy if exists {policy} on {name};",
                   f"create policy {policy} on {name} as permissive for {command} to {roles}\n"
                   f"  {clause};",
@@ -462,6 +478,21 @@ def _assign_trigger(r: m.Resource) -> list[str]:
     ]
 
 
+def codenames(r: m.Resource) -> list[str]:
+    return [f"{r.name}.{m.PERM_VERBS[a]}" for a in m.ACTIONS] if r.group_permissions else []
+
+
+def _permissions(r: m.Resource) -> list[str]:
+    """Register the codenames, so groups (auth.groups.auto_actions) and users can hold them."""
+    if not r.group_permissions:
+        return []
+    rows = ",\n  ".join(
+        f"({text_literal(c)}, {text_literal(f'{c.split(chr(46))[1]} {r.name}')})"
+        for c in codenames(r))
+    return [f"insert into auth.permissions (codename, description) values\n  {rows}\n"
+            "on conflict (codename) do nothing;"]
+
+
 def _stamp_trigger(r: m.Resource) -> list[str]:
     stamped = [f.name for f in r.fields if f.generated == "updated_at"]
     if not stamped:
@@ -502,6 +533,9 @@ def _revert_body(decl: m.Declarations) -> str:
             lines.append(f"drop table if exists {table};")
         if r.policies.create.assign:
             lines.append(f"drop function if exists {assign_function(r)}();")
+        if r.group_permissions:
+            names = ", ".join(text_literal(c) for c in codenames(r))
+            lines.append(f"delete from auth.permissions where codename in ({names});")
     for schema in sorted({r.schema for r in decl.resources if not r.adopt} - {"public"},
                          reverse=True):
         lines.append(f"drop schema if exists {ident(schema)};")

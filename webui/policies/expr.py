@@ -21,6 +21,7 @@ class Scope:
     row: m.Resource
     catalog: dict[str, m.Resource]
     depth: int = 0
+    pretty: bool = False  # one top-level alternative or conjunct per line
 
 
 def tier_test(tier: str) -> str:
@@ -75,10 +76,12 @@ def to_sql(node: m.Node, scope: Scope) -> str:
 
 
 def _join(items: tuple[m.Node, ...], scope: Scope, word: str) -> str:
-    parts = [to_sql(item, scope) for item in items]
+    inner = replace(scope, pretty=False)
+    parts = [to_sql(item, inner) for item in items]
     if len(parts) == 1:
         return parts[0]
-    return f" {word} ".join(f"({p})" if _compound(i) else p for p, i in zip(parts, items,
+    sep = f"\n    {word} " if scope.pretty else f" {word} "
+    return sep.join(f"({p})" if _compound(i) else p for p, i in zip(parts, items,
                                                                               strict=True))
 
 
@@ -89,7 +92,7 @@ def _compound(node: m.Node) -> bool:
 def _exists(node: m.Exists, scope: Scope) -> str:
     target = scope.catalog[node.resource]
     alias = f"e{scope.depth + 1}"
-    inner = replace(scope, resource=target, qualifier=alias, depth=scope.depth + 1)
+    inner = replace(scope, resource=target, qualifier=alias, depth=scope.depth + 1, pretty=False)
     condition = to_sql(node.where, inner)
     return (f"exists (select from {qualified(target.schema, target.table)} {alias} "
             f"where {condition})")

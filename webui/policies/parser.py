@@ -54,8 +54,16 @@ class _Reader:
         return ok
 
 
+def _shown(path: Path) -> Path:
+    """The path as messages show it: relative to the working directory when inside it."""
+    try:
+        return path.resolve().relative_to(Path.cwd())
+    except ValueError:
+        return path
+
+
 def load_file(path: Path) -> m.Declarations:
-    decl = m.Declarations(path=path, schema="public")
+    decl = m.Declarations(path=_shown(path), schema="public")
     reader = _Reader(decl)
     try:
         data = tomllib.loads(path.read_text())

@@ -93,20 +93,25 @@ create policy workspaces_read on ops.workspaces as permissive for select to pgw_
 comment on policy workspaces_read on ops.workspaces is 'read: tier user and above; on rows where tenant_id = claim.tenant_id.';
 drop policy if exists workspaces_create on ops.workspaces;
 create policy workspaces_create on ops.workspaces as permissive for insert to pgw_user
-  with check (
-    true
-  );
+  with check (true);
 comment on policy workspaces_create on ops.workspaces is 'create: tier user and above; on every row.';
 drop policy if exists workspaces_update on ops.workspaces;
 create policy workspaces_update on ops.workspaces as permissive for update to pgw_user
-  using (tenant_id = (select auth.claim('tenant_id'))::bigint and owner_user_id = (select auth.uid()))
+  using (
+    tenant_id = (select auth.claim('tenant_id'))::bigint
+    and owner_user_id = (select auth.uid())
+  )
   with check (
-    tenant_id = (select auth.claim('tenant_id'))::bigint and owner_user_id = (select auth.uid())
+    tenant_id = (select auth.claim('tenant_id'))::bigint
+    and owner_user_id = (select auth.uid())
   );
 comment on policy workspaces_update on ops.workspaces is 'update: tier user and above; on rows where (tenant_id = claim.tenant_id AND owner_user_id = user.id).';
 drop policy if exists workspaces_delete on ops.workspaces;
 create policy workspaces_delete on ops.workspaces as permissive for delete to pgw_user
-  using (tenant_id = (select auth.claim('tenant_id'))::bigint and owner_user_id = (select auth.uid()));
+  using (
+    tenant_id = (select auth.claim('tenant_id'))::bigint
+    and owner_user_id = (select auth.uid())
+  );
 comment on policy workspaces_delete on ops.workspaces is 'delete: tier user and above; on rows where (tenant_id = claim.tenant_id AND owner_user_id = user.id).';
 drop policy if exists workspaces_admin_bypass on ops.workspaces;
 create policy workspaces_admin_bypass on ops.workspaces as permissive for all to pgw_administrator
@@ -152,7 +157,10 @@ alter table ops.projects enable row level security;
 alter table ops.projects force row level security;
 drop policy if exists projects_read on ops.projects;
 create policy projects_read on ops.projects as permissive for select to pgw_user
-  using (tenant_id = (select auth.claim('tenant_id'))::bigint and (visibility = 'public' or lead_user_id = (select auth.uid()) or exists (select from ops.workspaces e1 where e1.id = projects.workspace_id and e1.owner_user_id = (select auth.uid()))));
+  using (
+    tenant_id = (select auth.claim('tenant_id'))::bigint
+    and (visibility = 'public' or lead_user_id = (select auth.uid()) or exists (select from ops.workspaces e1 where e1.id = projects.workspace_id and e1.owner_user_id = (select auth.uid())))
+  );
 comment on policy projects_read on ops.projects is 'read: tier user and above; on rows where (tenant_id = claim.tenant_id AND (visibility = ''public'' OR lead_user_id = user.id OR EXISTS a workspaces row where (id = row.workspace_id AND owner_user_id = user.id))).';
 drop policy if exists projects_create on ops.projects;
 create policy projects_create on ops.projects as permissive for insert to pgw_user
@@ -163,15 +171,23 @@ create policy projects_create on ops.projects as permissive for insert to pgw_us
 comment on policy projects_create on ops.projects is 'create: tier user and above; may insert when EXISTS a workspaces row where (id = input.workspace_id AND owner_user_id = user.id AND is_archived = false).';
 drop policy if exists projects_update on ops.projects;
 create policy projects_update on ops.projects as permissive for update to pgw_user
-  using (tenant_id = (select auth.claim('tenant_id'))::bigint and lead_user_id = (select auth.uid()))
+  using (
+    tenant_id = (select auth.claim('tenant_id'))::bigint
+    and lead_user_id = (select auth.uid())
+  )
   with check (
-    tenant_id = (select auth.claim('tenant_id'))::bigint and lead_user_id = (select auth.uid())
+    tenant_id = (select auth.claim('tenant_id'))::bigint
+    and lead_user_id = (select auth.uid())
     and exists (select from ops.workspaces v where v.id = projects.workspace_id)
   );
 comment on policy projects_update on ops.projects is 'update: tier user and above; on rows where (tenant_id = claim.tenant_id AND lead_user_id = user.id).';
 drop policy if exists projects_delete on ops.projects;
 create policy projects_delete on ops.projects as permissive for delete to pgw_user
-  using (tenant_id = (select auth.claim('tenant_id'))::bigint and not (status = 'active') and pg_catalog.pg_has_role('pgw_supervisor', 'usage'));
+  using (
+    tenant_id = (select auth.claim('tenant_id'))::bigint
+    and not (status = 'active')
+    and pg_catalog.pg_has_role('pgw_supervisor', 'usage')
+  );
 comment on policy projects_delete on ops.projects is 'delete: tier user and above; on rows where (tenant_id = claim.tenant_id AND NOT status = ''active'' AND tier >= supervisor).';
 drop policy if exists projects_admin_bypass on ops.projects;
 create policy projects_admin_bypass on ops.projects as permissive for all to pgw_administrator
@@ -223,15 +239,23 @@ create policy incidents_create on ops.incidents as permissive for insert to pgw_
 comment on policy incidents_create on ops.incidents is 'create: tier user and above; on every row.';
 drop policy if exists incidents_update on ops.incidents;
 create policy incidents_update on ops.incidents as permissive for update to pgw_user
-  using (tenant_id = (select auth.claim('tenant_id'))::bigint and (commander_user_id = (select auth.uid()) or commander_user_id is null))
+  using (
+    tenant_id = (select auth.claim('tenant_id'))::bigint
+    and (commander_user_id = (select auth.uid()) or commander_user_id is null)
+  )
   with check (
-    (tenant_id = (select auth.claim('tenant_id'))::bigint and (commander_user_id = (select auth.uid()) or commander_user_id is null))
+    tenant_id = (select auth.claim('tenant_id'))::bigint
+    and (commander_user_id = (select auth.uid()) or commander_user_id is null)
     and (incidents.project_id is null or exists (select from ops.projects v where v.id = incidents.project_id))
   );
 comment on policy incidents_update on ops.incidents is 'update: tier user and above; on rows where (tenant_id = claim.tenant_id AND (commander_user_id = user.id OR commander_user_id is null)).';
 drop policy if exists incidents_delete on ops.incidents;
 create policy incidents_delete on ops.incidents as permissive for delete to pgw_user
-  using (tenant_id = (select auth.claim('tenant_id'))::bigint and resolved_at is not null and commander_user_id = (select auth.uid()));
+  using (
+    tenant_id = (select auth.claim('tenant_id'))::bigint
+    and resolved_at is not null
+    and commander_user_id = (select auth.uid())
+  );
 comment on policy incidents_delete on ops.incidents is 'delete: tier user and above; on rows where (tenant_id = claim.tenant_id AND resolved_at is not null AND commander_user_id = user.id).';
 drop policy if exists incidents_admin_bypass on ops.incidents;
 create policy incidents_admin_bypass on ops.incidents as permissive for all to pgw_administrator
@@ -277,16 +301,12 @@ create policy time_entries_read on ops.time_entries as permissive for select to 
 comment on policy time_entries_read on ops.time_entries is 'read: tier user and above; on rows where user_id = user.id.';
 drop policy if exists time_entries_create on ops.time_entries;
 create policy time_entries_create on ops.time_entries as permissive for insert to pgw_user
-  with check (
-    true
-  );
+  with check (true);
 comment on policy time_entries_create on ops.time_entries is 'create: tier user and above; on every row.';
 drop policy if exists time_entries_update on ops.time_entries;
 create policy time_entries_update on ops.time_entries as permissive for update to pgw_user
   using (user_id = (select auth.uid()))
-  with check (
-    user_id = (select auth.uid())
-  );
+  with check (user_id = (select auth.uid()));
 comment on policy time_entries_update on ops.time_entries is 'update: tier user and above; on rows where user_id = user.id.';
 drop policy if exists time_entries_delete on ops.time_entries;
 create policy time_entries_delete on ops.time_entries as permissive for delete to pgw_user

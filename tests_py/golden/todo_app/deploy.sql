@@ -38,16 +38,12 @@ create policy todos_read on todo.todos as permissive for select to pgw_user
 comment on policy todos_read on todo.todos is 'read: tier user and above; on rows where user_id = user.id.';
 drop policy if exists todos_create on todo.todos;
 create policy todos_create on todo.todos as permissive for insert to pgw_user
-  with check (
-    true
-  );
+  with check (true);
 comment on policy todos_create on todo.todos is 'create: tier user and above; on every row.';
 drop policy if exists todos_update on todo.todos;
 create policy todos_update on todo.todos as permissive for update to pgw_user
   using (user_id = (select auth.uid()))
-  with check (
-    user_id = (select auth.uid())
-  );
+  with check (user_id = (select auth.uid()));
 comment on policy todos_update on todo.todos is 'update: tier user and above; on rows where user_id = user.id.';
 drop policy if exists todos_delete on todo.todos;
 create policy todos_delete on todo.todos as permissive for delete to pgw_user
