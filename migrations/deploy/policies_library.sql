@@ -214,19 +214,19 @@ select audit.enable('library.items'::regclass);
 
 -- staff_branches: privileges, row-level security, triggers
 revoke all on library.staff_branches from pgw_anon, pgw_user, pgw_staff, pgw_supervisor, pgw_administrator, pgw_developer;
-grant select on library.staff_branches to pgw_staff;
+grant select on library.staff_branches to pgw_user;
 grant insert (user_id, branch_id) on library.staff_branches to pgw_supervisor;
 grant update (user_id, branch_id) on library.staff_branches to pgw_supervisor;
 grant delete on library.staff_branches to pgw_supervisor;
 alter table library.staff_branches enable row level security;
 alter table library.staff_branches force row level security;
 drop policy if exists staff_branches_read on library.staff_branches;
-create policy staff_branches_read on library.staff_branches as permissive for select to pgw_staff
+create policy staff_branches_read on library.staff_branches as permissive for select to pgw_user
   using (
     pg_catalog.pg_has_role('pgw_supervisor', 'usage')
     or user_id = (select auth.uid())
   );
-comment on policy staff_branches_read on library.staff_branches is 'read: tier staff and above; on rows where (tier >= supervisor OR user_id = user.id).';
+comment on policy staff_branches_read on library.staff_branches is 'read: tier user and above; on rows where (tier >= supervisor OR user_id = user.id).';
 drop policy if exists staff_branches_create on library.staff_branches;
 create policy staff_branches_create on library.staff_branches as permissive for insert to pgw_supervisor
   with check (

@@ -182,12 +182,26 @@ class Checker:
                 self.add("error", "unknown-resource", f"{node.key}.resource",
                          f"exists looks into undeclared resource {node.resource!r}")
                 return
+            self.check_exists_readable(node, target, ctx)
             for child in node.where.items:
                 self.check_node(child, _Context(target, ctx.row, ctx.action))
             return
         if isinstance(node, (m.AllOf, m.AnyOf, m.Not)):
             return
         self.check_leaf(node, ctx)
+
+    def check_exists_readable(self, node: m.Exists, target: m.Resource, ctx: _Context) -> None:
+        """PostgreSQL checks SELECT on every table a policy reads, for every role the policy
+        applies to: the looked-into resource must be readable by the action's tier."""
+        action_tier = "user" if ctx.row.group_permissions else ctx.row.role(ctx.action)
+        reader = target.role("read") or ("user" if target.group_permissions else None)
+        if action_tier is None:
+            return
+        if reader is None or _rank(reader) > _rank(action_tier):
+            self.add("error", "exists-not-readable", f"{node.key}.resource",
+                     f"{ctx.action} is granted to tier {action_tier}, but {target.name} is read "
+                     f"from tier {reader or 'none'}: grant its read to {action_tier} (its own "
+                     "read policy still filters the rows)")
 
     def check_leaf(self, node: m.Node, ctx: _Context) -> None:
         if isinstance(node, (m.TierAtLeast, m.HasPerm)):
@@ -289,6 +303,10 @@ def walk(node: m.Node) -> Iterator[m.Node]:
     yield node
     for child in _children(node):
         yield from walk(child)
+
+
+def _rank(tier: str) -> int:
+    return -1 if tier == "anon" else m.TIERS.index(tier)
 
 
 def _family(sql_type: str) -> str:
