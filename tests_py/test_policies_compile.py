@@ -43,8 +43,11 @@ def test_compile_matches_golden(example: str) -> None:
 @pytest.mark.parametrize("example", EXAMPLES)
 def test_compile_is_deterministic(example: str) -> None:
     first, second = compiled(example), compiled(example)
-    assert (first.deploy, first.revert, first.verify) == (second.deploy, second.revert,
-                                                          second.verify)
+    assert (first.deploy, first.revert, first.verify) == (
+        second.deploy,
+        second.revert,
+        second.verify,
+    )
 
 
 def _project(tmp_path: Path, example: str) -> tuple[Path, Path]:
@@ -70,7 +73,9 @@ def test_cli_compile_writes_once(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert main([*args, "--check"]) == 0
 
 
-def test_cli_compile_check_reports_stale(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_compile_check_reports_stale(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     top, policies = _project(tmp_path, "todo_app")
     args = ["policies", "compile", "--dir", str(policies), "--migrations", str(top)]
     assert main(args) == 0
@@ -85,8 +90,9 @@ def test_cli_compile_check_reports_stale(tmp_path: Path, capsys: pytest.CaptureF
 def test_cli_compile_refuses_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     top, policies = _project(tmp_path, "todo_app")
     toml = policies / "todo_app.toml"
-    toml.write_text(toml.read_text().replace('read = "user_id = user.id"',
-                                             'read = "owner = user.id"'))
+    toml.write_text(
+        toml.read_text().replace('read = "user_id = user.id"', 'read = "owner = user.id"')
+    )
     assert main(["policies", "compile", "--dir", str(policies), "--migrations", str(top)]) == 1
     out = capsys.readouterr().out
     assert "unknown column 'owner'" in out and "not compiled" in out
@@ -94,8 +100,9 @@ def test_cli_compile_refuses_errors(tmp_path: Path, capsys: pytest.CaptureFixtur
 
 
 @pytest.mark.parametrize("example", EXAMPLES)
-def test_compiled_change_deploys_verifies_reverts(example: str, tmp_path: Path,
-                                                  db: psycopg.Connection, db_url: str) -> None:
+def test_compiled_change_deploys_verifies_reverts(
+    example: str, tmp_path: Path, db: psycopg.Connection, db_url: str
+) -> None:
     """Deploy through the same migrator as the core; verify; revert leaves no trace; redeploy."""
     top, policies = _project(tmp_path, example)
     assert main(["policies", "compile", "--dir", str(policies), "--migrations", str(top)]) == 0

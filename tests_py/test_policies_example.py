@@ -16,18 +16,25 @@ TIERS = ["user", "staff", "supervisor", "administrator", "developer"]
 
 def _visible(db: psycopg.Connection, email: str, query: str) -> int:
     """Run `query` as that demo account (SET LOCAL ROLE + claims), rolled back."""
-    user_id, tier = db.execute("select id, role from auth.users where email = %s",
-                               (email,)).fetchone()
+    user_id, tier = db.execute(
+        "select id, role from auth.users where email = %s", (email,)
+    ).fetchone()
     claims = json.dumps({"sub": str(user_id), "role": f"pgw_{tier}", "tier": tier})
     with db.transaction(force_rollback=True):
-        db.execute("select set_config('role', %s, true), "
-                   "set_config('request.jwt.claims', %s, true)", (f"pgw_{tier}", claims))
+        db.execute(
+            "select set_config('role', %s, true), set_config('request.jwt.claims', %s, true)",
+            (f"pgw_{tier}", claims),
+        )
         return int(db.execute(query).fetchone()[0])
 
 
 @pytest.fixture
-def loaded(db: psycopg.Connection, db_url: str, monkeypatch: pytest.MonkeyPatch,
-           capsys: pytest.CaptureFixture[str]) -> str:
+def loaded(
+    db: psycopg.Connection,
+    db_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> str:
     monkeypatch.setenv("DATABASE_URL", db_url)
     assert main(["example", "load", "library"]) == 0
     return capsys.readouterr().out
@@ -38,36 +45,53 @@ def test_load_creates_data_and_accounts(loaded: str, db: psycopg.Connection) -> 
     for tier in TIERS:
         line = next(x for x in loaded.splitlines() if f"{tier}@library.example" in x)
         password = line.split()[-1]
-        stored = db.execute("select password_hash, role from auth.users where email = %s",
-                            (f"{tier}@library.example",)).fetchone()
+        stored = db.execute(
+            "select password_hash, role from auth.users where email = %s",
+            (f"{tier}@library.example",),
+        ).fetchone()
         assert stored[1] == tier
         assert PasswordHasher().verify(stored[0], password)
 
 
-def test_load_is_deterministic_and_rerunnable(loaded: str, db: psycopg.Connection,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
-    digest = db.execute("select md5(string_agg(l::text, ',' order by l.id)) "
-                        "from (select id, patron_id, item_id, branch_id, status, due_at "
-                        "from library.loans) l").fetchone()[0]
+def test_load_is_deterministic_and_rerunnable(
+    loaded: str, db: psycopg.Connection, capsys: pytest.CaptureFixture[str]
+) -> None:
+    digest = db.execute(
+        "select md5(string_agg(l::text, ',' order by l.id)) "
+        "from (select id, patron_id, item_id, branch_id, status, due_at "
+        "from library.loans) l"
+    ).fetchone()[0]
     assert main(["example", "load", "library"]) == 0
     again = capsys.readouterr().out
     assert "5 branches, 40 patrons, 200 items, 150 loans" in again
     assert "exists; unchanged" in again
-    assert db.execute("select count(*) from auth.users where email like '%@library.example'"
-                      ).fetchone()[0] == 5
-    assert digest == db.execute("select md5(string_agg(l::text, ',' order by l.id)) "
-                                "from (select id, patron_id, item_id, branch_id, status, due_at "
-                                "from library.loans) l").fetchone()[0]
+    assert (
+        db.execute(
+            "select count(*) from auth.users where email like '%@library.example'"
+        ).fetchone()[0]
+        == 5
+    )
+    assert (
+        digest
+        == db.execute(
+            "select md5(string_agg(l::text, ',' order by l.id)) "
+            "from (select id, patron_id, item_id, branch_id, status, due_at "
+            "from library.loans) l"
+        ).fetchone()[0]
+    )
 
 
 def test_demo_accounts_see_what_the_policies_say(loaded: str, db: psycopg.Connection) -> None:
     loans = "select count(*) from library.loans"
-    own = db.execute("select count(*) from library.loans l join library.patrons p "
-                     "on p.id = l.patron_id join auth.users u on u.id = p.user_id "
-                     "where u.email = 'user@library.example'").fetchone()[0]
-    branch = db.execute("select count(*) from library.loans l join library.branches b "
-                        "on b.id = l.branch_id where b.name in ('Central', 'Northside')"
-                        ).fetchone()[0]
+    own = db.execute(
+        "select count(*) from library.loans l join library.patrons p "
+        "on p.id = l.patron_id join auth.users u on u.id = p.user_id "
+        "where u.email = 'user@library.example'"
+    ).fetchone()[0]
+    branch = db.execute(
+        "select count(*) from library.loans l join library.branches b "
+        "on b.id = l.branch_id where b.name in ('Central', 'Northside')"
+    ).fetchone()[0]
     assert own > 0 and 0 < branch < 150
     assert _visible(db, "user@library.example", loans) == own
     assert _visible(db, "staff@library.example", loans) == branch

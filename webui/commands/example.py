@@ -31,8 +31,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     load = actions.add_parser("load", help="migrate, create demo accounts, load demo data")
     load.add_argument("name", choices=sorted(EXAMPLES), help="the example")
-    load.add_argument("--reset-passwords", action="store_true",
-                      help="give existing demo accounts new passwords")
+    load.add_argument(
+        "--reset-passwords", action="store_true", help="give existing demo accounts new passwords"
+    )
     load.set_defaults(handler=run_load)
 
 
@@ -43,8 +44,9 @@ def run_load(args: argparse.Namespace) -> int:
     url = settings.database_url()
     Migrator(url, echo=lambda _: None).deploy()
     with psycopg.connect(url) as conn:
-        accounts = [_account(conn, tier, EXAMPLES[args.name], args.reset_passwords)
-                    for tier in TIERS]
+        accounts = [
+            _account(conn, tier, EXAMPLES[args.name], args.reset_passwords) for tier in TIERS
+        ]
         conn.execute(data.read_text().encode())
         counts = _counts(conn)
     print(f"{OK} example {args.name} loaded: " + ", ".join(f"{n} {t}" for t, n in counts))
@@ -64,17 +66,23 @@ def _account(conn: psycopg.Connection, tier: str, domain: str, reset: bool) -> A
     if row:
         return Account(email, tier, password)
     if reset:
-        conn.execute("update auth.users set password_hash = %s, is_active = true, "
-                     "locked_until = null, failed_login_count = 0 where email = %s",
-                     (digest, email))
+        conn.execute(
+            "update auth.users set password_hash = %s, is_active = true, "
+            "locked_until = null, failed_login_count = 0 where email = %s",
+            (digest, email),
+        )
         return Account(email, tier, password)
     return Account(email, tier, None)
 
 
 def _counts(conn: psycopg.Connection) -> list[tuple[str, int]]:
     tables = ["branches", "patrons", "items", "loans"]
-    row = conn.execute("select " + ", ".join(
-        f"(select count(*) from library.{t})" for t in tables)).fetchone() or ()
+    row = (
+        conn.execute(
+            "select " + ", ".join(f"(select count(*) from library.{t})" for t in tables)
+        ).fetchone()
+        or ()
+    )
     return list(zip(tables, (int(n) for n in row), strict=False))
 
 

@@ -16,14 +16,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     check = actions.add_parser("check", help="parse and validate the declarations")
     check.add_argument("--strict", action="store_true", help="fail on warnings too")
-    check.add_argument("--live", action="store_true",
-                       help="also check the database (tables without RLS, definer views)")
+    check.add_argument(
+        "--live",
+        action="store_true",
+        help="also check the database (tables without RLS, definer views)",
+    )
     _dir_option(check)
     check.set_defaults(handler=run_check)
     compile_ = actions.add_parser("compile", help="write each file as a sqitch change")
     compile_.add_argument("--migrations", type=Path, help="the sqitch project (default: ours)")
-    compile_.add_argument("--check", action="store_true",
-                          help="write nothing; exit 1 if compiling would change a file")
+    compile_.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 if compiling would change a file",
+    )
     _dir_option(compile_)
     compile_.set_defaults(handler=run_compile)
     diff = actions.add_parser("diff", help="drift between the declarations and the database")
@@ -32,8 +38,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _dir_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--dir", type=Path, default=None,
-                        help="the folder of policy files (default: policies/)")
+    parser.add_argument(
+        "--dir", type=Path, default=None, help="the folder of policy files (default: policies/)"
+    )
 
 
 def _directory(args: argparse.Namespace) -> Path:
@@ -59,8 +66,10 @@ def run_check(args: argparse.Namespace) -> int:
     blocked = _report(issues, args.strict)
     count = sum(len(d.resources) for d in decls)
     errors = sum(i.level == "error" for i in issues)
-    summary = f"{len(decls)} file(s), {count} resource(s): {errors} error(s), " \
-              f"{len(issues) - errors} warning(s)"
+    summary = (
+        f"{len(decls)} file(s), {count} resource(s): {errors} error(s), "
+        f"{len(issues) - errors} warning(s)"
+    )
     print(f"{BAD if blocked else OK} {summary}")
     return 1 if blocked else 0
 

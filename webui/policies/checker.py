@@ -46,8 +46,12 @@ class Checker:
             for resource in decl.resources:
                 if resource.name in self.catalog:
                     self.current = resource
-                    self.add("error", "duplicate-resource", f"resources.{resource.name}",
-                             f"also declared in {self.catalog[resource.name].file}")
+                    self.add(
+                        "error",
+                        "duplicate-resource",
+                        f"resources.{resource.name}",
+                        f"also declared in {self.catalog[resource.name].file}",
+                    )
                 self.catalog.setdefault(resource.name, resource)
         for decl in self.decls:
             self.claims = decl.claims
@@ -64,37 +68,61 @@ class Checker:
     def check_resource(self, r: m.Resource) -> None:
         key = f"resources.{r.name}"
         if not r.fields:
-            self.add("error", "no-fields", f"{key}.fields", "a resource declares its fields "
-                     "(an adopted table declares the columns its policies use)")
+            self.add(
+                "error",
+                "no-fields",
+                f"{key}.fields",
+                "a resource declares its fields "
+                "(an adopted table declares the columns its policies use)",
+            )
         elif len([f for f in r.fields if f.primary_key]) != 1:
-            self.add("error", "primary-key", f"{key}.fields",
-                     "exactly one field must be primary_key = true")
+            self.add(
+                "error",
+                "primary-key",
+                f"{key}.fields",
+                "exactly one field must be primary_key = true",
+            )
         for f in r.fields:
             self.check_field(r, f, f"{key}.fields.{f.name}")
-        for name, sub in (("display", r.display), *(("list.search", s) for s in r.list.search),
-                          *(("list.filter", s) for s in r.list.filter),
-                          *(("audit_redact", s) for s in r.audit_redact)):
+        for name, sub in (
+            ("display", r.display),
+            *(("list.search", s) for s in r.list.search),
+            *(("list.filter", s) for s in r.list.filter),
+            *(("audit_redact", s) for s in r.audit_redact),
+        ):
             if sub and not r.field(sub):
                 self.add("error", "unknown-column", f"{key}.{name}", f"unknown column {sub!r}")
         for i, index in enumerate(r.indexes):
             for name in index.fields:
                 if not r.field(name):
-                    self.add("error", "unknown-column", f"{key}.indexes[{i}]",
-                             f"unknown column {name!r}")
+                    self.add(
+                        "error", "unknown-column", f"{key}.indexes[{i}]", f"unknown column {name!r}"
+                    )
         self.check_list(r, key)
         self.check_roles(r, key)
         self.check_policies(r, key)
 
     def check_field(self, r: m.Resource, f: m.Field, key: str) -> None:
-        text_only = [n for n in ("choices", "min_length", "max_length", "pattern")
-                     if getattr(f, n) not in (None, ())]
+        text_only = [
+            n
+            for n in ("choices", "min_length", "max_length", "pattern")
+            if getattr(f, n) not in (None, ())
+        ]
         if text_only and f.type != "text":
-            self.add("error", "type-mismatch", f"{key}.{text_only[0]}",
-                     f"{text_only[0]} applies to text fields, not {f.type}")
+            self.add(
+                "error",
+                "type-mismatch",
+                f"{key}.{text_only[0]}",
+                f"{text_only[0]} applies to text fields, not {f.type}",
+            )
         bounds = [n for n in ("minimum", "maximum") if getattr(f, n) is not None]
         if bounds and f.type not in NUMBERS:
-            self.add("error", "type-mismatch", f"{key}.{bounds[0]}",
-                     f"{bounds[0]} applies to numeric fields, not {f.type}")
+            self.add(
+                "error",
+                "type-mismatch",
+                f"{key}.{bounds[0]}",
+                f"{bounds[0]} applies to numeric fields, not {f.type}",
+            )
         if f.pattern is not None:
             try:
                 re.compile(f.pattern)
@@ -103,28 +131,44 @@ class Checker:
         if f.generated == "identity" and f.type not in INTEGERS:
             self.add("error", "type-mismatch", f"{key}.generated", "identity needs integer/bigint")
         if f.generated in ("created_at", "updated_at") and f.type != "timestamptz":
-            self.add("error", "type-mismatch", f"{key}.generated",
-                     f"{f.generated} needs timestamptz")
+            self.add(
+                "error", "type-mismatch", f"{key}.generated", f"{f.generated} needs timestamptz"
+            )
         if f.default is not None and not literal_fits(f, f.default):
-            self.add("error", "type-mismatch", f"{key}.default",
-                     f"default {f.default!r} is not a valid {f.type}")
+            self.add(
+                "error",
+                "type-mismatch",
+                f"{key}.default",
+                f"default {f.default!r} is not a valid {f.type}",
+            )
         if f.references:
             self.check_reference(f, key)
 
     def check_reference(self, f: m.Field, key: str) -> None:
         target = self.catalog.get(f.references or "")
         if target is None:
-            self.add("error", "unknown-resource", f"{key}.references",
-                     f"references undeclared resource {f.references!r}")
+            self.add(
+                "error",
+                "unknown-resource",
+                f"{key}.references",
+                f"references undeclared resource {f.references!r}",
+            )
             return
         target_key = target.key_field
         if target_key and _family(target_key.type) != _family(f.type):
-            self.add("error", "type-mismatch", f"{key}.references",
-                     f"{f.type} cannot reference {target.name}.{target_key.name} "
-                     f"({target_key.type})")
+            self.add(
+                "error",
+                "type-mismatch",
+                f"{key}.references",
+                f"{f.type} cannot reference {target.name}.{target_key.name} ({target_key.type})",
+            )
         if f.on_delete == "set_null" and not f.nullable:
-            self.add("error", "set-null-not-null", f"{key}.on_delete",
-                     "on_delete = set_null needs nullable = true")
+            self.add(
+                "error",
+                "set-null-not-null",
+                f"{key}.on_delete",
+                "on_delete = set_null needs nullable = true",
+            )
 
     def check_list(self, r: m.Resource, key: str) -> None:
         hints = r.list
@@ -137,18 +181,30 @@ class Checker:
         if hints.order:
             match = _ORDER.match(hints.order)
             if not match or not r.field(match["field"]):
-                self.add("error", "unknown-column", f"{key}.list.order",
-                         f"{hints.order!r}: expected '<field> [asc|desc]' over a declared field")
+                self.add(
+                    "error",
+                    "unknown-column",
+                    f"{key}.list.order",
+                    f"{hints.order!r}: expected '<field> [asc|desc]' over a declared field",
+                )
 
     def check_roles(self, r: m.Resource, key: str) -> None:
         if not r.roles and not r.group_permissions:
-            self.add("warning", "no-roles", f"{key}.roles",
-                     "no tier may use this resource (only its owner and superusers)")
+            self.add(
+                "warning",
+                "no-roles",
+                f"{key}.roles",
+                "no tier may use this resource (only its owner and superusers)",
+            )
         for action in m.ACTIONS:
             declared = r.policies.filter(action) is not None
             if declared and r.role(action) is None and not r.group_permissions:
-                self.add("warning", "policy-without-role", f"{key}.policies.{action}",
-                         f"a {action} policy is declared but no tier may {action}")
+                self.add(
+                    "warning",
+                    "policy-without-role",
+                    f"{key}.policies.{action}",
+                    f"a {action} policy is declared but no tier may {action}",
+                )
 
     # --- policies ------------------------------------------------------------------------------
 
@@ -175,12 +231,16 @@ class Checker:
 
     def check_node(self, node: m.Node, ctx: _Context) -> None:
         for child in _children(node):
-            self.check_node(child, ctx if not isinstance(node, m.Exists) else ctx)
+            self.check_node(child, ctx)
         if isinstance(node, m.Exists):
             target = self.catalog.get(node.resource)
             if target is None:
-                self.add("error", "unknown-resource", f"{node.key}.resource",
-                         f"exists looks into undeclared resource {node.resource!r}")
+                self.add(
+                    "error",
+                    "unknown-resource",
+                    f"{node.key}.resource",
+                    f"exists looks into undeclared resource {node.resource!r}",
+                )
                 return
             self.check_exists_readable(node, target, ctx)
             for child in node.where.items:
@@ -198,10 +258,14 @@ class Checker:
         if action_tier is None:
             return
         if reader is None or _rank(reader) > _rank(action_tier):
-            self.add("error", "exists-not-readable", f"{node.key}.resource",
-                     f"{ctx.action} is granted to tier {action_tier}, but {target.name} is read "
-                     f"from tier {reader or 'none'}: grant its read to {action_tier} (its own "
-                     "read policy still filters the rows)")
+            self.add(
+                "error",
+                "exists-not-readable",
+                f"{node.key}.resource",
+                f"{ctx.action} is granted to tier {action_tier}, but {target.name} is read "
+                f"from tier {reader or 'none'}: grant its read to {action_tier} (its own "
+                "read policy still filters the rows)",
+            )
 
     def check_leaf(self, node: m.Node, ctx: _Context) -> None:
         if isinstance(node, (m.TierAtLeast, m.HasPerm)):
@@ -209,12 +273,20 @@ class Checker:
         name = node.field if isinstance(node, (m.Compare, m.IsNull, m.ScopedGrant)) else ""
         f = ctx.resource.field(name)
         if f is None:
-            self.add("error", "unknown-column", node.key,
-                     f"unknown column {name!r} of resource {ctx.resource.name!r}")
+            self.add(
+                "error",
+                "unknown-column",
+                node.key,
+                f"unknown column {name!r} of resource {ctx.resource.name!r}",
+            )
             return
         if isinstance(node, m.IsNull) and not f.nullable:
-            self.add("warning", "null-check-not-null", node.key,
-                     f"{ctx.resource.name}.{name} is NOT NULL; this test is constant")
+            self.add(
+                "warning",
+                "null-check-not-null",
+                node.key,
+                f"{ctx.resource.name}.{name} is NOT NULL; this test is constant",
+            )
         if isinstance(node, m.Compare):
             self.check_source(f, node.source, node.key, ctx)
 
@@ -223,47 +295,75 @@ class Checker:
             self.add("error", "type-mismatch", key, f"user.id is a bigint; {f.name} is {f.type}")
         elif source.kind == "claim":
             if self.claims is not None and source.name not in self.claims:
-                self.add("error", "undeclared-claim", key,
-                         f"claim {source.name!r} is not in settings.claims")
+                self.add(
+                    "error",
+                    "undeclared-claim",
+                    key,
+                    f"claim {source.name!r} is not in settings.claims",
+                )
             if f.type == "jsonb":
                 self.add("error", "type-mismatch", key, "a claim cannot be compared to jsonb")
         elif source.kind in ("row", "input"):
             self.check_reference_source(f, source, key, ctx)
         elif source.kind == "literal" and not literal_fits(f, source.value):
-            self.add("error", "type-mismatch", key,
-                     f"literal {source.value!r} does not fit {f.name} ({f.type})")
+            self.add(
+                "error",
+                "type-mismatch",
+                key,
+                f"literal {source.value!r} does not fit {f.name} ({f.type})",
+            )
 
     def check_reference_source(self, f: m.Field, s: m.Source, key: str, ctx: _Context) -> None:
         if s.kind == "input" and ctx.action != "create":
             self.add("error", "invalid-source", key, "input.<field> is only for create.require")
             return
         if s.kind == "row" and ctx.resource is ctx.row:
-            self.add("error", "invalid-source", key,
-                     "row.<field> is for conditions inside exists; here write the field itself")
+            self.add(
+                "error",
+                "invalid-source",
+                key,
+                "row.<field> is for conditions inside exists; here write the field itself",
+            )
             return
         other = ctx.row.field(s.name)
         if other is None:
-            self.add("error", "unknown-column", key,
-                     f"unknown column {s.name!r} of resource {ctx.row.name!r}")
+            self.add(
+                "error",
+                "unknown-column",
+                key,
+                f"unknown column {s.name!r} of resource {ctx.row.name!r}",
+            )
         elif _family(other.type) != _family(f.type):
-            self.add("error", "type-mismatch", key,
-                     f"{f.name} ({f.type}) compared with {s.describe()} ({other.type})")
+            self.add(
+                "error",
+                "type-mismatch",
+                key,
+                f"{f.name} ({f.type}) compared with {s.describe()} ({other.type})",
+            )
 
     def check_unique_leak(self, r: m.Resource, key: str) -> None:
         read = r.policies.read
         if read is None:
             return
-        scope = {n.field for n in walk(read) if isinstance(n, m.Compare)
-                 and n.source.kind in ("claim", "user_id")}
+        scope = {
+            n.field
+            for n in walk(read)
+            if isinstance(n, m.Compare) and n.source.kind in ("claim", "user_id")
+        }
         if not scope or self._writers_see_all(r, read):
             return
         uniques = [(f.name,) for f in r.fields if f.unique] + [
-            i.fields for i in r.indexes if i.unique]
+            i.fields for i in r.indexes if i.unique
+        ]
         for columns in uniques:
             if not scope & set(columns):
-                self.add("warning", "unique-reveals-hidden-rows", f"{key}.fields.{columns[0]}",
-                         f"unique ({', '.join(columns)}) spans rows other users cannot read; "
-                         f"a conflict reveals them: add one of {', '.join(sorted(scope))}")
+                self.add(
+                    "warning",
+                    "unique-reveals-hidden-rows",
+                    f"{key}.fields.{columns[0]}",
+                    f"unique ({', '.join(columns)}) spans rows other users cannot read; "
+                    f"a conflict reveals them: add one of {', '.join(sorted(scope))}",
+                )
 
     @staticmethod
     def _writers_see_all(r: m.Resource, read: m.Node) -> bool:
@@ -281,13 +381,22 @@ class Checker:
         key = f"views.{view.name}"
         for name in view.over:
             if name not in self.catalog:
-                self.add("error", "unknown-resource", f"{key}.over",
-                         f"view over undeclared resource {name!r}", view.file)
+                self.add(
+                    "error",
+                    "unknown-resource",
+                    f"{key}.over",
+                    f"view over undeclared resource {name!r}",
+                    view.file,
+                )
         if not view.security_invoker and view.over:
-            self.add("error", "view-without-security-invoker", f"{key}.security_invoker",
-                     f"view {view.name} reads protected tables ({', '.join(view.over)}) with "
-                     "its owner's rights, bypassing their RLS; set security_invoker = true",
-                     view.file)
+            self.add(
+                "error",
+                "view-without-security-invoker",
+                f"{key}.security_invoker",
+                f"view {view.name} reads protected tables ({', '.join(view.over)}) with "
+                "its owner's rights, bypassing their RLS; set security_invoker = true",
+                view.file,
+            )
 
 
 def _children(node: m.Node) -> tuple[m.Node, ...]:
@@ -322,8 +431,9 @@ def literal_fits(f: m.Field, value: object) -> bool:
         "numeric": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
         "boolean": lambda v: isinstance(v, bool),
         "date": lambda v: isinstance(v, (str, date)) and _parses(date.fromisoformat, v),
-        "timestamptz": lambda v: isinstance(v, (str, datetime))
-        and _parses(datetime.fromisoformat, v),
+        "timestamptz": lambda v: (
+            isinstance(v, (str, datetime)) and _parses(datetime.fromisoformat, v)
+        ),
         "uuid": lambda v: isinstance(v, str) and _parses(uuid.UUID, v),
         "jsonb": lambda v: False,
     }

@@ -12,10 +12,19 @@ from webui.policies import model as m
 from webui.policies.expr import Scope, describe, perm_test, tier_test, to_sql
 from webui.policies.sqltext import ident, literal, qualified, text_literal
 
-TIER_ROLES = ("pgw_anon", "pgw_user", "pgw_staff", "pgw_supervisor", "pgw_administrator",
-              "pgw_developer")
+TIER_ROLES = (
+    "pgw_anon",
+    "pgw_user",
+    "pgw_staff",
+    "pgw_supervisor",
+    "pgw_administrator",
+    "pgw_developer",
+)
 PRIVILEGE = {"read": "select", "create": "insert", "update": "update", "delete": "delete"}
 CORE_REQUIRES = ("authz_helpers",)
+BYPASS_COMMENT = (
+    "admin_bypass: administrators and developers see and change every row their grants allow."
+)
 
 
 @dataclass(frozen=True)
@@ -41,13 +50,19 @@ def compile_decl(decl: m.Declarations, catalog: dict[str, m.Resource], source: s
     name = change_name(decl)
     requires = _requires(decl, catalog)
     note = decl.comment or f"Resources and row policies compiled from {source}"
-    header = (f"-- Compiled by `pgwarden policies compile` from {source}: do not edit; change the\n"
-              "-- declarations and compile again.\n")
+    header = (
+        f"-- Compiled by `pgwarden policies compile` from {source}: do not edit; change the\n"
+        "-- declarations and compile again.\n"
+    )
     deps = f"-- requires: {', '.join(requires)}\n"
-    deploy = f"-- Deploy pgwarden:{name} to pg\n{deps}{header}BEGIN;\n\n{_deploy_body(decl, catalog)}\nCOMMIT;\n"
-    revert = f"-- Revert pgwarden:{name} from pg\n{header}BEGIN;\n\n{_revert_body(decl)}\nCOMMIT;\n"
-    verify = f"-- Verify pgwarden:{name} on pg\n{header}BEGIN;\n\n{_verify_body(decl)}\nROLLBACK;\n"
+    deploy = _script(f"Deploy pgwarden:{name} to pg\n{deps}{header}", _deploy_body(decl, catalog))
+    revert = _script(f"Revert pgwarden:{name} from pg\n{header}", _revert_body(decl))
+    verify = _script(f"Verify pgwarden:{name} on pg\n{header}", _verify_body(decl), "ROLLBACK")
     return Compiled(name, requires, note, deploy, revert, verify)
+
+
+def _script(head: str, body: str, closing: str = "COMMIT") -> str:
+    return f"-- {head}BEGIN;\n\n{body}\n{closing};\n"
 
 
 def _requires(decl: m.Declarations, catalog: dict[str, m.Resource]) -> tuple[str, ...]:
@@ -137,8 +152,10 @@ def _schemas(decl: m.Declarations) -> str:
     lines = []
     for schema in sorted({r.schema for r in decl.resources if not r.adopt} - {"public"}):
         comment = decl.comment or f"Application tables declared in {decl.path.name}."
-        lines += [f"create schema if not exists {ident(schema)};",
-                  f"comment on schema {ident(schema)} is {text_literal(comment)};"]
+        lines += [
+            f"create schema if not exists {ident(schema)};",
+            f"comment on schema {ident(schema)} is {text_literal(comment)};",
+        ]
     for schema in sorted({r.schema for r in decl.resources} | {v.schema for v in decl.views}):
         lines.append(f"grant usage on schema {ident(schema)} to pgw_anon, pgw_user;")
     return "\n".join(lines) + "\n"
@@ -175,8 +192,9 @@ def _constraints(r: m.Resource, catalog: dict[str, m.Resource]) -> list[str]:
     for index in r.indexes:
         if index.unique:
             cols = ", ".join(ident(c) for c in index.fields)
-            found.append(f"constraint {ident(t + '_' + '_'.join(index.fields) + '_key')} "
-                         f"unique ({cols})")
+            found.append(
+                f"constraint {ident(t + '_' + '_'.join(index.fields) + '_key')} unique ({cols})"
+            )
     return found
 
 
@@ -189,7 +207,8 @@ def _field_constraints(t: str, f: m.Field) -> list[tuple[str, str]]:
         values = ", ".join(text_literal(v) for v in f.choices)
         found.append((f"{t}_{f.name}_choices", f"check ({c} in ({values}))"))
     if f.min_length is not None or f.max_length is not None:
-        found.append((f"{t}_{f.name}_length", f"check ({_between('pg_catalog.char_length(' + c + ')', f.min_length, f.max_length)})"))
+        length = _between(f"pg_catalog.char_length({c})", f.min_length, f.max_length)
+        found.append((f"{t}_{f.name}_length", f"check ({length})"))
     if f.minimum is not None or f.maximum is not None:
         found.append((f"{t}_{f.name}_range", f"check ({_between(c, f.minimum, f.maximum)})"))
     if f.pattern is not None:
@@ -238,8 +257,13 @@ def _indexable(node: m.Node) -> bool:
 
 
 def _exists_leaves(r: m.Resource, target: str) -> list[m.Compare]:
-    return [leaf for n in _nodes(r) if isinstance(n, m.Exists) and n.resource == target
-            for leaf in n.where.items if isinstance(leaf, m.Compare)]
+    return [
+        leaf
+        for n in _nodes(r)
+        if isinstance(n, m.Exists) and n.resource == target
+        for leaf in n.where.items
+        if isinstance(leaf, m.Compare)
+    ]
 
 
 def _top_level(r: m.Resource, node: m.Node) -> bool:
@@ -344,8 +368,10 @@ def fk_visibility(r: m.Resource, catalog: dict[str, m.Resource]) -> list[str]:
         if not target or not target.key_field or not f.writable or target.name == r.name:
             continue
         col = f"{ident(r.table)}.{ident(f.name)}"
-        test = (f"exists (select from {qualified(target.schema, target.table)} v "
-                f"where v.{ident(target.key_field.name)} = {col})")
+        test = (
+            f"exists (select from {qualified(target.schema, target.table)} v "
+            f"where v.{ident(target.key_field.name)} = {col})"
+        )
         found.append(f"({col} is null or {test})" if f.nullable else test)
     return found
 
@@ -390,8 +416,10 @@ def _clause(word: str, text: str) -> str:
 
 def _rls(r: m.Resource, catalog: dict[str, m.Resource]) -> list[str]:
     name = qualified(r.schema, r.table)
-    lines = [f"alter table {name} enable row level security;",
-             f"alter table {name} force row level security;"]
+    lines = [
+        f"alter table {name} enable row level security;",
+        f"alter table {name} force row level security;",
+    ]
     for action in m.ACTIONS:
         role = grant_role(r, action)
         if role is None:
@@ -402,22 +430,26 @@ def _rls(r: m.Resource, catalog: dict[str, m.Resource]) -> list[str]:
         if action == "create":
             clause = _clause("with check", _with_check(r, action, catalog))
         elif action == "update":
-            clause = (_clause("using", action_condition(r, action, catalog)) + "\n  "
-                      + _clause("with check", _with_check(r, action, catalog)))
+            clause = (
+                _clause("using", action_condition(r, action, catalog))
+                + "\n  "
+                + _clause("with check", _with_check(r, action, catalog))
+            )
         else:
             clause = _clause("using", action_condition(r, action, catalog))
-        lines += [f"drop policy if exists {policy} on {name};",
-                  f"create policy {policy} on {name} as permissive for {command} to {roles}\n"
-                  f"  {clause};",
-                  f"comment on policy {policy} on {name} is "
-                  f"{text_literal(explain_action(r, action))};"]
+        lines += [
+            f"drop policy if exists {policy} on {name};",
+            f"create policy {policy} on {name} as permissive for {command} to {roles}\n  {clause};",
+            f"comment on policy {policy} on {name} is {text_literal(explain_action(r, action))};",
+        ]
     if r.policies.admin_bypass:
         policy = ident(policy_name(r, "admin_bypass"))
-        lines += [f"drop policy if exists {policy} on {name};",
-                  f"create policy {policy} on {name} as permissive for all to pgw_administrator\n"
-                  "  using (true) with check (true);",
-                  f"comment on policy {policy} on {name} is "
-                  f"{text_literal('admin_bypass: administrators and developers see and change every row their grants allow.')};"]
+        lines += [
+            f"drop policy if exists {policy} on {name};",
+            f"create policy {policy} on {name} as permissive for all to pgw_administrator\n"
+            "  using (true) with check (true);",
+            f"comment on policy {policy} on {name} is {text_literal(BYPASS_COMMENT)};",
+        ]
     return lines
 
 
@@ -443,7 +475,7 @@ def _assign_trigger(r: m.Resource) -> list[str]:
     if not assign:
         return []
     scope = Scope(r, "", r, {})
-    bypass = (f"{tier_test('administrator')} and " if r.policies.admin_bypass else "")
+    bypass = f"{tier_test('administrator')} and " if r.policies.admin_bypass else ""
     inserts, updates = [], []
     for column, source in assign:
         f = r.field(column)
@@ -470,7 +502,7 @@ def _assign_trigger(r: m.Resource) -> list[str]:
     trigger = ident(f"{r.table}_assign")
     return [
         body,
-        f"comment on function {fn}() is {text_literal(f'Sets {cols} of {r.name} from the request context on insert (a payload value is ignored) and keeps them unchanged on update.')};",
+        f"comment on function {fn}() is {text_literal(_assign_comment(r, cols))};",
         f"revoke execute on function {fn}() from public;",
         f"drop trigger if exists {trigger} on {table};",
         f"create trigger {trigger} before insert or update on {table}\n"
@@ -488,9 +520,19 @@ def _permissions(r: m.Resource) -> list[str]:
         return []
     rows = ",\n  ".join(
         f"({text_literal(c)}, {text_literal(f'{c.split(chr(46))[1]} {r.name}')})"
-        for c in codenames(r))
-    return [f"insert into auth.permissions (codename, description) values\n  {rows}\n"
-            "on conflict (codename) do nothing;"]
+        for c in codenames(r)
+    )
+    return [
+        f"insert into auth.permissions (codename, description) values\n  {rows}\n"
+        "on conflict (codename) do nothing;"
+    ]
+
+
+def _assign_comment(r: m.Resource, cols: str) -> str:
+    return (
+        f"Sets {cols} of {r.name} from the request context on insert (a payload value is "
+        "ignored) and keeps them unchanged on update."
+    )
 
 
 def _stamp_trigger(r: m.Resource) -> list[str]:
@@ -500,18 +542,22 @@ def _stamp_trigger(r: m.Resource) -> list[str]:
     table = qualified(r.schema, r.table)
     trigger = ident(f"{r.table}_touch")
     args = ", ".join(text_literal(c) for c in stamped)
-    return [f"drop trigger if exists {trigger} on {table};",
-            f"create trigger {trigger} before update on {table}\n"
-            f"  for each row execute function authz.touch({args});"]
+    return [
+        f"drop trigger if exists {trigger} on {table};",
+        f"create trigger {trigger} before update on {table}\n"
+        f"  for each row execute function authz.touch({args});",
+    ]
 
 
 def _view(view: m.View, catalog: dict[str, m.Resource]) -> str:
     name = qualified(view.schema, view.name)
     option = "true" if view.security_invoker else "false"
-    lines = [f"create or replace view {name} with (security_invoker = {option}) as\n"
-             f"{view.query.rstrip(';')};",
-             f"comment on view {name} is {text_literal(view.comment or f'View {view.name}.')};",
-             f"revoke all on {name} from {', '.join(TIER_ROLES)};"]
+    lines = [
+        f"create or replace view {name} with (security_invoker = {option}) as\n"
+        f"{view.query.rstrip(';')};",
+        f"comment on view {name} is {text_literal(view.comment or f'View {view.name}.')};",
+        f"revoke all on {name} from {', '.join(TIER_ROLES)};",
+    ]
     if view.read:
         role = "pgw_anon, pgw_user" if view.read == "anon" else role_name(view.read)
         lines.append(f"grant select on {name} to {role};")
@@ -536,8 +582,9 @@ def _revert_body(decl: m.Declarations) -> str:
         if r.group_permissions:
             names = ", ".join(text_literal(c) for c in codenames(r))
             lines.append(f"delete from auth.permissions where codename in ({names});")
-    for schema in sorted({r.schema for r in decl.resources if not r.adopt} - {"public"},
-                         reverse=True):
+    for schema in sorted(
+        {r.schema for r in decl.resources if not r.adopt} - {"public"}, reverse=True
+    ):
         lines.append(f"drop schema if exists {ident(schema)};")
     return "\n".join(lines) + "\n"
 
@@ -549,32 +596,43 @@ def _unadopt(r: m.Resource) -> list[str]:
         lines.append(f"drop trigger if exists {ident(r.table + '_assign')} on {table};")
     if any(f.generated == "updated_at" for f in r.fields):
         lines.append(f"drop trigger if exists {ident(r.table + '_touch')} on {table};")
-    lines += [f"alter table {table} no force row level security;",
-              f"alter table {table} disable row level security;",
-              f"revoke all on {table} from {', '.join(TIER_ROLES)};"]
+    lines += [
+        f"alter table {table} no force row level security;",
+        f"alter table {table} disable row level security;",
+        f"revoke all on {table} from {', '.join(TIER_ROLES)};",
+    ]
     return lines
 
 
+def _verify_resource(r: m.Resource) -> str:
+    table = text_literal(r.qualified)
+    names = ", ".join(text_literal(p) for p in policy_names(r))
+    rls_message = text_literal(f"{r.qualified}: row-level security must be enabled and forced")
+    policy_message = text_literal(f"{r.qualified}: a compiled policy is missing")
+    return (
+        "  assert (select c.relrowsecurity and c.relforcerowsecurity\n"
+        f"          from pg_catalog.pg_class c where c.oid = {table}::regclass),\n"
+        f"    {rls_message};\n"
+        "  assert (select count(*) from pg_catalog.pg_policies p\n"
+        f"          where p.schemaname = {text_literal(r.schema)}\n"
+        f"            and p.tablename = {text_literal(r.table)}\n"
+        f"            and p.policyname in ({names})) = {len(policy_names(r))},\n"
+        f"    {policy_message};"
+    )
+
+
+def _verify_view(v: m.View) -> str:
+    name = f"{v.schema}.{v.name}"
+    expected = "true" if v.security_invoker else "false"
+    message = text_literal(f"{name}: security_invoker differs from the declaration")
+    return (
+        "  assert (select coalesce(c.reloptions, '{}') @> array['security_invoker=true']\n"
+        f"          from pg_catalog.pg_class c where c.oid = {text_literal(name)}::regclass)"
+        f" = {expected},\n    {message};"
+    )
+
+
 def _verify_body(decl: m.Declarations) -> str:
-    checks = []
-    for r in decl.resources:
-        table = text_literal(r.qualified)
-        names = ", ".join(text_literal(p) for p in policy_names(r))
-        checks.append(
-            f"  assert (select c.relrowsecurity and c.relforcerowsecurity from pg_catalog.pg_class c\n"
-            f"          where c.oid = {table}::regclass),\n"
-            f"    {text_literal(r.qualified + ': row-level security must be enabled and forced')};\n"
-            f"  assert (select count(*) from pg_catalog.pg_policies p\n"
-            f"          where p.schemaname = {text_literal(r.schema)} and p.tablename = {text_literal(r.table)}\n"
-            f"            and p.policyname in ({names})) = {len(policy_names(r))},\n"
-            f"    {text_literal(r.qualified + ': a compiled policy is missing')};"
-        )
-    for v in decl.views:
-        checks.append(
-            f"  assert (select coalesce(c.reloptions, '{{}}') @> array['security_invoker=true']\n"
-            f"          from pg_catalog.pg_class c where c.oid = {text_literal(v.schema + '.' + v.name)}::regclass)"
-            f" = {'true' if v.security_invoker else 'false'},\n"
-            f"    {text_literal(v.schema + '.' + v.name + ': security_invoker differs from the declaration')};"
-        )
+    checks = [_verify_resource(r) for r in decl.resources] + [_verify_view(v) for v in decl.views]
     body = "\n".join(checks) if checks else "  null;"
     return f"do $verify$\nbegin\n{body}\nend\n$verify$;\n"

@@ -66,8 +66,10 @@ def to_sql(node: m.Node, scope: Scope) -> str:
     if isinstance(node, m.HasPerm):
         return perm_test(node.codename)
     if isinstance(node, m.ScopedGrant):
-        return (f"authz.has_scoped_grant({text_literal(node.permission)}, "
-                f"{text_literal(node.scope)}, {column(scope, node.field)}::text)")
+        return (
+            f"authz.has_scoped_grant({text_literal(node.permission)}, "
+            f"{text_literal(node.scope)}, {column(scope, node.field)}::text)"
+        )
     if isinstance(node, m.IsNull):
         return f"{column(scope, node.field)} is {'not ' if node.negated else ''}null"
     field = scope.resource.field(node.field)
@@ -81,8 +83,7 @@ def _join(items: tuple[m.Node, ...], scope: Scope, word: str) -> str:
     if len(parts) == 1:
         return parts[0]
     sep = f"\n    {word} " if scope.pretty else f" {word} "
-    return sep.join(f"({p})" if _compound(i) else p for p, i in zip(parts, items,
-                                                                              strict=True))
+    return sep.join(f"({p})" if _compound(i) else p for p, i in zip(parts, items, strict=True))
 
 
 def _compound(node: m.Node) -> bool:
@@ -94,8 +95,9 @@ def _exists(node: m.Exists, scope: Scope) -> str:
     alias = f"e{scope.depth + 1}"
     inner = replace(scope, resource=target, qualifier=alias, depth=scope.depth + 1, pretty=False)
     condition = to_sql(node.where, inner)
-    return (f"exists (select from {qualified(target.schema, target.table)} {alias} "
-            f"where {condition})")
+    return (
+        f"exists (select from {qualified(target.schema, target.table)} {alias} where {condition})"
+    )
 
 
 # --- descriptions -------------------------------------------------------------------------------

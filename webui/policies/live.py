@@ -10,8 +10,10 @@ import psycopg
 from webui.policies import compiler
 from webui.policies import model as m
 
-TIERS_SQL = "array['pgw_anon', 'pgw_user', 'pgw_staff', 'pgw_supervisor', " \
-            "'pgw_administrator', 'pgw_developer']"
+TIERS_SQL = (
+    "array['pgw_anon', 'pgw_user', 'pgw_staff', 'pgw_supervisor', "
+    "'pgw_administrator', 'pgw_developer']"
+)
 
 _TABLE = "select to_regclass(%(name)s)::oid"
 _COLUMNS = """
@@ -20,10 +22,14 @@ select a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), not a.attnotn
  where a.attrelid = %(oid)s and a.attnum > 0 and not a.attisdropped order by a.attnum
 """
 _RLS = "select relrowsecurity, relforcerowsecurity from pg_catalog.pg_class where oid = %(oid)s"
-_POLICIES = "select policyname from pg_catalog.pg_policies " \
-            "where schemaname = %(schema)s and tablename = %(table)s"
-_CONSTRAINTS = "select conname from pg_catalog.pg_constraint where conrelid = %(oid)s " \
-               "and contype in ('p', 'u', 'c', 'f')"
+_POLICIES = (
+    "select policyname from pg_catalog.pg_policies "
+    "where schemaname = %(schema)s and tablename = %(table)s"
+)
+_CONSTRAINTS = (
+    "select conname from pg_catalog.pg_constraint where conrelid = %(oid)s "
+    "and contype in ('p', 'u', 'c', 'f')"
+)
 _GRANTS = f"""
 select g.grantee::regrole::text, g.privilege_type
   from pg_catalog.pg_class c, pg_catalog.aclexplode(c.relacl) g
@@ -81,15 +87,17 @@ def _rows(conn: psycopg.Connection, query: str, params: dict[str, Any]) -> list[
     return conn.execute(query, params).fetchall()
 
 
-def _diff_resource(conn: psycopg.Connection, r: m.Resource,
-                   catalog: dict[str, m.Resource]) -> list[str]:
+def _diff_resource(
+    conn: psycopg.Connection, r: m.Resource, catalog: dict[str, m.Resource]
+) -> list[str]:
     row = conn.execute(_TABLE, {"name": r.qualified}).fetchone()
     if not row or row[0] is None:
         return [f"{r.name}: table {r.qualified} is missing"]
     oid = row[0]
     out: list[str] = []
-    live_columns = {name: (typ, nullable) for name, typ, nullable in
-                    _rows(conn, _COLUMNS, {"oid": oid})}
+    live_columns = {
+        name: (typ, nullable) for name, typ, nullable in _rows(conn, _COLUMNS, {"oid": oid})
+    }
     for f in r.fields:
         live = live_columns.get(f.name)
         if live is None:
@@ -101,14 +109,25 @@ def _diff_resource(conn: psycopg.Connection, r: m.Resource,
     enabled, forced = conn.execute(_RLS, {"oid": oid}).fetchone() or (False, False)
     if not (enabled and forced):
         out.append(f"{r.name}: row-level security is not enabled and forced")
-    out += _set_drift(r.name, "policy", set(compiler.policy_names(r)),
-                      {p for (p,) in _rows(conn, _POLICIES, {"schema": r.schema,
-                                                             "table": r.table})})
-    out += _set_drift(r.name, "grant", {" ".join(g) for g in _expected_grants(r)},
-                      {" ".join(g) for g in _rows(conn, _GRANTS, {"oid": oid})})
+    out += _set_drift(
+        r.name,
+        "policy",
+        set(compiler.policy_names(r)),
+        {p for (p,) in _rows(conn, _POLICIES, {"schema": r.schema, "table": r.table})},
+    )
+    out += _set_drift(
+        r.name,
+        "grant",
+        {" ".join(g) for g in _expected_grants(r)},
+        {" ".join(g) for g in _rows(conn, _GRANTS, {"oid": oid})},
+    )
     if not r.adopt:
-        out += _set_drift(r.name, "constraint", _expected_constraints(r, catalog),
-                          {c for (c,) in _rows(conn, _CONSTRAINTS, {"oid": oid})})
+        out += _set_drift(
+            r.name,
+            "constraint",
+            _expected_constraints(r, catalog),
+            {c for (c,) in _rows(conn, _CONSTRAINTS, {"oid": oid})},
+        )
     return out
 
 
@@ -118,14 +137,16 @@ def _format_type(sql_type: str) -> str:
 
 def _set_drift(name: str, kind: str, expected: set[str], live: set[str]) -> list[str]:
     return [f"{name}: missing {kind} {x}" for x in sorted(expected - live)] + [
-        f"{name}: extra {kind} {x}" for x in sorted(live - expected)]
+        f"{name}: extra {kind} {x}" for x in sorted(live - expected)
+    ]
 
 
 def diff(url: str, decls: list[m.Declarations], catalog: dict[str, m.Resource]) -> list[str]:
     """One line per difference between the declarations and the live database."""
     with psycopg.connect(url) as conn:
-        return [line for d in decls for r in d.resources
-                for line in _diff_resource(conn, r, catalog)]
+        return [
+            line for d in decls for r in d.resources for line in _diff_resource(conn, r, catalog)
+        ]
 
 
 def live_issues(url: str, decls: list[m.Declarations]) -> list[m.Issue]:
@@ -135,10 +156,26 @@ def live_issues(url: str, decls: list[m.Declarations]) -> list[m.Issue]:
     issues: list[m.Issue] = []
     with psycopg.connect(url) as conn:
         for (table,) in _rows(conn, _UNPROTECTED, {"schemas": schemas}):
-            issues.append(m.Issue("error", "table-without-rls", "database", "", table,
-                                  f"{table} is granted to a tier but has no row-level security"))
+            issues.append(
+                m.Issue(
+                    "error",
+                    "table-without-rls",
+                    "database",
+                    "",
+                    table,
+                    f"{table} is granted to a tier but has no row-level security",
+                )
+            )
         for view, table in _rows(conn, _DEFINER_VIEWS, {"schemas": schemas}):
-            issues.append(m.Issue("error", "view-without-security-invoker", "database", "", view,
-                                  f"view {view} reads {table} (row-level security) with its "
-                                  "owner's rights; alter view … set (security_invoker = true)"))
+            issues.append(
+                m.Issue(
+                    "error",
+                    "view-without-security-invoker",
+                    "database",
+                    "",
+                    view,
+                    f"view {view} reads {table} (row-level security) with its "
+                    "owner's rights; alter view … set (security_invoker = true)",
+                )
+            )
     return issues

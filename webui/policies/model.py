@@ -13,8 +13,12 @@ TIERS = ("user", "staff", "supervisor", "administrator", "developer")
 ACTIONS = ("read", "create", "update", "delete")
 PERM_VERBS = {"read": "view", "create": "add", "update": "change", "delete": "delete"}
 TYPES = ("text", "integer", "bigint", "numeric", "boolean", "date", "timestamptz", "uuid", "jsonb")
-ON_DELETE = {"cascade": "cascade", "restrict": "restrict", "set_null": "set null",
-             "no_action": "no action"}
+ON_DELETE = {
+    "cascade": "cascade",
+    "restrict": "restrict",
+    "set_null": "set null",
+    "no_action": "no action",
+}
 GENERATED = ("identity", "created_at", "updated_at")
 
 

@@ -19,11 +19,38 @@ _LEAF = re.compile(
     re.IGNORECASE,
 )
 _SOURCE = re.compile(r"^(?P<kind>user|claim|row|input)\.(?P<name>[a-z_][a-z0-9_]*)$")
-RESOURCE_KEYS = {"table", "schema", "comment", "adopt", "audit", "audit_redact", "display",
-                 "fields", "roles", "group_permissions", "policies", "indexes", "list"}
-FIELD_KEYS = {"type", "nullable", "primary_key", "generated", "default", "unique", "choices",
-              "min_length", "max_length", "minimum", "maximum", "pattern", "references",
-              "on_delete", "comment"}
+RESOURCE_KEYS = {
+    "table",
+    "schema",
+    "comment",
+    "adopt",
+    "audit",
+    "audit_redact",
+    "display",
+    "fields",
+    "roles",
+    "group_permissions",
+    "policies",
+    "indexes",
+    "list",
+}
+FIELD_KEYS = {
+    "type",
+    "nullable",
+    "primary_key",
+    "generated",
+    "default",
+    "unique",
+    "choices",
+    "min_length",
+    "max_length",
+    "minimum",
+    "maximum",
+    "pattern",
+    "references",
+    "on_delete",
+    "comment",
+}
 POLICY_KEYS = {"admin_bypass", "read", "create", "update", "delete"}
 
 
@@ -41,7 +68,7 @@ class _Reader:
 
     def unknown_keys(self, table: dict[str, Any], allowed: set[str], key: str) -> None:
         for name in sorted(set(table) - allowed):
-            self.error(f"{key}.{name}", f"unknown key {name!r}", "unknown-key")
+            self.error(f"{key}.{name}" if key else name, f"unknown key {name!r}", "unknown-key")
 
     def typed(self, value: Any, kind: type | tuple[type, ...], key: str) -> bool:
         if isinstance(value, bool) and kind in (int, (int, float)):
@@ -181,8 +208,9 @@ def _fields(reader: _Reader, data: dict[str, Any], key: str) -> tuple[m.Field, .
 def _field(reader: _Reader, name: str, spec: dict[str, Any], key: str) -> m.Field | None:
     ftype = spec.get("type")
     if ftype not in m.TYPES:
-        reader.error(f"{key}.type", f"unknown type {ftype!r}; one of {', '.join(m.TYPES)}",
-                     "unknown-type")
+        reader.error(
+            f"{key}.type", f"unknown type {ftype!r}; one of {', '.join(m.TYPES)}", "unknown-type"
+        )
         return None
     generated = spec.get("generated")
     if generated is not None and generated not in m.GENERATED:
@@ -193,8 +221,12 @@ def _field(reader: _Reader, name: str, spec: dict[str, Any], key: str) -> m.Fiel
         reader.error(f"{key}.on_delete", f"one of {', '.join(m.ON_DELETE)}", "invalid")
         on_delete = "no_action"
     numbers: dict[str, Any] = {}
-    for bound, kind in (("min_length", int), ("max_length", int), ("minimum", (int, float)),
-                        ("maximum", (int, float))):
+    for bound, kind in (
+        ("min_length", int),
+        ("max_length", int),
+        ("minimum", (int, float)),
+        ("maximum", (int, float)),
+    ):
         if bound in spec and reader.typed(spec[bound], kind, f"{key}.{bound}"):
             numbers[bound] = spec[bound]
     choices = spec.get("choices", [])
@@ -231,8 +263,11 @@ def _roles(reader: _Reader, data: Any, key: str) -> tuple[tuple[str, str], ...]:
             continue
         allowed = (*m.TIERS, "anon") if action == "read" else m.TIERS
         if tier not in allowed:
-            reader.error(f"{key}.roles.{action}", f"unknown tier {tier!r}; one of "
-                         f"{', '.join(allowed)}", "unknown-tier")
+            reader.error(
+                f"{key}.roles.{action}",
+                f"unknown tier {tier!r}; one of {', '.join(allowed)}",
+                "unknown-tier",
+            )
             continue
         roles.append((action, tier))
     return tuple(roles)
@@ -257,8 +292,11 @@ def _list_hints(reader: _Reader, data: Any, key: str) -> m.ListHints:
     data = _table(reader, data, f"{key}.list")
     lkey = f"{key}.list"
     reader.unknown_keys(data, {"default_limit", "max_limit", "order", "search", "filter"}, lkey)
-    limits = {k: data[k] for k in ("default_limit", "max_limit")
-              if k in data and reader.typed(data[k], int, f"{lkey}.{k}")}
+    limits = {
+        k: data[k]
+        for k in ("default_limit", "max_limit")
+        if k in data and reader.typed(data[k], int, f"{lkey}.{k}")
+    }
     return m.ListHints(
         order=_str(reader, data, "order", lkey),
         search=_names(reader, data.get("search", []), f"{lkey}.search"),
@@ -270,8 +308,9 @@ def _list_hints(reader: _Reader, data: Any, key: str) -> m.ListHints:
 def _view(reader: _Reader, name: str, body: Any) -> m.View | None:
     key = f"views.{name}"
     body = _table(reader, body, key)
-    reader.unknown_keys(body, {"schema", "query", "over", "comment", "security_invoker", "read"},
-                        key)
+    reader.unknown_keys(
+        body, {"schema", "query", "over", "comment", "security_invoker", "read"}, key
+    )
     query = _str(reader, body, "query", key)
     if not _ident(reader, name, key) or not query:
         if not query:
@@ -300,8 +339,11 @@ def _policies(reader: _Reader, data: Any, key: str) -> m.Policies:
     pkey = f"{key}.policies"
     data = _table(reader, data, pkey)
     reader.unknown_keys(data, POLICY_KEYS, pkey)
-    trees = {a: parse_node(reader, data[a], f"{pkey}.{a}")
-             for a in ("read", "update", "delete") if a in data}
+    trees = {
+        a: parse_node(reader, data[a], f"{pkey}.{a}")
+        for a in ("read", "update", "delete")
+        if a in data
+    }
     return m.Policies(
         admin_bypass=_bool(reader, data, "admin_bypass", pkey, True),
         create=_create_policy(reader, data.get("create", {}), f"{pkey}.create"),
@@ -316,8 +358,11 @@ def _create_policy(reader: _Reader, data: Any, key: str) -> m.CreatePolicy:
     for column, raw in _table(reader, data.get("assign", {}), f"{key}.assign").items():
         source = parse_source(reader, raw, f"{key}.assign.{column}")
         if source and source.kind in ("row", "input"):
-            reader.error(f"{key}.assign.{column}", "assign takes user.id, claim.<name> or a "
-                         "literal", "invalid-source")
+            reader.error(
+                f"{key}.assign.{column}",
+                "assign takes user.id, claim.<name> or a literal",
+                "invalid-source",
+            )
         elif source:
             assign.append((column, source))
     require = parse_node(reader, data["require"], f"{key}.require") if "require" in data else None
@@ -329,16 +374,20 @@ def parse_source(reader: _Reader, raw: Any, key: str) -> m.Source | None:
         match = _SOURCE.match(raw.strip())
         if match and match["kind"] == "user":
             if match["name"] != "id":
-                reader.error(key, f"unknown source {raw!r}; user.id is the only user source",
-                             "invalid-source")
+                reader.error(
+                    key,
+                    f"unknown source {raw!r}; user.id is the only user source",
+                    "invalid-source",
+                )
                 return None
             return m.Source("user_id")
         if match:
             return m.Source(match["kind"], match["name"])
     if isinstance(raw, (str, int, float, bool)):
         return m.Source("literal", value=raw)
-    reader.error(key, f"expected a source or a scalar literal, got {type(raw).__name__}",
-                 "type-mismatch")
+    reader.error(
+        key, f"expected a source or a scalar literal, got {type(raw).__name__}", "type-mismatch"
+    )
     return None
 
 
@@ -351,7 +400,7 @@ def parse_node(reader: _Reader, raw: Any, key: str) -> m.Node | None:
         reader.error(key, f"expected a condition, got {type(raw).__name__}", "type-mismatch")
         return None
     if len(raw) == 1:
-        (kind, value), = raw.items()
+        ((kind, value),) = raw.items()
         if kind in ("all_of", "any_of"):
             return _group(reader, value, f"{key}.{kind}", m.AllOf if kind == "all_of" else m.AnyOf)
         if kind == "not":
@@ -381,8 +430,12 @@ def _group(reader: _Reader, raw: Any, key: str, kind: type) -> m.Node | None:
 def _string_leaf(reader: _Reader, raw: str, key: str) -> m.Node | None:
     match = _LEAF.match(raw)
     if not match:
-        reader.error(key, f"cannot read {raw!r}; write 'field = user.id', 'field = claim.x', "
-                     "'field is null' or use a table", "syntax")
+        reader.error(
+            key,
+            f"cannot read {raw!r}; write 'field = user.id', 'field = claim.x', "
+            "'field is null' or use a table",
+            "syntax",
+        )
         return None
     if match["null"]:
         return m.IsNull(match["field"], "not" in match["null"].lower(), key)
@@ -403,8 +456,12 @@ def _unquote(text: str) -> str | int | bool:
 def _object_leaf(reader: _Reader, raw: dict[str, Any], key: str) -> m.Node | None:
     field = raw.get("field")
     if not isinstance(field, str):
-        reader.error(key, "a condition needs 'field' (or all_of, any_of, not, exists, "
-                     "tier_at_least, has_perm, scoped_grant)", "syntax")
+        reader.error(
+            key,
+            "a condition needs 'field' (or all_of, any_of, not, exists, "
+            "tier_at_least, has_perm, scoped_grant)",
+            "syntax",
+        )
         return None
     reader.unknown_keys(raw, {"field", "equals", "equals_field", "is_null", "is_not_null"}, key)
     if "equals_field" in raw:
@@ -416,8 +473,9 @@ def _object_leaf(reader: _Reader, raw: dict[str, Any], key: str) -> m.Node | Non
         return m.IsNull(field, False, key)
     if raw.get("is_not_null") is True or raw.get("is_null") is False:
         return m.IsNull(field, True, key)
-    reader.error(key, "a field condition needs equals, equals_field, is_null or is_not_null",
-                 "syntax")
+    reader.error(
+        key, "a field condition needs equals, equals_field, is_null or is_not_null", "syntax"
+    )
     return None
 
 

@@ -16,7 +16,7 @@ RESERVED = frozenset(
     localtime localtimestamp natural not notnull null offset on only or order outer overlaps
     placing primary references returning right select session_user similar some symmetric table
     tablesample then to trailing true union unique user using variadic verbose when where window
-    with""".split()
+    with""".split()  # noqa: SIM905 - the keyword list reads best as pg prints it
 )
 
 
