@@ -1,5 +1,5 @@
 -- Deploy pgwarden:policies_library to pg
--- requires: authz_helpers, audit_rows, auth_users
+-- requires: authz_helpers, audit_rows, auth_users, authz_grants
 -- Compiled by `pgwarden policies compile` from policies/library.toml: do not edit; change the
 -- declarations and compile again.
 BEGIN;
@@ -264,8 +264,9 @@ create policy loans_read on library.loans as permissive for select to pgw_user
     pg_catalog.pg_has_role('pgw_supervisor', 'usage')
     or (pg_catalog.pg_has_role('pgw_staff', 'usage') and exists (select from library.staff_branches e1 where e1.branch_id = loans.branch_id and e1.user_id = (select auth.uid())))
     or exists (select from library.patrons e1 where e1.id = loans.patron_id and e1.user_id = (select auth.uid()))
+    or authz.has_scoped_grant('loans.view', 'branch', branch_id::text)
   );
-comment on policy loans_read on library.loans is 'read: tier user and above; on rows where (tier >= supervisor OR (tier >= staff AND EXISTS a staff_branches row where (branch_id = row.branch_id AND user_id = user.id)) OR EXISTS a patrons row where (id = row.patron_id AND user_id = user.id)).';
+comment on policy loans_read on library.loans is 'read: tier user and above; on rows where (tier >= supervisor OR (tier >= staff AND EXISTS a staff_branches row where (branch_id = row.branch_id AND user_id = user.id)) OR EXISTS a patrons row where (id = row.patron_id AND user_id = user.id) OR scoped grant loans.view on branch = branch_id).';
 drop policy if exists loans_create on library.loans;
 create policy loans_create on library.loans as permissive for insert to pgw_staff
   with check (

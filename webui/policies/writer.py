@@ -3,6 +3,7 @@ differs (re-compiling unchanged declarations writes nothing)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -50,10 +51,12 @@ def compile_all(decls: list[m.Declarations], root: Path) -> list[compiler.Compil
 def write(change: compiler.Compiled, top: Path, dry_run: bool = False) -> Outcome:
     texts = {"deploy": change.deploy, "revert": change.revert, "verify": change.verify}
     paths = {kind: top / kind / f"{change.name}.sql" for kind in KINDS}
-    plan = {c.name for c in read_plan(top)}
+    planned = {c.name: c for c in read_plan(top)}
+    plan = set(planned)
     same = all(p.is_file() and p.read_text() == texts[k] for k, p in paths.items())
     missing = tuple(r for r in change.requires if r not in plan)
-    if same and change.name in plan:
+    current = planned.get(change.name)
+    if same and current and current.requires == change.requires:
         return Outcome(change.name, "unchanged", missing)
     state = "rewritten" if any(p.is_file() for p in paths.values()) else "created"
     if dry_run:
@@ -61,9 +64,23 @@ def write(change: compiler.Compiled, top: Path, dry_run: bool = False) -> Outcom
     for kind, path in paths.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(texts[kind])
-    if change.name not in plan:
+    if current is None:
         _append_plan(top / "sqitch.plan", change)
+    elif current.requires != change.requires:
+        _set_requires(top / "sqitch.plan", change)
     return Outcome(change.name, state, missing)
+
+
+def _set_requires(plan: Path, change: compiler.Compiled) -> None:
+    """Rewrite the dependencies of the change's plan line (the rest of the line stays)."""
+    lines = plan.read_text().splitlines(keepends=True)
+    for index, line in enumerate(lines):
+        name, _, rest = line.partition(" ")
+        if name == change.name:
+            rest = re.sub(r"^\s*\[[^\]]*\]\s*", "", rest)
+            deps = f"[{' '.join(change.requires)}] " if change.requires else ""
+            lines[index] = f"{name} {deps}{rest}"
+    plan.write_text("".join(lines))
 
 
 def _append_plan(plan: Path, change: compiler.Compiled) -> None:
