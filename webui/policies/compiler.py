@@ -142,7 +142,7 @@ def _deploy_body(decl: m.Declarations, catalog: dict[str, m.Resource]) -> str:
         if not r.adopt:
             parts.append(_table(r, catalog))
     for r in resources:
-        parts.append(_code(r, catalog))
+        parts.append(code_sql(r, catalog))
     for view in decl.views:
         parts.append(_view(view, catalog))
     return "\n".join(p for p in parts if p)
@@ -297,7 +297,7 @@ def _indexes(r: m.Resource, catalog: dict[str, m.Resource]) -> list[str]:
 # --- code: grants, RLS, triggers, audit --------------------------------------------------------
 
 
-def _code(r: m.Resource, catalog: dict[str, m.Resource]) -> str:
+def code_sql(r: m.Resource, catalog: dict[str, m.Resource]) -> str:
     parts = [f"-- {r.name}: privileges, row-level security, triggers"]
     parts += _grants(r)
     parts += _rls(r, catalog)
