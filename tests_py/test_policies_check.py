@@ -226,3 +226,17 @@ def test_live_finds_tables_without_rls_and_definer_views(
     assert "[table-without-rls]" in out
     assert "view library.loan_list reads library.loans" in out
     assert "[view-without-security-invoker]" in out
+
+
+def test_the_documented_example_is_valid(tmp_path: Path) -> None:
+    """docs/policies.md's full example parses; it only refers to resources it does not show."""
+    from webui.policies import checker, parser
+
+    doc = (Path(__file__).parents[1] / "docs" / "policies.md").read_text()
+    example = doc.split("```toml\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "doc.toml"
+    path.write_text(example)
+    decl = parser.load_file(path)
+    assert decl.issues == []
+    codes = {i.code for i in checker.check([decl]) if i.level == "error"}
+    assert codes == {"unknown-resource"}
