@@ -4,6 +4,7 @@ through pytest-postgresql, and a fresh database cloned from it for every test.""
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,12 +21,17 @@ ROOT = Path(__file__).resolve().parent
 TEST_DB = "pgw_test"
 
 
+TEST_CLUSTER = Cluster(ROOT / ".pgwarden" / "test")
+_STARTED_HERE = False
+
+
 def _server_params() -> dict[str, str]:
+    global _STARTED_HERE
     url = os.environ.get("PGWARDEN_TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
     if not url:
-        cluster = Cluster(ROOT / ".pgwarden" / "test")
-        cluster.start(fast_unsafe=True)
-        url = cluster.url("postgres")
+        _STARTED_HERE = not TEST_CLUSTER.is_running()
+        TEST_CLUSTER.start(fast_unsafe=True)
+        url = TEST_CLUSTER.url("postgres")
     params = {key: str(value) for key, value in conninfo_to_dict(url).items()}
     params.setdefault("user", "postgres")
     params["dbname"] = "postgres"
@@ -33,6 +39,12 @@ def _server_params() -> dict[str, str]:
 
 
 SERVER = _server_params()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """In CI, stop the throw-away cluster this run started; locally keep it for the next run."""
+    if _STARTED_HERE and os.environ.get("CI"):
+        TEST_CLUSTER.stop()
 
 
 def server_url(dbname: str) -> str:
@@ -69,3 +81,32 @@ def server(db_url: str, tmp_path: Path) -> Iterator[ServerProcess]:
     """A real `pgwarden serve` process on this test's fresh database."""
     with running_server(db_url, tmp_path) as process:
         yield process
+
+
+@pytest.fixture
+def empty_db_url() -> Iterator[str]:
+    """A new, empty database (no migrations), dropped afterwards."""
+    name = f"pgw_empty_{os.getpid()}_{next(_COUNTER)}"
+    with psycopg.connect(server_url("postgres"), autocommit=True) as conn:
+        conn.execute(f'create database "{name}"')
+    try:
+        yield server_url(name)
+    finally:
+        with psycopg.connect(server_url("postgres"), autocommit=True) as conn:
+            conn.execute(f'drop database if exists "{name}" with (force)')
+
+
+_COUNTER = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, object]) -> dict[str, object]:
+    """Playwright drives Debian's Chromium (no browser download is possible here)."""
+    path = os.environ.get("CHROMIUM_PATH", "/usr/lib/chromium/chromium")
+    return {**browser_type_launch_args, "executable_path": path}
+
+
+@pytest.fixture(scope="session")
+def base_url() -> str | None:
+    """Tests pass absolute URLs; defining this keeps pytest-playwright's own fallback unused."""
+    return None

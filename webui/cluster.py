@@ -57,7 +57,7 @@ def _version_key(path: str) -> int:
 
 def _free_port() -> int:
     for _ in range(200):
-        port = random.randint(54100, 54999)
+        port = random.randint(54100, 54999)  # noqa: S311 (a port, not a secret)
         with socket.socket() as s:
             try:
                 s.bind(("127.0.0.1", port))
@@ -125,6 +125,16 @@ class Cluster:
             entry = pwd.getpwnam(SERVER_USER)
             os.chown(path, entry.pw_uid, entry.pw_gid)
 
+    def _private_dir(self, folder: Path) -> None:
+        """Create `folder` 0700 for the server user; refuse one someone else planted."""
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self._give_to_server_user(folder)
+        owner = folder.lstat().st_uid
+        expected = pwd.getpwnam(SERVER_USER).pw_uid if self.as_root else os.geteuid()
+        if folder.is_symlink() or owner != expected:
+            raise ClusterError(f"{folder} exists but is not owned by the server user: remove it")
+        folder.chmod(0o700)
+
     def _ensure_reachable(self) -> None:
         """Let the server's OS user traverse every folder above the cluster (search bit only)."""
         if not self.as_root:
@@ -149,15 +159,24 @@ class Cluster:
                 ) from exc
         self.home.mkdir(parents=True, exist_ok=True)
         self._ensure_reachable()
+        # Unix socket paths are limited to ~107 bytes, so the socket lives in a short private
+        # folder under /tmp (mode 0700, owned by the server user), not in the project folder.
         digest = hashlib.sha256(str(self.home).encode()).hexdigest()[:10]
-        socket_dir = Path(f"/tmp/.pgwarden-{digest}")
+        socket_dir = Path(f"/tmp/.pgwarden-{digest}")  # noqa: S108 (checked by _private_dir)
         for folder in (self.data_dir, self.log_file.parent, socket_dir):
-            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-            self._give_to_server_user(folder)
+            self._private_dir(folder)
         print(f"  initialising a PostgreSQL cluster in {self.data_dir}")
         result = self._run(
-            "initdb", "-D", str(self.data_dir), "-U", SERVER_USER, "-E", "UTF8",
-            "--locale=C.UTF-8", "--auth-local=trust", "--auth-host=scram-sha-256",
+            "initdb",
+            "-D",
+            str(self.data_dir),
+            "-U",
+            SERVER_USER,
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+            "--auth-local=trust",
+            "--auth-host=scram-sha-256",
         )
         if result.returncode != 0:
             raise ClusterError(f"initdb failed:\n{result.stdout}{result.stderr}")
@@ -182,12 +201,20 @@ class Cluster:
     def start(self, fast_unsafe: bool = False) -> None:
         self.init(fast_unsafe=fast_unsafe)
         if not self.is_running():
-            self.socket_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-            self._give_to_server_user(self.socket_dir)
+            self._private_dir(self.socket_dir)
             options = f"-p {self.port} -k {self.socket_dir}"
             result = self._run(
-                "pg_ctl", "start", "-w", "-t", "60", "-D", str(self.data_dir),
-                "-l", str(self.log_file), "-o", options,
+                "pg_ctl",
+                "start",
+                "-w",
+                "-t",
+                "60",
+                "-D",
+                str(self.data_dir),
+                "-l",
+                str(self.log_file),
+                "-o",
+                options,
             )
             if result.returncode != 0:
                 raise ClusterError(

@@ -58,8 +58,8 @@ async def request_transaction(
     correlation_id: str = "",
     client_ip: str = "",
 ) -> AsyncIterator[AsyncConnection]:
-    """One transaction as `role` with the request's context set transaction-locally, in one round
-    trip. Everything inside runs under that role's grants and RLS, and is audited as this request."""
+    """One transaction as `role`, with the request's context set transaction-locally in one round
+    trip. Everything inside runs under that role's grants and RLS, audited as this request."""
     async with pool.connection() as conn, conn.transaction():
         await conn.execute(
             _CONTEXT_SQL,

@@ -43,6 +43,8 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
 
 
 async def add_security_headers(request: web.Request, response: web.StreamResponse) -> None:
-    """on_response_prepare: the fixed security headers, unless a handler set its own."""
+    """on_response_prepare: the fixed security headers, unless a handler set its own, and a
+    `Server` header that names no versions."""
     for key, value in SECURITY_HEADERS.items():
         response.headers.setdefault(key, value)
+    response.headers["Server"] = "pgwarden"

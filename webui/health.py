@@ -11,7 +11,9 @@ from webui.migrations import read_plan
 
 
 async def deployed_state(pool_conn: psycopg.AsyncConnection) -> dict[str, object]:
-    rows = await (await pool_conn.execute("select change from pgwarden.deployed_changes()")).fetchall()
+    rows = await (
+        await pool_conn.execute("select change from pgwarden.deployed_changes()")
+    ).fetchall()
     deployed = {row[0] for row in rows}
     plan = [change.name for change in read_plan()]
     done = [name for name in plan if name in deployed]
@@ -22,10 +24,16 @@ async def deployed_state(pool_conn: psycopg.AsyncConnection) -> dict[str, object
     }
 
 
+NOT_MIGRATED = (psycopg.errors.UndefinedFunction, psycopg.errors.InvalidSchemaName)
+
+
 async def healthz(request: web.Request) -> web.Response:
     try:
         async with request.app[POOL].connection(timeout=5) as conn:
             migration = await deployed_state(conn)
+    except NOT_MIGRATED:
+        plan = [change.name for change in read_plan()]
+        migration = {"last": None, "deployed": 0, "pending": plan}
     except (psycopg.Error, PoolTimeout) as exc:
         body = {"status": "unavailable", "database": "unreachable", "error": type(exc).__name__}
         return web.json_response(body, status=503)

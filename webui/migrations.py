@@ -53,7 +53,9 @@ def read_plan(top: Path | None = None) -> list[Change]:
         line = raw.strip()
         if not line or line[0] in "%#@":
             continue
-        match = re.match(r"^(?P<name>[^\s\[]+)\s*(?:\[(?P<deps>[^\]]*)\])?.*?(?:#\s*(?P<note>.*))?$", line)
+        match = re.match(
+            r"^(?P<name>[^\s\[]+)\s*(?:\[(?P<deps>[^\]]*)\])?.*?(?:#\s*(?P<note>.*))?$", line
+        )
         if not match:
             raise MigrationError(f"sqitch.plan line {number}: cannot parse {raw!r}")
         name = match["name"]
@@ -128,7 +130,7 @@ def yoyo_uri(database_url: str) -> str:
 class Migrator:
     database_url: str
     top: Path = field(default_factory=migrations_dir)
-    echo: Callable[[str], None] = print
+    quiet: bool = False
 
     def __post_init__(self) -> None:
         self.changes = read_plan(self.top)
@@ -163,8 +165,7 @@ class Migrator:
             for migration in list(self.migrations)[: last + 1]:
                 if migration.hash in applied:
                     continue
-                self.echo(f"  + {migration.id} ..")
-                self._step(backend.apply_one, migration, "deploy")
+                self._step(backend.apply_one, migration, "deploy", "+")
                 count += 1
         return count
 
@@ -177,17 +178,26 @@ class Migrator:
             for migration in reversed(list(self.migrations)[keep:]):
                 if migration.hash not in applied:
                     continue
-                self.echo(f"  - {migration.id} ..")
-                self._step(backend.rollback_one, migration, "revert")
+                self._step(backend.rollback_one, migration, "revert", "-")
                 count += 1
         return count
 
-    def _step(self, action: Callable[[Migration], None], migration: Migration, verb: str) -> None:
+    def _step(
+        self, action: Callable[[Migration], None], migration: Migration, verb: str, sign: str
+    ) -> None:
+        """Run one change in its transaction, printing `  + name .. ok` as it goes."""
+        if not self.quiet:
+            print(f"  {sign} {migration.id} ..", end=" ", flush=True)
         try:
             action(migration)
         except psycopg.Error as exc:
+            if not self.quiet:
+                print("failed")
             detail = exc.diag.message_primary or str(exc)
-            raise MigrationError(f"{verb} {migration.id} failed, nothing of it applied: {detail}") from exc
+            message = f"{verb} {migration.id} failed, nothing of it applied: {detail}"
+            raise MigrationError(message) from exc
+        if not self.quiet:
+            print("ok")
 
     def verify(self) -> list[tuple[str, str | None]]:
         """Run each deployed change's verify script in a rolled-back transaction."""

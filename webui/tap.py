@@ -64,12 +64,21 @@ def _diagnostics(lines: list[str], start: int) -> str:
 
 def run_file(path: Path, database_url: str) -> TapResult:
     params = conninfo_to_dict(database_url)
-    env_map = {"host": "PGHOST", "port": "PGPORT", "user": "PGUSER", "password": "PGPASSWORD",
-               "dbname": "PGDATABASE"}
+    env_map = {
+        "host": "PGHOST",
+        "port": "PGPORT",
+        "user": "PGUSER",
+        "password": "PGPASSWORD",
+        "dbname": "PGDATABASE",
+    }
     env = {env_map[key]: str(value) for key, value in params.items() if key in env_map}
     process = subprocess.run(
         ["psql", "-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-f", str(path)],
-        capture_output=True, text=True, env={**os.environ, **env}, timeout=300, check=False,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        timeout=300,
+        check=False,
     )
     result = parse(process.stdout)
     result.exit_code = process.returncode

@@ -13,7 +13,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     start = actions.add_parser("start", help="initialise (once) and start the cluster")
     start.add_argument(
-        "--unsafe-fast", action="store_true",
+        "--unsafe-fast",
+        action="store_true",
         help="fsync and synchronous_commit off: for throw-away test clusters only",
     )
     start.set_defaults(handler=start_cluster)

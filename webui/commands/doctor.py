@@ -11,8 +11,15 @@ from webui.console import check
 from webui.migrations import Migrator
 from webui.settings import SECRET_MIN_LENGTH, SettingsError
 
-ROLES = ["authenticator", "pgw_anon", "pgw_user", "pgw_staff", "pgw_supervisor",
-         "pgw_administrator", "pgw_developer"]
+ROLES = [
+    "authenticator",
+    "pgw_anon",
+    "pgw_user",
+    "pgw_staff",
+    "pgw_supervisor",
+    "pgw_administrator",
+    "pgw_developer",
+]
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -30,7 +37,9 @@ def doctor(args: argparse.Namespace) -> int:
     try:
         with psycopg.connect(url, connect_timeout=5) as conn:
             version = conn.execute("show server_version").fetchone()
-            results.append(check(True, "database reachable", f"PostgreSQL {version[0] if version else '?'}"))
+            results.append(
+                check(True, "database reachable", f"PostgreSQL {version[0] if version else '?'}")
+            )
             results.append(_check_roles(conn))
     except psycopg.OperationalError as exc:
         results.append(check(False, "database reachable", f"{exc}".strip().splitlines()[0]))
@@ -42,9 +51,13 @@ def doctor(args: argparse.Namespace) -> int:
 def _check_secret() -> bool:
     key, source = settings.secret_key()
     if not key:
-        return check(False, "secret key set", "set PGWARDEN_SECRET_KEY (or run `pgwarden serve` once)")
+        return check(
+            False, "secret key set", "set PGWARDEN_SECRET_KEY (or run `pgwarden serve` once)"
+        )
     long_enough = len(key) >= SECRET_MIN_LENGTH
-    detail = f"from {source}" if long_enough else f"{source} is shorter than {SECRET_MIN_LENGTH} chars"
+    detail = (
+        f"from {source}" if long_enough else f"{source} is shorter than {SECRET_MIN_LENGTH} chars"
+    )
     return check(long_enough, "secret key set", detail)
 
 
@@ -56,13 +69,17 @@ def _check_roles(conn: psycopg.Connection) -> bool:
 
 
 def _check_migrations(url: str) -> list[bool]:
-    migrator = Migrator(url, echo=lambda _: None)
+    migrator = Migrator(url, quiet=True)
     deployed = migrator.deployed()
     pending = [c.name for c in migrator.changes if c.name not in deployed]
-    detail = f"pending: {', '.join(pending)} (run `pgwarden migrate deploy`)" if pending else (
-        f"{len(deployed)} changes, last {deployed[-1]}" if deployed else "none"
+    detail = (
+        f"pending: {', '.join(pending)} (run `pgwarden migrate deploy`)"
+        if pending
+        else (f"{len(deployed)} changes, last {deployed[-1]}" if deployed else "none")
     )
     ok = check(not pending, "migrations deployed", detail)
     failures = [f"{name}: {error}" for name, error in migrator.verify() if error]
-    verified = check(not failures, "migrations verified", "; ".join(failures) or "all verify scripts pass")
+    verified = check(
+        not failures, "migrations verified", "; ".join(failures) or "all verify scripts pass"
+    )
     return [ok, verified]

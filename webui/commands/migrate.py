@@ -25,9 +25,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     revert = actions.add_parser("revert", help="roll changes back in reverse order")
     revert.add_argument("--to", metavar="CHANGE", help="keep this change and those before it")
     revert.set_defaults(handler=revert_changes)
-    actions.add_parser("verify", help="run the verify script of every deployed change").set_defaults(
-        handler=verify_changes
-    )
+    actions.add_parser(
+        "verify", help="run the verify script of every deployed change"
+    ).set_defaults(handler=verify_changes)
 
 
 def _migrator() -> Migrator:
@@ -59,9 +59,7 @@ def _set_authenticator_password(database_url: str) -> None:
     if not password:
         return
     with psycopg.connect(database_url, autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("alter role authenticator password {}").format(sql.Literal(password))
-        )
+        conn.execute(sql.SQL("alter role authenticator password {}").format(sql.Literal(password)))
 
 
 def revert_changes(args: argparse.Namespace) -> int:

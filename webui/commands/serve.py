@@ -18,7 +18,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--host", default=os.environ.get("PGWARDEN_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("PGWARDEN_PORT", "8000")))
     parser.add_argument(
-        "--workers", type=int, default=int(os.environ.get("PGWARDEN_WORKERS", "1")),
+        "--workers",
+        type=int,
+        default=int(os.environ.get("PGWARDEN_WORKERS", "1")),
         help="worker processes sharing the port (SO_REUSEPORT); state stays in PostgreSQL",
     )
     parser.set_defaults(handler=serve)

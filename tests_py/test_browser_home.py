@@ -1,0 +1,27 @@
+"""The landing page in a real browser (headless Chromium through Playwright)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from webui.testing import ServerProcess
+
+pytestmark = pytest.mark.browser
+
+
+def test_home_page_renders_with_the_stylesheet(
+    page: Page, server: ServerProcess, tmp_path: Path
+) -> None:
+    page.goto(server.base_url + "/")
+    expect(page.locator("h1")).to_have_text("pgwarden")
+    expect(page.locator("a.brand")).to_be_visible()
+    background = page.locator("header.topbar").evaluate(
+        "el => getComputedStyle(el).backgroundColor"
+    )
+    assert background in ("rgb(31, 42, 55)", "rgb(11, 17, 27)")  # light or dark chrome
+    page.click("text=Health")
+    expect(page.locator("body")).to_contain_text('"status": "ok"')
+    page.screenshot(path=str(tmp_path / "home.png"))

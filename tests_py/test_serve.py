@@ -1,0 +1,97 @@
+"""`pgwarden serve`: a real server process answers /healthz with the deployed change, echoes
+correlation ids, sets security headers, and answers bad requests with the typed error shape."""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from webui.cluster import Cluster
+from webui.migrations import read_plan
+from webui.testing import ServerProcess, run_cli, running_server
+
+UUID7 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+
+
+def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+def test_healthz_reports_the_last_deployed_change(server: ServerProcess) -> None:
+    status, headers, body = get(f"{server.base_url}/healthz")
+    assert status == 200
+    payload = json.loads(body)
+    assert payload["status"] == "ok"
+    assert payload["database"] == "ok"
+    assert payload["migration"]["last"] == read_plan()[-1].name
+    assert payload["migration"]["pending"] == []
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["Server"] == "pgwarden"  # no framework or Python version disclosed
+
+
+def test_correlation_ids_are_honoured_or_minted(server: ServerProcess) -> None:
+    good = "req_0123456789abcdef-XYZ"
+    _, headers, _ = get(f"{server.base_url}/healthz", {"X-Correlation-Id": f"  {good}  "})
+    assert headers["X-Correlation-Id"] == good
+    for bad in ["short", "x" * 65, "has spaces in it!!", "semi;colon-0123456789"]:
+        _, headers, _ = get(f"{server.base_url}/healthz", {"X-Correlation-Id": bad})
+        assert UUID7.match(headers["X-Correlation-Id"]), bad
+
+
+def test_unknown_paths_get_the_typed_error_shape(server: ServerProcess) -> None:
+    status, headers, body = get(f"{server.base_url}/no/such/page")
+    assert status == 404
+    assert headers["Content-Type"].startswith("application/json")
+    assert json.loads(body) == {
+        "code": "PGW404",
+        "message": "Not Found",
+        "details": None,
+        "hint": None,
+    }
+    assert UUID7.match(headers["X-Correlation-Id"])
+
+
+def test_an_oversized_body_is_refused_with_413(server: ServerProcess) -> None:
+    request = urllib.request.Request(
+        f"{server.base_url}/healthz", data=b"x" * (2 * 1024 * 1024), method="POST"
+    )
+    with pytest.raises(urllib.error.HTTPError) as error:
+        urllib.request.urlopen(request, timeout=10)
+    assert error.value.code in (405, 413)
+
+
+def test_healthz_says_503_while_migrations_are_pending(empty_db_url: str, tmp_path: Path) -> None:
+    with running_server(empty_db_url, tmp_path, require_healthy=False) as server:
+        status, _, body = get(f"{server.base_url}/healthz")
+    assert status == 503
+    assert json.loads(body)["migration"]["pending"] == [c.name for c in read_plan()]
+
+
+def test_make_run_in_ci_form(tmp_path: Path) -> None:
+    """What `make run` does, on a new embedded cluster: start it, deploy, serve, /healthz 200."""
+    env = {"PGWARDEN_HOME": str(tmp_path / "state"), "DATABASE_URL": ""}
+    started = run_cli("db", "start", env=env)
+    assert started.returncode == 0, started.stdout + started.stderr
+    try:
+        deployed = run_cli("migrate", "deploy", env=env)
+        assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+        url = Cluster(tmp_path / "state").url()
+        with running_server(url, tmp_path, env=env) as server:
+            status, _, body = get(f"{server.base_url}/healthz")
+        assert status == 200
+        assert json.loads(body)["migration"]["last"] == read_plan()[-1].name
+        again = run_cli("db", "start", env=env)  # re-running reuses the data
+        assert "initialising" not in again.stdout
+    finally:
+        run_cli("db", "stop", env=env)
