@@ -12,7 +12,7 @@ drop function if exists auth.users_orphan_guard();
 drop function if exists auth.users_rank_guard();
 drop function if exists auth.refuse(text, text);
 drop function if exists auth.has_perm(text);
-drop function if exists auth.register_resource(text, text);
+drop function if exists auth.register_resource(text, text, boolean);
 drop function if exists auth.permissions_autolink();
 drop function if exists auth.users_normalize();
 drop function if exists auth.tier_rank(text);

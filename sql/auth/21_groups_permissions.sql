@@ -22,6 +22,7 @@ create table if not exists auth.permissions (
   resource    text generated always as (pg_catalog.split_part(codename, '.', 1)) stored,
   action      text generated always as (pg_catalog.split_part(codename, '.', 2)) stored,
   description text not null default '',
+  auto_grant  boolean not null default true,
   -- `<resource>.<action>`, action one of the four
   constraint permissions_codename_shape check (
     codename ~ '^[a-z][a-z0-9_]{0,62}\.(view|add|change|delete)$')
@@ -59,6 +60,9 @@ comment on column auth.permissions.codename is 'The codename, e.g. books.change.
 comment on column auth.permissions.resource is 'The resource part of the codename.';
 comment on column auth.permissions.action is 'The action part: view, add, change or delete.';
 comment on column auth.permissions.description is 'What the permission allows.';
+comment on column auth.permissions.auto_grant is
+  'Whether groups with auto_actions receive it (false for the framework''s own users, groups, '
+  'sessions: those stay with administrators unless granted explicitly).';
 comment on table auth.user_groups is 'Which users belong to which groups.';
 comment on column auth.user_groups.user_id is 'The member.';
 comment on column auth.user_groups.group_id is 'The group.';
@@ -83,7 +87,8 @@ set search_path = ''
 as $$
 begin
   insert into auth.group_permissions (group_id, codename)
-  select g.id, new.codename from auth.groups g where new.action = any (g.auto_actions)
+  select g.id, new.codename from auth.groups g
+   where new.auto_grant and new.action = any (g.auto_actions)
   on conflict do nothing;
   return null;
 end
@@ -96,25 +101,28 @@ create trigger permissions_autolink
   after insert on auth.permissions
   for each row execute function auth.permissions_autolink();
 
-create or replace function auth.register_resource(resource text, label text default null)
+create or replace function auth.register_resource(resource text, label text default null,
+                                                  auto_grant boolean default true)
 returns setof text
 language sql
 set search_path = ''
 as $$
-  insert into auth.permissions (codename, description)
-  select resource || '.' || a, pg_catalog.initcap(a) || ' ' || coalesce(label, resource)
+  insert into auth.permissions (codename, description, auto_grant)
+  select resource || '.' || a, pg_catalog.initcap(a) || ' ' || coalesce(label, resource),
+         auto_grant
     from pg_catalog.unnest(array['view', 'add', 'change', 'delete']) a
   on conflict (codename) do nothing
   returning codename
 $$;
-comment on function auth.register_resource(text, text) is
+comment on function auth.register_resource(text, text, boolean) is
   'Creates the four permissions of a resource (view/add/change/delete); returns the new codenames.';
 
-select auth.register_resource(r) from pg_catalog.unnest(array['users', 'groups', 'sessions']) r;
+select auth.register_resource(r, null, false)
+  from pg_catalog.unnest(array['users', 'groups', 'sessions']) r;
 
 revoke all on table auth.groups, auth.permissions, auth.user_groups, auth.group_permissions,
   auth.user_permissions from public;
-revoke execute on function auth.permissions_autolink(), auth.register_resource(text, text)
+revoke execute on function auth.permissions_autolink(), auth.register_resource(text, text, boolean)
   from public;
 alter function auth.permissions_autolink() owner to pgw_auth_service;
 grant select, insert on table auth.group_permissions to pgw_auth_service;
