@@ -9,6 +9,7 @@ import psycopg
 import pytest
 
 from webui.cli import main
+from webui.migrations import Migrator
 
 BASE = """
 [settings]
@@ -209,6 +210,8 @@ def test_live_finds_tables_without_rls_and_definer_views(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("DATABASE_URL", db_url)
+    root = Path(__file__).parents[1]
+    Migrator(db_url, top=root / "examples" / "library" / "migrations", quiet=True).deploy()
     folder = tmp_path / "policies"
     folder.mkdir()
     (folder / "library.toml").write_text(

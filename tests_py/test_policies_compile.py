@@ -25,7 +25,7 @@ KINDS = ("deploy", "revert", "verify")
 def compiled(example: str) -> writer.compiler.Compiled:
     decls, issues = writer.load(ROOT / "examples" / example)
     assert not [i for i in issues if i.level == "error"], issues
-    (change,) = writer.compile_all(decls, ROOT)
+    ((change, _),) = writer.compile_all(decls, ROOT)
     return change
 
 
@@ -38,6 +38,14 @@ def test_compile_matches_golden(example: str) -> None:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(getattr(change, kind))
         assert getattr(change, kind) == path.read_text(), f"{example}/{kind}.sql differs"
+
+
+def test_library_change_is_up_to_date(capsys: pytest.CaptureFixture[str]) -> None:
+    """The checked-in library change is exactly what policies/library.toml compiles to."""
+    assert main(["policies", "compile", "--check"]) == 0, capsys.readouterr().out
+    plan = (ROOT / "examples" / "library" / "migrations" / "sqitch.plan").read_text()
+    assert "policies_library [pgwarden:authz_helpers pgwarden:audit_rows" in plan
+    assert "policies_library" not in (ROOT / "migrations" / "sqitch.plan").read_text()
 
 
 @pytest.mark.parametrize("example", EXAMPLES)
@@ -106,7 +114,7 @@ def test_compiled_change_deploys_verifies_reverts(
     """Deploy through the same migrator as the core; verify; revert leaves no trace; redeploy."""
     top, policies = _project(tmp_path, example)
     assert main(["policies", "compile", "--dir", str(policies), "--migrations", str(top)]) == 0
-    migrator = Migrator(db_url, top=top, echo=lambda _: None)
+    migrator = Migrator(db_url, top=top, quiet=True)
     assert migrator.deploy() == 1
     assert migrator.verify()[-1] == (f"policies_{example}", None)
     schema = {"todo_app": "todo", "fine_grained_policies": "ops"}[example]

@@ -1,6 +1,9 @@
 -- Runtime scoped grants (sql/authz/20_scoped_grants.sql, 30_scoped_grant_functions.sql):
 -- grants with expiry, the append-only event log, the SQL helper that policies call (here the
 -- library's loans_read), privileges of the SECURITY DEFINER functions.
+set client_min_messages = warning;
+\ir ../examples/library/migrations/deploy/policies_library.sql
+
 begin;
 select plan(28);
 

@@ -2,6 +2,9 @@
 -- the loans of their own branches, supervisors all loans, patrons only their own, only
 -- administrators delete loans; items open to editors through group permissions (auth.has_perm);
 -- every resource is audited.
+set client_min_messages = warning;
+\ir ../examples/library/migrations/deploy/policies_library.sql
+
 begin;
 select plan(24);
 

@@ -14,8 +14,18 @@ from webui.migrations import MigrationError
 from webui.settings import SettingsError
 
 COMMAND_MODULES = [
-    "db", "migrate", "serve", "doctor", "audit", "user", "group", "perm", "session",
-    "policies", "authz", "example",
+    "db",
+    "migrate",
+    "serve",
+    "doctor",
+    "audit",
+    "user",
+    "group",
+    "perm",
+    "session",
+    "policies",
+    "authz",
+    "example",
 ]
 EXPECTED_ERRORS = (ClusterError, MigrationError, SettingsError)
 

@@ -38,11 +38,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_load(args: argparse.Namespace) -> int:
-    data = paths.project_dir() / "examples" / args.name / "demo_data.sql"
+    folder = paths.project_dir() / "examples" / args.name
+    data = folder / "demo_data.sql"
     if not data.is_file():
         return fail(f"{data} is missing: the example ships with a source checkout")
     url = settings.database_url()
-    Migrator(url, echo=lambda _: None).deploy()
+    Migrator(url, quiet=True).deploy()
+    Migrator(url, top=folder / "migrations", quiet=True).deploy()
     with psycopg.connect(url) as conn:
         accounts = [
             _account(conn, tier, EXAMPLES[args.name], args.reset_passwords) for tier in TIERS

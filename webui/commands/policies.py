@@ -80,9 +80,8 @@ def run_compile(args: argparse.Namespace) -> int:
     if _report([i for i in issues if i.level == "error"], strict=False):
         print(f"{BAD} not compiled: fix the errors above (`pgwarden policies check`)")
         return 1
-    top = args.migrations or paths.migrations_dir()
     changed = 0
-    for change in writer.compile_all(decls, paths.project_dir()):
+    for change, top in writer.compile_all(decls, paths.project_dir(), args.migrations):
         outcome = writer.write(change, top, dry_run=args.check)
         changed += outcome.state != "unchanged"
         print(f"  {outcome.state:<9} {outcome.name}")

@@ -22,6 +22,7 @@ TIER_ROLES = (
 )
 PRIVILEGE = {"read": "select", "create": "insert", "update": "update", "delete": "delete"}
 CORE_REQUIRES = ("authz_helpers",)
+FRAMEWORK = ("authz_helpers", "audit_rows", "auth_users", "authz_grants")
 BYPASS_COMMENT = (
     "admin_bypass: administrators and developers see and change every row their grants allow."
 )
@@ -45,19 +46,25 @@ def role_name(tier: str) -> str:
     return f"pgw_{tier}"
 
 
-def compile_decl(decl: m.Declarations, catalog: dict[str, m.Resource], source: str) -> Compiled:
-    """`source` is the declaration file's path as the header should name it."""
+def compile_decl(
+    decl: m.Declarations, catalog: dict[str, m.Resource], source: str, project: str = "pgwarden"
+) -> Compiled:
+    """`source` is the declaration file's path as the header should name it; `project` the
+    sqitch project the change joins (framework changes are then named `pgwarden:<change>`)."""
     name = change_name(decl)
-    requires = _requires(decl, catalog)
+    requires = tuple(
+        f"pgwarden:{r}" if project != "pgwarden" and r in FRAMEWORK else r
+        for r in _requires(decl, catalog)
+    )
     note = decl.comment or f"Resources and row policies compiled from {source}"
     header = (
         f"-- Compiled by `pgwarden policies compile` from {source}: do not edit; change the\n"
         "-- declarations and compile again.\n"
     )
     deps = f"-- requires: {', '.join(requires)}\n"
-    deploy = _script(f"Deploy pgwarden:{name} to pg\n{deps}{header}", _deploy_body(decl, catalog))
-    revert = _script(f"Revert pgwarden:{name} from pg\n{header}", _revert_body(decl))
-    verify = _script(f"Verify pgwarden:{name} on pg\n{header}", _verify_body(decl), "ROLLBACK")
+    deploy = _script(f"Deploy {project}:{name} to pg\n{deps}{header}", _deploy_body(decl, catalog))
+    revert = _script(f"Revert {project}:{name} from pg\n{header}", _revert_body(decl))
+    verify = _script(f"Verify {project}:{name} on pg\n{header}", _verify_body(decl), "ROLLBACK")
     return Compiled(name, requires, note, deploy, revert, verify)
 
 

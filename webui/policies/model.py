@@ -237,6 +237,7 @@ class Declarations:
     schema: str
     claims: tuple[str, ...] | None = None
     comment: str = ""
+    migrations: str | None = None  # its own sqitch project (relative to the project folder)
     resources: list[Resource] = field(default_factory=list)
     views: list[View] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)

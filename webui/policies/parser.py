@@ -132,7 +132,9 @@ def _ident(reader: _Reader, value: Any, key: str) -> bool:
 
 def _settings(reader: _Reader, data: Any) -> None:
     data = _table(reader, data, "settings")
-    reader.unknown_keys(data, {"schema", "claims", "comment"}, "settings")
+    reader.unknown_keys(data, {"schema", "claims", "comment", "migrations"}, "settings")
+    if "migrations" in data and reader.typed(data["migrations"], str, "settings.migrations"):
+        reader.decl.migrations = data["migrations"]
     schema = data.get("schema", "public")
     if _ident(reader, schema, "settings.schema"):
         reader.decl.schema = schema

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from webui.migrations import read_plan
+from webui.paths import migrations_dir
 from webui.policies import checker, compiler, parser
 from webui.policies import model as m
 
@@ -43,9 +44,35 @@ def display_path(path: Path, root: Path) -> str:
         return path.name
 
 
-def compile_all(decls: list[m.Declarations], root: Path) -> list[compiler.Compiled]:
+def target(decl: m.Declarations, root: Path, override: Path | None = None) -> Path:
+    """The sqitch project a file compiles into: --migrations, else its settings.migrations
+    (relative to the project folder), else the framework's migrations/."""
+    if override:
+        return override
+    if decl.migrations:
+        return root / decl.migrations
+    return root / "migrations"
+
+
+def plan_project(top: Path) -> str:
+    plan = top / "sqitch.plan"
+    if plan.is_file():
+        for line in plan.read_text().splitlines():
+            if line.startswith("%project="):
+                return line.partition("=")[2].strip()
+    return "pgwarden"
+
+
+def compile_all(
+    decls: list[m.Declarations], root: Path, override: Path | None = None
+) -> list[tuple[compiler.Compiled, Path]]:
     everything = catalog(decls)
-    return [compiler.compile_decl(d, everything, display_path(d.path, root)) for d in decls]
+    found = []
+    for d in decls:
+        top = target(d, root, override)
+        change = compiler.compile_decl(d, everything, display_path(d.path, root), plan_project(top))
+        found.append((change, top))
+    return found
 
 
 def write(change: compiler.Compiled, top: Path, dry_run: bool = False) -> Outcome:
@@ -54,7 +81,16 @@ def write(change: compiler.Compiled, top: Path, dry_run: bool = False) -> Outcom
     planned = {c.name: c for c in read_plan(top)}
     plan = set(planned)
     same = all(p.is_file() and p.read_text() == texts[k] for k, p in paths.items())
-    missing = tuple(r for r in change.requires if r not in plan)
+    framework = {c.name for c in read_plan(migrations_dir())}
+    missing = tuple(
+        r
+        for r in change.requires
+        if (
+            r.removeprefix("pgwarden:") not in framework
+            if r.startswith("pgwarden:")
+            else r not in plan
+        )
+    )
     current = planned.get(change.name)
     if same and current and current.requires == change.requires:
         return Outcome(change.name, "unchanged", missing)

@@ -1,4 +1,4 @@
--- Revert pgwarden:policies_library from pg
+-- Revert library:policies_library from pg
 -- Compiled by `pgwarden policies compile` from policies/library.toml: do not edit; change the
 -- declarations and compile again.
 BEGIN;

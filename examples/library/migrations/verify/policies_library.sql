@@ -1,4 +1,4 @@
--- Verify pgwarden:policies_library on pg
+-- Verify library:policies_library on pg
 -- Compiled by `pgwarden policies compile` from policies/library.toml: do not edit; change the
 -- declarations and compile again.
 BEGIN;

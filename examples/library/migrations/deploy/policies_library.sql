@@ -1,5 +1,5 @@
--- Deploy pgwarden:policies_library to pg
--- requires: authz_helpers, audit_rows, auth_users, authz_grants
+-- Deploy library:policies_library to pg
+-- requires: pgwarden:authz_helpers, pgwarden:audit_rows, pgwarden:auth_users, pgwarden:authz_grants
 -- Compiled by `pgwarden policies compile` from policies/library.toml: do not edit; change the
 -- declarations and compile again.
 BEGIN;
