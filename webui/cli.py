@@ -26,6 +26,7 @@ COMMAND_MODULES = [
     "policies",
     "authz",
     "example",
+    "rest",
 ]
 EXPECTED_ERRORS = (ClusterError, MigrationError, SettingsError)
 
