@@ -69,8 +69,9 @@ def statement(r: m.Resource, action: str, row: dict[str, Any]) -> sql.Composable
     table = sql.Identifier(r.schema, r.table)
     returning = sql.SQL("returning row_to_json({}.*)").format(sql.Identifier(r.table))
     if action == "read":
-        return sql.SQL("select row_to_json(t.*) from {} t where {}").format(
-            table, _alias_where(r, row)
+        order = sql.Identifier(r.key_field.name) if r.key_field else sql.SQL("1")
+        return sql.SQL("select row_to_json(t.*) from {} t where {} order by t.{}").format(
+            table, _alias_where(r, row), order
         )
     if action == "create":
         fields = _columns(r, row)
