@@ -5,7 +5,7 @@ set client_min_messages = warning;
 \ir ../tests_py/golden/todo_app/deploy.sql
 
 begin;
-select plan(22);
+select plan(23);
 
 select policies_are('todo', 'todos',
   array['todos_read', 'todos_create', 'todos_update', 'todos_delete', 'todos_admin_bypass'],
@@ -19,6 +19,11 @@ select column_privs_are('todo', 'todos', 'created_at', 'pgw_user', array['SELECT
                         'generated created_at is not writable');
 select column_privs_are('todo', 'todos', 'title', 'pgw_user', array['SELECT', 'INSERT', 'UPDATE'],
                         'title is readable and writable');
+
+select results_eq($$select display_field, default_limit, max_limit, default_order
+                      from authz.resources where name = 'todos'$$,
+                  $$values ('title', 20, 100, 'created_at desc')$$,
+                  'the list and admin hints are registered in authz.resources');
 
 insert into todo.todos (title, user_id) values ('alice 1', 1), ('alice 2', 1), ('bob 1', 2);
 

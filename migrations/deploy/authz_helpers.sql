@@ -3,4 +3,5 @@
 BEGIN;
 \ir ../../sql/authz/01_schema.sql
 \ir ../../sql/authz/10_helpers.sql
+\ir ../../sql/authz/15_resource_hints.sql
 COMMIT;

@@ -6,7 +6,7 @@ timestamps), so a golden file per example pins it and re-compiling an unchanged 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from webui.policies import model as m
 from webui.policies.expr import Scope, describe, perm_test, tier_test, to_sql
@@ -51,6 +51,8 @@ def compile_decl(
 ) -> Compiled:
     """`source` is the declaration file's path as the header should name it; `project` the
     sqitch project the change joins (framework changes are then named `pgwarden:<change>`)."""
+    decl = _with_source(decl, source)
+    catalog = {**catalog, **{r.name: r for r in decl.resources}}
     name = change_name(decl)
     requires = tuple(
         f"pgwarden:{r}" if project != "pgwarden" and r in FRAMEWORK else r
@@ -66,6 +68,12 @@ def compile_decl(
     revert = _script(f"Revert {project}:{name} from pg\n{header}", _revert_body(decl))
     verify = _script(f"Verify {project}:{name} on pg\n{header}", _verify_body(decl), "ROLLBACK")
     return Compiled(name, requires, note, deploy, revert, verify)
+
+
+def _with_source(decl: m.Declarations, source: str) -> m.Declarations:
+    """The declarations with every resource naming `source` (stable whatever the cwd)."""
+    resources = [replace(r, file=source) for r in decl.resources]
+    return replace(decl, resources=resources, issues=[])
 
 
 def _script(head: str, body: str, closing: str = "COMMIT") -> str:
@@ -234,7 +242,7 @@ def _table(r: m.Resource, catalog: dict[str, m.Resource]) -> str:
     items = [_column(f) for f in r.fields] + _constraints(r, catalog)
     body = ",\n  ".join(items)
     lines = [f"-- {r.name}: {r.comment}".rstrip(": "), f"create table {name} (\n  {body}\n);"]
-    comment = r.comment or f"Resource {r.name}, declared in policies/{_stem(r.file)}.toml."
+    comment = r.comment or f"Resource {r.name}, declared in {r.file}."
     lines.append(f"comment on table {name} is {text_literal(comment)};")
     for f in r.fields:
         if f.comment:
@@ -311,6 +319,7 @@ def code_sql(r: m.Resource, catalog: dict[str, m.Resource]) -> str:
     parts += _assign_trigger(r)
     parts += _stamp_trigger(r)
     parts += _permissions(r)
+    parts.append(_hints(r))
     if r.audit:
         redact = ", ".join(text_literal(c) for c in r.audit_redact)
         arg = f", array[{redact}]::text[]" if r.audit_redact else ""
@@ -542,6 +551,41 @@ def _assign_comment(r: m.Resource, cols: str) -> str:
     )
 
 
+def _hints(r: m.Resource) -> str:
+    """The resource's row in authz.resources: list and admin hints for the REST dialect."""
+
+    def value(v: object) -> str:
+        return "null" if v is None else str(v) if isinstance(v, int) else text_literal(str(v))
+
+    def array(items: tuple[str, ...]) -> str:
+        return f"array[{', '.join(text_literal(i) for i in items)}]::text[]"
+
+    h = r.list
+    row = ", ".join(
+        [
+            text_literal(r.name),
+            text_literal(r.qualified),
+            text_literal(r.file),
+            value(r.display),
+            value(h.default_limit),
+            value(h.max_limit),
+            value(h.order),
+            array(h.search),
+            array(h.filter),
+        ]
+    )
+    return (
+        "insert into authz.resources (name, relation, declared_in, display_field, default_limit,\n"
+        "    max_limit, default_order, search_fields, filter_fields)\n"
+        f"  values ({row})\n"
+        "  on conflict (name) do update set relation = excluded.relation,\n"
+        "    declared_in = excluded.declared_in, display_field = excluded.display_field,\n"
+        "    default_limit = excluded.default_limit, max_limit = excluded.max_limit,\n"
+        "    default_order = excluded.default_order, search_fields = excluded.search_fields,\n"
+        "    filter_fields = excluded.filter_fields;"
+    )
+
+
 def _stamp_trigger(r: m.Resource) -> list[str]:
     stamped = [f.name for f in r.fields if f.generated == "updated_at"]
     if not stamped:
@@ -576,6 +620,9 @@ def _view(view: m.View, catalog: dict[str, m.Resource]) -> str:
 
 def _revert_body(decl: m.Declarations) -> str:
     lines = [f"drop view if exists {qualified(v.schema, v.name)};" for v in reversed(decl.views)]
+    names = ", ".join(text_literal(r.name) for r in decl.resources)
+    if names:
+        lines.append(f"delete from authz.resources where name in ({names});")
     for r in reversed(ordered(decl)):
         table = qualified(r.schema, r.table)
         if r.audit:

@@ -97,6 +97,12 @@ def load_file(path: Path) -> m.Declarations:
     except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         reader.error("", f"cannot read TOML: {exc}", "syntax")
         return decl
+    return load_data(data, decl)
+
+
+def load_data(data: dict[str, Any], decl: m.Declarations) -> m.Declarations:
+    """Fill `decl` from already-decoded TOML data (any shape: problems become issues)."""
+    reader = _Reader(decl)
     reader.unknown_keys(data, {"settings", "resources", "views"}, "")
     _settings(reader, data.get("settings", {}))
     for name, body in _table(reader, data.get("resources", {}), "resources").items():
@@ -219,7 +225,7 @@ def _field(reader: _Reader, name: str, spec: dict[str, Any], key: str) -> m.Fiel
         reader.error(f"{key}.generated", f"one of {', '.join(m.GENERATED)}", "invalid")
         generated = None
     on_delete = spec.get("on_delete", "no_action")
-    if on_delete not in m.ON_DELETE:
+    if not isinstance(on_delete, str) or on_delete not in m.ON_DELETE:
         reader.error(f"{key}.on_delete", f"one of {', '.join(m.ON_DELETE)}", "invalid")
         on_delete = "no_action"
     numbers: dict[str, Any] = {}

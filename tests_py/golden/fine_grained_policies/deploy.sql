@@ -145,6 +145,14 @@ revoke execute on function ops.workspaces_assign() from public;
 drop trigger if exists workspaces_assign on ops.workspaces;
 create trigger workspaces_assign before insert or update on ops.workspaces
   for each row execute function ops.workspaces_assign();
+insert into authz.resources (name, relation, declared_in, display_field, default_limit,
+    max_limit, default_order, search_fields, filter_fields)
+  values ('workspaces', 'ops.workspaces', 'examples/fine_grained_policies/fine_grained_policies.toml', 'name', null, null, null, array[]::text[], array[]::text[])
+  on conflict (name) do update set relation = excluded.relation,
+    declared_in = excluded.declared_in, display_field = excluded.display_field,
+    default_limit = excluded.default_limit, max_limit = excluded.max_limit,
+    default_order = excluded.default_order, search_fields = excluded.search_fields,
+    filter_fields = excluded.filter_fields;
 select audit.enable('ops.workspaces'::regclass);
 
 -- projects: privileges, row-level security, triggers
@@ -217,6 +225,14 @@ revoke execute on function ops.projects_assign() from public;
 drop trigger if exists projects_assign on ops.projects;
 create trigger projects_assign before insert or update on ops.projects
   for each row execute function ops.projects_assign();
+insert into authz.resources (name, relation, declared_in, display_field, default_limit,
+    max_limit, default_order, search_fields, filter_fields)
+  values ('projects', 'ops.projects', 'examples/fine_grained_policies/fine_grained_policies.toml', 'name', null, null, null, array[]::text[], array[]::text[])
+  on conflict (name) do update set relation = excluded.relation,
+    declared_in = excluded.declared_in, display_field = excluded.display_field,
+    default_limit = excluded.default_limit, max_limit = excluded.max_limit,
+    default_order = excluded.default_order, search_fields = excluded.search_fields,
+    filter_fields = excluded.filter_fields;
 select audit.enable('ops.projects'::regclass);
 
 -- incidents: privileges, row-level security, triggers
@@ -285,6 +301,14 @@ revoke execute on function ops.incidents_assign() from public;
 drop trigger if exists incidents_assign on ops.incidents;
 create trigger incidents_assign before insert or update on ops.incidents
   for each row execute function ops.incidents_assign();
+insert into authz.resources (name, relation, declared_in, display_field, default_limit,
+    max_limit, default_order, search_fields, filter_fields)
+  values ('incidents', 'ops.incidents', 'examples/fine_grained_policies/fine_grained_policies.toml', 'title', null, null, null, array[]::text[], array[]::text[])
+  on conflict (name) do update set relation = excluded.relation,
+    declared_in = excluded.declared_in, display_field = excluded.display_field,
+    default_limit = excluded.default_limit, max_limit = excluded.max_limit,
+    default_order = excluded.default_order, search_fields = excluded.search_fields,
+    filter_fields = excluded.filter_fields;
 select audit.enable('ops.incidents'::regclass);
 
 -- time_entries: privileges, row-level security, triggers
@@ -336,6 +360,14 @@ revoke execute on function ops.time_entries_assign() from public;
 drop trigger if exists time_entries_assign on ops.time_entries;
 create trigger time_entries_assign before insert or update on ops.time_entries
   for each row execute function ops.time_entries_assign();
+insert into authz.resources (name, relation, declared_in, display_field, default_limit,
+    max_limit, default_order, search_fields, filter_fields)
+  values ('time_entries', 'ops.time_entries', 'examples/fine_grained_policies/fine_grained_policies.toml', null, 50, 200, 'id desc', array[]::text[], array[]::text[])
+  on conflict (name) do update set relation = excluded.relation,
+    declared_in = excluded.declared_in, display_field = excluded.display_field,
+    default_limit = excluded.default_limit, max_limit = excluded.max_limit,
+    default_order = excluded.default_order, search_fields = excluded.search_fields,
+    filter_fields = excluded.filter_fields;
 select audit.enable('ops.time_entries'::regclass);
 
 create or replace view ops.open_incidents with (security_invoker = true) as

@@ -4,6 +4,7 @@
 BEGIN;
 
 drop view if exists ops.open_incidents;
+delete from authz.resources where name in ('workspaces', 'projects', 'incidents', 'time_entries');
 select audit.disable('ops.time_entries'::regclass);
 drop table if exists ops.time_entries;
 drop function if exists ops.time_entries_assign();

@@ -80,6 +80,14 @@ create trigger todos_assign before insert or update on todo.todos
 drop trigger if exists todos_touch on todo.todos;
 create trigger todos_touch before update on todo.todos
   for each row execute function authz.touch('updated_at');
+insert into authz.resources (name, relation, declared_in, display_field, default_limit,
+    max_limit, default_order, search_fields, filter_fields)
+  values ('todos', 'todo.todos', 'examples/todo_app/todo_app.toml', 'title', 20, 100, 'created_at desc', array['title']::text[], array['completed']::text[])
+  on conflict (name) do update set relation = excluded.relation,
+    declared_in = excluded.declared_in, display_field = excluded.display_field,
+    default_limit = excluded.default_limit, max_limit = excluded.max_limit,
+    default_order = excluded.default_order, search_fields = excluded.search_fields,
+    filter_fields = excluded.filter_fields;
 select audit.enable('todo.todos'::regclass);
 
 COMMIT;

@@ -3,6 +3,7 @@
 -- declarations and compile again.
 BEGIN;
 
+delete from authz.resources where name in ('todos');
 select audit.disable('todo.todos'::regclass);
 drop table if exists todo.todos;
 drop function if exists todo.todos_assign();

@@ -129,6 +129,14 @@ drop policy if exists branches_admin_bypass on library.branches;
 create policy branches_admin_bypass on library.branches as permissive for all to pgw_administrator
   using (true) with check (true);
 comment on policy branches_admin_bypass on library.branches is 'admin_bypass: administrators and developers see and change every row their grants allow.';
+insert into authz.resources (name, relation, declared_in, display_field, default_limit,
+    max_limit, default_order, search_fields, filter_fields)
+  values ('branches', 'library.branches', 'policies/library.toml', 'name', 25, 100, 'name', array['name', 'address']::text[], array['is_open']::text[])
+  on conflict (name) do update set relation = excluded.relation,
+    declared_in = excluded.declared_in, display_field = excluded.display_field,
+    default_limit = excluded.default_limit, max_limit = excluded.max_limit,
+    default_order = excluded.default_order, search_fields = excluded.search_fields,
+    filter_fields = excluded.filter_fields;
 select audit.enable('library.branches'::regclass);
 
 -- patrons: privileges, row-level security, triggers
@@ -163,6 +171,14 @@ drop policy if exists patrons_admin_bypass on library.patrons;
 create policy patrons_admin_bypass on library.patrons as permissive for all to pgw_administrator
   using (true) with check (true);
 comment on policy patrons_admin_bypass on library.patrons is 'admin_bypass: administrators and developers see and change every row their grants allow.';
+insert into authz.resources (name, relation, declared_in, display_field, default_limit,
+    max_limit, default_order, search_fields, filter_fields)
+  values ('patrons', 'library.patrons', 'policies/library.toml', 'full_name', 25, 100, 'full_name', array['full_name', 'card_number']::text[], array['is_active']::text[])
+  on conflict (name) do update set relation = excluded.relation,
+    declared_in = excluded.declared_in, display_field = excluded.display_field,
+    default_limit = excluded.default_limit, max_limit = excluded.max_limit,
+    default_order = excluded.default_order, search_fields = excluded.search_fields,
+    filter_fields = excluded.filter_fields;
 select audit.enable('library.patrons'::regclass, array['email']::text[]);
 
 -- items: privileges, row-level security, triggers
@@ -210,6 +226,14 @@ insert into auth.permissions (codename, description) values
   ('items.change', 'change items'),
   ('items.delete', 'delete items')
 on conflict (codename) do nothing;
+insert into authz.resources (name, relation, declared_in, display_field, default_limit,
+    max_limit, default_order, search_fields, filter_fields)
+  values ('items', 'library.items', 'policies/library.toml', 'title', 25, 200, 'title', array['title', 'isbn']::text[], array['kind', 'status', 'branch_id']::text[])
+  on conflict (name) do update set relation = excluded.relation,
+    declared_in = excluded.declared_in, display_field = excluded.display_field,
+    default_limit = excluded.default_limit, max_limit = excluded.max_limit,
+    default_order = excluded.default_order, search_fields = excluded.search_fields,
+    filter_fields = excluded.filter_fields;
 select audit.enable('library.items'::regclass);
 
 -- staff_branches: privileges, row-level security, triggers
@@ -248,6 +272,14 @@ drop policy if exists staff_branches_admin_bypass on library.staff_branches;
 create policy staff_branches_admin_bypass on library.staff_branches as permissive for all to pgw_administrator
   using (true) with check (true);
 comment on policy staff_branches_admin_bypass on library.staff_branches is 'admin_bypass: administrators and developers see and change every row their grants allow.';
+insert into authz.resources (name, relation, declared_in, display_field, default_limit,
+    max_limit, default_order, search_fields, filter_fields)
+  values ('staff_branches', 'library.staff_branches', 'policies/library.toml', null, null, null, null, array[]::text[], array[]::text[])
+  on conflict (name) do update set relation = excluded.relation,
+    declared_in = excluded.declared_in, display_field = excluded.display_field,
+    default_limit = excluded.default_limit, max_limit = excluded.max_limit,
+    default_order = excluded.default_order, search_fields = excluded.search_fields,
+    filter_fields = excluded.filter_fields;
 select audit.enable('library.staff_branches'::regclass);
 
 -- loans: privileges, row-level security, triggers
@@ -299,6 +331,14 @@ drop policy if exists loans_admin_bypass on library.loans;
 create policy loans_admin_bypass on library.loans as permissive for all to pgw_administrator
   using (true) with check (true);
 comment on policy loans_admin_bypass on library.loans is 'admin_bypass: administrators and developers see and change every row their grants allow.';
+insert into authz.resources (name, relation, declared_in, display_field, default_limit,
+    max_limit, default_order, search_fields, filter_fields)
+  values ('loans', 'library.loans', 'policies/library.toml', 'id', 25, 100, 'due_at', array[]::text[], array['status', 'branch_id', 'patron_id']::text[])
+  on conflict (name) do update set relation = excluded.relation,
+    declared_in = excluded.declared_in, display_field = excluded.display_field,
+    default_limit = excluded.default_limit, max_limit = excluded.max_limit,
+    default_order = excluded.default_order, search_fields = excluded.search_fields,
+    filter_fields = excluded.filter_fields;
 select audit.enable('library.loans'::regclass);
 
 COMMIT;

@@ -3,6 +3,7 @@
 -- declarations and compile again.
 BEGIN;
 
+delete from authz.resources where name in ('branches', 'patrons', 'items', 'staff_branches', 'loans');
 select audit.disable('library.loans'::regclass);
 drop table if exists library.loans;
 select audit.disable('library.staff_branches'::regclass);
