@@ -20,17 +20,42 @@ LIBRARY = tomllib.loads((ROOT / "policies" / "library.toml").read_text())
 FINE = tomllib.loads(
     (ROOT / "examples" / "fine_grained_policies" / "fine_grained_policies.toml").read_text()
 )
-WORDS = ["user.id", "claim.tenant_id", "row.branch_id", "input.branch_id", "id", "branch_id",
-         "loans", "patrons", "staff", "anon", "set_null", "text", "bigint", "x = user.id",
-         "user_id is null", "", "all_of", "any_of", "not", "exists", "tier_at_least"]
-scalars = st.one_of(st.sampled_from(WORDS), st.integers(-3, 3), st.booleans(), st.none(),
-                    st.text(max_size=8))
+WORDS = [
+    "user.id",
+    "claim.tenant_id",
+    "row.branch_id",
+    "input.branch_id",
+    "id",
+    "branch_id",
+    "loans",
+    "patrons",
+    "staff",
+    "anon",
+    "set_null",
+    "text",
+    "bigint",
+    "x = user.id",
+    "user_id is null",
+    "",
+    "all_of",
+    "any_of",
+    "not",
+    "exists",
+    "tier_at_least",
+]
+scalars = st.one_of(
+    st.sampled_from(WORDS), st.integers(-3, 3), st.booleans(), st.none(), st.text(max_size=8)
+)
 values = st.recursive(
     scalars,
-    lambda inner: st.one_of(st.lists(inner, max_size=3),
-                            st.dictionaries(st.sampled_from(WORDS + ["field", "equals",
-                                            "resource", "where", "type", "references"]),
-                                            inner, max_size=3)),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3),
+        st.dictionaries(
+            st.sampled_from([*WORDS, "field", "equals", "resource", "where", "type", "references"]),
+            inner,
+            max_size=3,
+        ),
+    ),
     max_leaves=12,
 )
 
