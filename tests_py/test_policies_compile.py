@@ -91,7 +91,7 @@ def test_cli_compile_check_reports_stale(
     toml.write_text(toml.read_text().replace("max_length = 120", "max_length = 200"))
     capsys.readouterr()
     assert main([*args, "--check"]) == 1
-    assert "rewritten policies_todo_app" in capsys.readouterr().out
+    assert "created   policies_todo_app_2" in capsys.readouterr().out
     assert "between 1 and 120" in (top / "deploy" / "policies_todo_app.sql").read_text()
 
 
@@ -123,3 +123,81 @@ def test_compiled_change_deploys_verifies_reverts(
     gone = db.execute("select to_regnamespace(%s) is null", (schema,)).fetchone()
     assert gone == (True,)
     assert migrator.deploy() == 1
+
+
+def test_changed_declarations_make_a_follow_up_change(
+    tmp_path: Path, db: psycopg.Connection, db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A deployed change is never rewritten: a changed file compiles into policies_<stem>_2
+    (ALTERs plus the code re-applied), whose revert restores version 1."""
+    top, policies = _project(tmp_path, "todo_app")
+    args = ["policies", "compile", "--dir", str(policies), "--migrations", str(top)]
+    assert main(args) == 0
+    migrator = Migrator(db_url, top=top, quiet=True)
+    migrator.deploy()
+    db.execute("insert into todo.todos (title, user_id) values ('kept', 1)")
+    db.commit()
+    toml = policies / "todo_app.toml"
+    text = toml.read_text().replace("max_length = 120", "max_length = 200")
+    text = text.replace("admin_bypass = true", "admin_bypass = false")
+    text = text.replace(
+        'completed = { type = "boolean", default = false }',
+        'completed = { type = "boolean", default = false }\n'
+        'priority = { type = "integer", default = 3, minimum = 1, maximum = 5 }',
+    )
+    toml.write_text(text)
+    capsys.readouterr()
+    assert main(args) == 0
+    assert "created   policies_todo_app_2" in capsys.readouterr().out
+    deploy = (top / "deploy" / "policies_todo_app_2.sql").read_text()
+    assert "alter table todo.todos add column priority integer default 3 not null;" in deploy
+    assert "-- requires: policies_todo_app, authz_helpers, audit_rows" in deploy
+    assert main(args) == 0 and "nothing to write" in capsys.readouterr().out
+    v1 = migrator.changes[-1].name
+    migrator = Migrator(db_url, top=top, quiet=True)
+    assert migrator.deploy() == 1
+    assert migrator.verify()[-1] == ("policies_todo_app_2", None)
+
+    def state() -> tuple[object, ...]:
+        db.rollback()
+        row = db.execute(
+            "select (select count(*) from information_schema.columns where table_schema = "
+            "'todo' and column_name = 'priority'), (select pg_get_constraintdef(oid) from "
+            "pg_constraint where conname = 'todos_title_length'), (select count(*) from "
+            "pg_policies where policyname = 'todos_admin_bypass'), "
+            "(select count(*) from todo.todos)"
+        ).fetchone()
+        db.rollback()  # hold no lock while the migrator alters the table
+        return row
+
+    assert state() == (
+        1,
+        "CHECK (((char_length(title) >= 1) AND (char_length(title) <= 200)))",
+        0,
+        1,
+    )
+    assert migrator.revert(to=v1) == 1
+    assert state() == (
+        0,
+        "CHECK (((char_length(title) >= 1) AND (char_length(title) <= 120)))",
+        1,
+        1,
+    )
+    assert migrator.deploy() == 1
+
+
+def test_a_removal_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    top, policies = _project(tmp_path, "todo_app")
+    args = ["policies", "compile", "--dir", str(policies), "--migrations", str(top)]
+    assert main(args) == 0
+    toml = policies / "todo_app.toml"
+    toml.write_text(
+        toml.read_text().replace(
+            'updated_at = { type = "timestamptz", generated = "updated_at" }\n', ""
+        )
+    )
+    capsys.readouterr()
+    assert main(args) == 1
+    out = capsys.readouterr().out
+    assert "field todos.updated_at was removed" in out and "sqitch add" in out
+    assert not (top / "deploy" / "policies_todo_app_2.sql").exists()

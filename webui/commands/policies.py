@@ -8,6 +8,7 @@ from pathlib import Path
 from webui import paths, settings
 from webui.console import BAD, OK
 from webui.policies import writer
+from webui.policies.delta import DeltaError
 from webui.policies.model import Issue
 
 
@@ -29,6 +30,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--check",
         action="store_true",
         help="write nothing; exit 1 if compiling would change a file",
+    )
+    compile_.add_argument(
+        "--rewrite",
+        action="store_true",
+        help="recompile each file's first change in place instead of adding a follow-up "
+        "change (development only: revert it first if it is deployed)",
     )
     _dir_option(compile_)
     compile_.set_defaults(handler=run_compile)
@@ -81,7 +88,12 @@ def run_compile(args: argparse.Namespace) -> int:
         print(f"{BAD} not compiled: fix the errors above (`pgwarden policies check`)")
         return 1
     changed = 0
-    for change, top in writer.compile_all(decls, paths.project_dir(), args.migrations):
+    try:
+        compiled = writer.compile_all(decls, paths.project_dir(), args.migrations, args.rewrite)
+    except DeltaError as exc:
+        print(f"{BAD} {exc}")
+        return 1
+    for change, top in compiled:
         outcome = writer.write(change, top, dry_run=args.check)
         changed += outcome.state != "unchanged"
         print(f"  {outcome.state:<9} {outcome.name}")
@@ -89,6 +101,8 @@ def run_compile(args: argparse.Namespace) -> int:
             print(f"    note: requires {', '.join(outcome.missing_requires)}, not in the plan yet")
         if outcome.state == "rewritten" and not args.check:
             print(f"    note: if {outcome.name} is deployed, revert it and deploy it again")
+        if outcome.state == "created" and outcome.name[-1].isdigit():
+            print("    note: a follow-up change: `pgwarden migrate deploy` applies it")
     if args.check:
         print(f"{BAD if changed else OK} {changed} change(s) out of date")
         return 1 if changed else 0

@@ -65,8 +65,71 @@ def compile_decl(
     )
     deps = f"-- requires: {', '.join(requires)}\n"
     deploy = _script(f"Deploy {project}:{name} to pg\n{deps}{header}", _deploy_body(decl, catalog))
+    deploy += embed(decl, source)
     revert = _script(f"Revert {project}:{name} from pg\n{header}", _revert_body(decl))
     verify = _script(f"Verify {project}:{name} on pg\n{header}", _verify_body(decl), "ROLLBACK")
+    return Compiled(name, requires, note, deploy, revert, verify)
+
+
+EMBED_MARK = "-- | "
+
+
+def embed(decl: m.Declarations, source: str) -> str:
+    """The declarations this change was compiled from, as comment lines after COMMIT: what a DBA
+    reads, and what the next `compile` diffs against."""
+    if not decl.source_text:
+        return ""
+    lines = [f"\n-- Declarations ({source}):"]
+    lines += [(EMBED_MARK + line).rstrip() for line in decl.source_text.splitlines()]
+    return "\n".join(lines) + "\n"
+
+
+def embedded(deploy: str) -> str | None:
+    """The declarations embedded in a compiled deploy script, or None."""
+    if "\n-- Declarations (" not in deploy:
+        return None
+    tail = deploy.split("\n-- Declarations (", 1)[1].split("\n", 1)[1]
+    return (
+        "\n".join(
+            line[len(EMBED_MARK) :] if line.startswith(EMBED_MARK) else ""
+            for line in tail.splitlines()
+        )
+        + "\n"
+    )
+
+
+def compile_follow_up(
+    old: m.Declarations,
+    new: m.Declarations,
+    catalog: dict[str, m.Resource],
+    source: str,
+    project: str,
+    previous: str,
+    number: int,
+) -> Compiled:
+    """Change number `number` (2, 3, …) of a file: from `old` (as deployed by `previous`) to
+    `new`. Raises delta.DeltaError when the difference is not generated safely."""
+    from webui.policies import delta
+
+    old, new = _with_source(old, source), _with_source(new, source)
+    new_catalog = {**catalog, **{r.name: r for r in new.resources}}
+    old_catalog = {**catalog, **{r.name: r for r in old.resources}}
+    forward, backward = delta.follow_up(old, new, old_catalog, new_catalog)
+    name = f"{change_name(new)}_{number}"
+    core = tuple(
+        f"pgwarden:{r}" if project != "pgwarden" and r in FRAMEWORK else r
+        for r in _requires(new, new_catalog)
+    )
+    requires = (previous, *core)
+    header = (
+        f"-- Compiled by `pgwarden policies compile` from {source}: the changes since "
+        f"{previous}.\n-- Do not edit; change the declarations and compile again.\n"
+    )
+    deps = f"-- requires: {', '.join(requires)}\n"
+    deploy = _script(f"Deploy {project}:{name} to pg\n{deps}{header}", forward) + embed(new, source)
+    revert = _script(f"Revert {project}:{name} from pg\n{header}", backward)
+    verify = _script(f"Verify {project}:{name} on pg\n{header}", _verify_body(new), "ROLLBACK")
+    note = f"Changes to {source} since {previous}"
     return Compiled(name, requires, note, deploy, revert, verify)
 
 

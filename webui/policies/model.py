@@ -238,6 +238,7 @@ class Declarations:
     claims: tuple[str, ...] | None = None
     comment: str = ""
     migrations: str | None = None  # its own sqitch project (relative to the project folder)
+    source_text: str = ""  # the TOML as read, embedded in compiled changes
     resources: list[Resource] = field(default_factory=list)
     views: list[View] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)

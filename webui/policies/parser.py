@@ -93,7 +93,8 @@ def load_file(path: Path) -> m.Declarations:
     decl = m.Declarations(path=_shown(path), schema="public")
     reader = _Reader(decl)
     try:
-        data = tomllib.loads(path.read_text())
+        decl.source_text = path.read_text()
+        data = tomllib.loads(decl.source_text)
     except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         reader.error("", f"cannot read TOML: {exc}", "syntax")
         return decl

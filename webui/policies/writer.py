@@ -4,6 +4,7 @@ differs (re-compiling unchanged declarations writes nothing)."""
 from __future__ import annotations
 
 import re
+import tomllib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -64,15 +65,67 @@ def plan_project(top: Path) -> str:
 
 
 def compile_all(
-    decls: list[m.Declarations], root: Path, override: Path | None = None
+    decls: list[m.Declarations],
+    root: Path,
+    override: Path | None = None,
+    rewrite: bool = False,
 ) -> list[tuple[compiler.Compiled, Path]]:
+    """The change to write for each file: its first change, or a follow-up change when its
+    declarations differ from those embedded in the latest change of the plan (unless
+    `rewrite`, which recompiles the first change in place)."""
     everything = catalog(decls)
     found = []
     for d in decls:
         top = target(d, root, override)
-        change = compiler.compile_decl(d, everything, display_path(d.path, root), plan_project(top))
-        found.append((change, top))
+        source, project = display_path(d.path, root), plan_project(top)
+        full = compiler.compile_decl(d, everything, source, project)
+        found.append((_next_change(d, full, everything, top, source, project, rewrite), top))
     return found
+
+
+def _versions(top: Path, base: str) -> list[tuple[int, str]]:
+    pattern = re.compile(rf"^{re.escape(base)}(?:_(\d+))?$")
+    found = []
+    for change in read_plan(top) if (top / "sqitch.plan").is_file() else []:
+        match = pattern.match(change.name)
+        if match:
+            found.append((int(match[1] or 1), change.name))
+    return sorted(found)
+
+
+def _same_declarations(a: str, b: str) -> bool:
+    try:
+        return tomllib.loads(a) == tomllib.loads(b)
+    except tomllib.TOMLDecodeError:
+        return False
+
+
+def _next_change(
+    d: m.Declarations,
+    full: compiler.Compiled,
+    everything: dict[str, m.Resource],
+    top: Path,
+    source: str,
+    project: str,
+    rewrite: bool,
+) -> compiler.Compiled:
+    versions = _versions(top, full.name)
+    if not versions or rewrite:
+        return full
+    number, latest = versions[-1]
+    script = top / "deploy" / f"{latest}.sql"
+    before = compiler.embedded(script.read_text()) if script.is_file() else None
+    if before is None or _same_declarations(before, d.source_text):
+        return full if number == 1 else _unchanged(top, latest)
+    old = parser.load_data(tomllib.loads(before), m.Declarations(path=d.path, schema="public"))
+    return compiler.compile_follow_up(old, d, everything, source, project, latest, number + 1)
+
+
+def _unchanged(top: Path, name: str) -> compiler.Compiled:
+    """A follow-up change as it stands on disk (nothing to write)."""
+    texts = {k: (top / k / f"{name}.sql").read_text() for k in KINDS}
+    planned = {c.name: c for c in read_plan(top)}[name]
+    return compiler.Compiled(name, planned.requires, planned.note, **texts)
 
 
 def write(change: compiler.Compiled, top: Path, dry_run: bool = False) -> Outcome:

@@ -379,3 +379,121 @@ revoke all on ops.open_incidents from pgw_anon, pgw_user, pgw_staff, pgw_supervi
 grant select on ops.open_incidents to pgw_user;
 
 COMMIT;
+
+-- Declarations (examples/fine_grained_policies/fine_grained_policies.toml):
+-- | # VSR's fine_grained_policies (ops_control): multi-tenant operations data scoped by the
+-- | # `tenant_id` claim, owner-scoped changes, and one resource of each policy form.
+-- |
+-- | [settings]
+-- | schema = "ops"
+-- | claims = ["tenant_id"]
+-- | comment = "VSR fine_grained_policies example: tenant-scoped operations data."
+-- |
+-- | # --- workspaces: tenant-readable, owner-changeable; slug unique per tenant -----------------------
+-- | [resources.workspaces]
+-- | comment = "A tenant's workspace."
+-- | display = "name"
+-- | roles = { read = "user", create = "user", update = "user", delete = "user" }
+-- | indexes = [{ fields = ["tenant_id", "slug"], unique = true }]
+-- |
+-- | [resources.workspaces.fields]
+-- | id = { type = "bigint", primary_key = true, generated = "identity" }
+-- | tenant_id = { type = "bigint", comment = "The tenant: from the tenant_id claim." }
+-- | slug = { type = "text", pattern = "^[a-z0-9-]+$", min_length = 3, max_length = 48 }
+-- | name = { type = "text", min_length = 3, max_length = 120 }
+-- | owner_user_id = { type = "bigint" }
+-- | is_archived = { type = "boolean", default = false }
+-- | created_at = { type = "timestamptz", generated = "created_at" }
+-- |
+-- | [resources.workspaces.policies]
+-- | read = "tenant_id = claim.tenant_id"
+-- | update = ["tenant_id = claim.tenant_id", "owner_user_id = user.id"]
+-- | delete = ["tenant_id = claim.tenant_id", "owner_user_id = user.id"]
+-- | create.assign = { tenant_id = "claim.tenant_id", owner_user_id = "user.id" }
+-- |
+-- | # --- projects: literal, any_of, exists with row., not, tier, require with input. -----------------
+-- | [resources.projects]
+-- | comment = "A project inside a workspace."
+-- | display = "name"
+-- | roles = { read = "user", create = "user", update = "user", delete = "user" }
+-- |
+-- | [resources.projects.fields]
+-- | id = { type = "bigint", primary_key = true, generated = "identity" }
+-- | tenant_id = { type = "bigint" }
+-- | workspace_id = { type = "bigint", references = "workspaces", on_delete = "cascade" }
+-- | name = { type = "text", min_length = 1, max_length = 120 }
+-- | lead_user_id = { type = "bigint", nullable = true }
+-- | status = { type = "text", choices = ["active", "paused", "closed"], default = "active" }
+-- | visibility = { type = "text", choices = ["internal", "public"], default = "internal" }
+-- |
+-- | [resources.projects.policies]
+-- | read = { all_of = [
+-- |   "tenant_id = claim.tenant_id",
+-- |   { any_of = [
+-- |     { field = "visibility", equals = "public" },
+-- |     "lead_user_id = user.id",
+-- |     { exists = { resource = "workspaces", where = ["id = row.workspace_id", "owner_user_id = user.id"] } },
+-- |   ] },
+-- | ] }
+-- | update = ["tenant_id = claim.tenant_id", "lead_user_id = user.id"]
+-- | delete = ["tenant_id = claim.tenant_id", { not = { field = "status", equals = "active" } },
+-- |           { tier_at_least = "supervisor" }]
+-- |
+-- | [resources.projects.policies.create]
+-- | assign = { tenant_id = "claim.tenant_id" }
+-- | require = { exists = { resource = "workspaces", where = [
+-- |   "id = input.workspace_id", "owner_user_id = user.id", { field = "is_archived", equals = false },
+-- | ] } }
+-- |
+-- | # --- incidents: null checks; a reference to a hidden project reveals nothing -------------------
+-- | [resources.incidents]
+-- | comment = "An incident, optionally tied to a project."
+-- | display = "title"
+-- | roles = { read = "user", create = "user", update = "user", delete = "user" }
+-- |
+-- | [resources.incidents.fields]
+-- | id = { type = "bigint", primary_key = true, generated = "identity" }
+-- | tenant_id = { type = "bigint" }
+-- | project_id = { type = "bigint", nullable = true, references = "projects", on_delete = "set_null" }
+-- | title = { type = "text", min_length = 3, max_length = 160 }
+-- | severity = { type = "integer", minimum = 1, maximum = 5 }
+-- | commander_user_id = { type = "bigint", nullable = true }
+-- | resolved_at = { type = "timestamptz", nullable = true }
+-- |
+-- | [resources.incidents.policies]
+-- | read = "tenant_id = claim.tenant_id"
+-- | update = ["tenant_id = claim.tenant_id",
+-- |           { any_of = ["commander_user_id = user.id", "commander_user_id is null"] }]
+-- | delete = ["tenant_id = claim.tenant_id", "resolved_at is not null",
+-- |           "commander_user_id = user.id"]
+-- | create.assign = { tenant_id = "claim.tenant_id" }
+-- |
+-- | # --- time entries: fully self-scoped, no admin bypass --------------------------------------------
+-- | [resources.time_entries]
+-- | comment = "Minutes a user logged; private to that user, administrators included."
+-- | roles = { read = "user", create = "user", update = "user", delete = "user" }
+-- | list = { default_limit = 50, max_limit = 200, order = "id desc" }
+-- |
+-- | [resources.time_entries.fields]
+-- | id = { type = "bigint", primary_key = true, generated = "identity" }
+-- | user_id = { type = "bigint" }
+-- | minutes = { type = "integer", minimum = 1, maximum = 1440 }
+-- | note = { type = "text", nullable = true, max_length = 500 }
+-- |
+-- | [resources.time_entries.policies]
+-- | admin_bypass = false
+-- | read = "user_id = user.id"
+-- | update = "user_id = user.id"
+-- | delete = "user_id = user.id"
+-- | create.assign = { user_id = "user.id" }
+-- |
+-- | # --- a view over a protected table keeps its RLS (security_invoker) ------------------------------
+-- | [views.open_incidents]
+-- | comment = "Incidents not yet resolved, as the reader may see them."
+-- | over = ["incidents"]
+-- | read = "user"
+-- | query = """
+-- | select i.id, i.tenant_id, i.title, i.severity
+-- |   from ops.incidents i
+-- |  where i.resolved_at is null
+-- | """

@@ -91,3 +91,43 @@ insert into authz.resources (name, relation, declared_in, display_field, default
 select audit.enable('todo.todos'::regclass);
 
 COMMIT;
+
+-- Declarations (examples/todo_app/todo_app.toml):
+-- | # VSR's todo_app: owner-scoped todos. Every signed-in user creates todos and sees, changes and
+-- | # deletes only their own; administrators see and change all of them (admin_bypass).
+-- |
+-- | [settings]
+-- | schema = "todo"
+-- | comment = "VSR todo_app example: owner-scoped todos."
+-- |
+-- | [resources.todos]
+-- | comment = "A todo item, owned by the user who created it."
+-- | display = "title"
+-- |
+-- | [resources.todos.fields]
+-- | id = { type = "bigint", primary_key = true, generated = "identity" }
+-- | title = { type = "text", min_length = 1, max_length = 120, comment = "What to do." }
+-- | completed = { type = "boolean", default = false }
+-- | user_id = { type = "bigint", comment = "The owner: set from the session on insert, never from the payload." }
+-- | created_at = { type = "timestamptz", generated = "created_at" }
+-- | updated_at = { type = "timestamptz", generated = "updated_at" }
+-- |
+-- | [resources.todos.roles]
+-- | read = "user"
+-- | create = "user"
+-- | update = "user"
+-- | delete = "user"
+-- |
+-- | [resources.todos.policies]
+-- | admin_bypass = true
+-- | read = "user_id = user.id"
+-- | update = "user_id = user.id"
+-- | delete = "user_id = user.id"
+-- | create.assign = { user_id = "user.id" }
+-- |
+-- | [resources.todos.list]
+-- | default_limit = 20
+-- | max_limit = 100
+-- | order = "created_at desc"
+-- | search = ["title"]
+-- | filter = ["completed"]

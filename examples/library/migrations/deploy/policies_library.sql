@@ -342,3 +342,126 @@ insert into authz.resources (name, relation, declared_in, display_field, default
 select audit.enable('library.loans'::regclass);
 
 COMMIT;
+
+-- Declarations (policies/library.toml):
+-- | # The library circulation example (RustIO's examples/library-circulation), declared for pgwarden.
+-- | #
+-- | #   branches        every signed-in user reads them; administrators change them
+-- | #   patrons         staff and above read and register them; a patron (tier user) reads only
+-- | #                   the patron card linked to their own account
+-- | #   items           the catalogue: everyone reads it; staff, or members of a group holding
+-- | #                   items.add / items.change (e.g. "editor"), add and change items
+-- | #   staff_branches  which branches a staff member works at; supervisors manage it
+-- | #   loans           staff see and change the loans of their own branches, supervisors all
+-- | #                   loans, a patron only their own; only administrators delete a loan; a runtime
+-- | #                   scoped grant of loans.view on branch = N (`pgwarden authz grant`) lets its
+-- | #                   holder read that branch's loans until it expires
+-- | #
+-- | # Compile with `pgwarden policies compile`; load demo data with `pgwarden example load library`.
+-- |
+-- | [settings]
+-- | schema = "library"
+-- | # The example is its own sqitch project, deployed by `pgwarden example load library` (and so by
+-- | # `make run`), not by `pgwarden migrate`: the framework's plan stays free of application tables.
+-- | migrations = "examples/library/migrations"
+-- | comment = "Library circulation example: branches, patrons, items, loans."
+-- |
+-- | # --- branches -------------------------------------------------------------------------------------
+-- | [resources.branches]
+-- | comment = "A library branch."
+-- | display = "name"
+-- | roles = { read = "user", create = "administrator", update = "administrator", delete = "administrator" }
+-- | list = { default_limit = 25, max_limit = 100, order = "name", search = ["name", "address"], filter = ["is_open"] }
+-- |
+-- | [resources.branches.fields]
+-- | id = { type = "bigint", primary_key = true, generated = "identity" }
+-- | name = { type = "text", unique = true, min_length = 2, max_length = 120, comment = "Unique branch name." }
+-- | address = { type = "text", nullable = true, max_length = 300 }
+-- | is_open = { type = "boolean", default = true, comment = "Whether the branch lends items today." }
+-- | created_at = { type = "timestamptz", generated = "created_at" }
+-- |
+-- | # --- patrons --------------------------------------------------------------------------------------
+-- | [resources.patrons]
+-- | comment = "A library card holder; user_id links the card to a sign-in account."
+-- | display = "full_name"
+-- | audit_redact = ["email"]
+-- | roles = { read = "user", create = "staff", update = "staff", delete = "administrator" }
+-- | list = { default_limit = 25, max_limit = 100, order = "full_name", search = ["full_name", "card_number"], filter = ["is_active"] }
+-- |
+-- | [resources.patrons.fields]
+-- | id = { type = "bigint", primary_key = true, generated = "identity" }
+-- | user_id = { type = "bigint", nullable = true, unique = true, comment = "The sign-in account of this patron (auth.users.id), if any." }
+-- | card_number = { type = "text", unique = true, pattern = "^C[0-9]{6}$", comment = "Library card number, C + 6 digits." }
+-- | full_name = { type = "text", min_length = 2, max_length = 200 }
+-- | email = { type = "text", unique = true, pattern = "^[^@[:space:]]+@[^@[:space:]]+$", max_length = 254 }
+-- | is_active = { type = "boolean", default = true }
+-- | joined_at = { type = "timestamptz", generated = "created_at" }
+-- |
+-- | [resources.patrons.policies]
+-- | read = { any_of = [{ tier_at_least = "staff" }, "user_id = user.id"] }
+-- | update = { tier_at_least = "staff" }
+-- |
+-- | # --- items ----------------------------------------------------------------------------------------
+-- | [resources.items]
+-- | comment = "A lendable item of a branch's catalogue."
+-- | display = "title"
+-- | group_permissions = true
+-- | roles = { read = "user", create = "staff", update = "staff", delete = "administrator" }
+-- | list = { default_limit = 25, max_limit = 200, order = "title", search = ["title", "isbn"], filter = ["kind", "status", "branch_id"] }
+-- |
+-- | [resources.items.fields]
+-- | id = { type = "bigint", primary_key = true, generated = "identity" }
+-- | branch_id = { type = "bigint", references = "branches", on_delete = "restrict" }
+-- | title = { type = "text", min_length = 1, max_length = 300 }
+-- | kind = { type = "text", choices = ["book", "audiobook", "dvd"] }
+-- | isbn = { type = "text", nullable = true, pattern = "^[0-9]{9}[0-9X]$|^[0-9]{13}$" }
+-- | status = { type = "text", choices = ["available", "on_loan", "lost", "withdrawn"], default = "available" }
+-- | created_at = { type = "timestamptz", generated = "created_at" }
+-- |
+-- | # --- staff_branches -------------------------------------------------------------------------------
+-- | [resources.staff_branches]
+-- | comment = "Which branch a staff member works at (user_id is an auth.users id)."
+-- | roles = { read = "user", create = "supervisor", update = "supervisor", delete = "supervisor" }
+-- | indexes = [{ fields = ["user_id", "branch_id"], unique = true }]
+-- |
+-- | [resources.staff_branches.fields]
+-- | id = { type = "bigint", primary_key = true, generated = "identity" }
+-- | user_id = { type = "bigint", comment = "The staff member (auth.users.id)." }
+-- | branch_id = { type = "bigint", references = "branches", on_delete = "cascade" }
+-- |
+-- | [resources.staff_branches.policies]
+-- | read = { any_of = [{ tier_at_least = "supervisor" }, "user_id = user.id"] }
+-- |
+-- | # --- loans ----------------------------------------------------------------------------------------
+-- | [resources.loans]
+-- | comment = "An item lent to a patron by a branch."
+-- | display = "id"
+-- | roles = { read = "user", create = "staff", update = "staff", delete = "administrator" }
+-- | list = { default_limit = 25, max_limit = 100, order = "due_at", filter = ["status", "branch_id", "patron_id"] }
+-- |
+-- | [resources.loans.fields]
+-- | id = { type = "bigint", primary_key = true, generated = "identity" }
+-- | patron_id = { type = "bigint", references = "patrons", on_delete = "restrict" }
+-- | item_id = { type = "bigint", references = "items", on_delete = "restrict" }
+-- | branch_id = { type = "bigint", references = "branches", on_delete = "restrict", comment = "The lending branch." }
+-- | status = { type = "text", choices = ["active", "returned", "overdue"], default = "active" }
+-- | borrowed_at = { type = "timestamptz", generated = "created_at" }
+-- | due_at = { type = "timestamptz" }
+-- | returned_at = { type = "timestamptz", nullable = true }
+-- |
+-- | [resources.loans.policies]
+-- | read = { any_of = [
+-- |   { tier_at_least = "supervisor" },
+-- |   { all_of = [{ tier_at_least = "staff" },
+-- |               { exists = { resource = "staff_branches", where = ["branch_id = row.branch_id", "user_id = user.id"] } }] },
+-- |   { exists = { resource = "patrons", where = ["id = row.patron_id", "user_id = user.id"] } },
+-- |   { scoped_grant = { permission = "loans.view", scope = "branch", field = "branch_id" } },
+-- | ] }
+-- | update = { any_of = [
+-- |   { tier_at_least = "supervisor" },
+-- |   { exists = { resource = "staff_branches", where = ["branch_id = row.branch_id", "user_id = user.id"] } },
+-- | ] }
+-- | create.require = { any_of = [
+-- |   { tier_at_least = "supervisor" },
+-- |   { exists = { resource = "staff_branches", where = ["branch_id = input.branch_id", "user_id = user.id"] } },
+-- | ] }
