@@ -89,3 +89,26 @@ def test_bad_input_is_a_clear_error_without_traceback(db: psycopg.Connection, db
     assert (
         missing.stderr.startswith("pgwarden: audit verify: ") and "Traceback" not in missing.stderr
     )
+
+
+def test_verify_with_an_anchor_detects_a_rewritten_chain(
+    db: psycopg.Connection, db_url: str
+) -> None:
+    ids = _seed(db)
+    assert pgwarden(db_url, "seal").returncode == 0
+    anchor = db.execute("select encode(head, 'hex') from audit.seal_state").fetchone()
+    assert anchor is not None
+    assert pgwarden(db_url, "verify", "--anchor", anchor[0]).returncode == 0
+    # A superuser rewrites the whole chain consistently: verify() alone cannot tell.
+    db.execute("alter table audit.seals disable trigger user")
+    db.execute("alter table audit.seal_state disable trigger user")
+    db.execute("delete from audit.seals")
+    db.execute("update audit.seal_state set last_seq = 0, head = audit.genesis(), horizon = '0'")
+    db.execute("alter table audit.events disable trigger user")
+    db.execute("update audit.events set summary = 'rewritten' where id = %s", [ids[0]])
+    db.execute("select audit.seal()")
+    assert pgwarden(db_url, "verify").returncode == 0
+    anchored = pgwarden(db_url, "verify", "--anchor", anchor[0])
+    assert anchored.returncode == 1
+    assert "is no longer a link" in anchored.stdout
+    assert pgwarden(db_url, "verify", "--anchor", "xyz").returncode == 2

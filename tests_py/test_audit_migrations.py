@@ -20,7 +20,7 @@ AUDIT_CHANGES = ["audit_core", "audit_rows", "audit_chain", "audit_views"]
 
 
 def _quiet(db_url: str) -> Migrator:
-    return Migrator(db_url, echo=lambda _: None)
+    return Migrator(db_url, quiet=True)
 
 
 def test_revert_removes_everything_and_deploy_restores_it(

@@ -110,6 +110,14 @@ def head(conn: psycopg.Connection) -> str:
     return str(row[0])
 
 
+def is_link(conn: psycopg.Connection, anchor_hex: str) -> bool:
+    """Whether a head recorded earlier (hex) is still a link of the chain."""
+    row = conn.execute(
+        "select exists (select 1 from audit.seals where hash = decode(%s, 'hex'))", [anchor_hex]
+    ).fetchone()
+    return bool(row and row[0])
+
+
 @dataclass(frozen=True)
 class TailFilter:
     since: datetime | None = None
@@ -120,8 +128,8 @@ class TailFilter:
 
 
 _TAIL_SQL = """
-select id, occurred_at, event, actor_id, db_role, set_role, correlation_id, client_ip::text,
-       target_table, target_id, summary, metadata
+select id, occurred_at, event, actor_id, db_role, set_role, correlation_id,
+       host(client_ip) as client_ip, target_table, target_id, summary, metadata
   from (select * from audit.events
          where id > %(after_id)s
            and (%(since)s::timestamptz is null or occurred_at >= %(since)s)

@@ -14,7 +14,6 @@ create or replace function audit.redacted_columns(target regclass, extra text[])
 returns text[]
 language sql
 stable
-set search_path = ''
 as $$
   select coalesce(pg_catalog.array_agg(a.attname::text order by a.attnum), '{}')
     from pg_catalog.pg_attribute a
@@ -30,7 +29,6 @@ create or replace function audit.primary_key_columns(target regclass)
 returns text[]
 language sql
 stable
-set search_path = ''
 as $$
   select coalesce(pg_catalog.array_agg(a.attname::text order by k.ord), '{}')
     from pg_catalog.pg_index i
@@ -46,7 +44,6 @@ returns text
 language sql
 immutable
 parallel safe
-set search_path = ''
 as $$
   select case pg_catalog.cardinality(pk)
            when 0 then null
@@ -63,7 +60,6 @@ returns jsonb
 language sql
 immutable
 parallel safe
-set search_path = ''
 as $$
   select coalesce(pg_catalog.jsonb_object_agg(c, '<redacted>'), '{}'::jsonb)
     from pg_catalog.unnest(cols) as c
@@ -83,6 +79,7 @@ declare
   v_redact text[] := audit.redacted_columns(tg_relid, tg_argv[0]::text[]);
   v_mask jsonb := audit.redaction_mask(v_redact);
   v_pk text[] := audit.primary_key_columns(tg_relid);
+  v_pk1 text := case when pg_catalog.cardinality(v_pk) = 1 then v_pk[1] end;
   v_role text := nullif(pg_catalog.current_setting('role'), 'none');
   v_actor bigint := auth.uid();
   v_session bigint := auth.session_id();
@@ -93,15 +90,15 @@ begin
     insert into audit.events (event, actor_id, set_role, session_id, correlation_id, client_ip,
                               target_table, target_id, after)
     select 'create', v_actor, v_role, v_session, v_correlation, v_ip, v_table,
-           audit.row_id(r.image, v_pk),
-           case when v_mask = '{}' then r.image else (r.image - v_redact) || v_mask end
+           case when v_pk1 is not null then r.image ->> v_pk1 else audit.row_id(r.image, v_pk) end,
+           case when v_mask = '{}' then r.image else r.image || v_mask end
       from (select pg_catalog.to_jsonb(n) as image from new_rows n) r;
   else
     insert into audit.events (event, actor_id, set_role, session_id, correlation_id, client_ip,
                               target_table, target_id, before)
     select 'delete', v_actor, v_role, v_session, v_correlation, v_ip, v_table,
-           audit.row_id(r.image, v_pk),
-           case when v_mask = '{}' then r.image else (r.image - v_redact) || v_mask end
+           case when v_pk1 is not null then r.image ->> v_pk1 else audit.row_id(r.image, v_pk) end,
+           case when v_mask = '{}' then r.image else r.image || v_mask end
       from (select pg_catalog.to_jsonb(o) as image from old_rows o) r;
   end if;
   return null;
@@ -139,10 +136,10 @@ begin
   values ('update', auth.uid(), nullif(pg_catalog.current_setting('role'), 'none'),
           auth.session_id(), pgwarden.correlation_id(), pgwarden.client_ip(),
           tg_table_schema || '.' || tg_table_name, audit.row_id(v_new, v_pk),
-          pg_catalog.jsonb_build_object('changed', pg_catalog.to_jsonb(v_changed),
-                                        'previous_id', nullif(audit.row_id(v_old, v_pk),
-                                                              audit.row_id(v_new, v_pk))),
-          (v_old - v_redact) || v_mask, (v_new - v_redact) || v_mask);
+          pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+            'changed', pg_catalog.to_jsonb(v_changed),
+            'previous_id', nullif(audit.row_id(v_old, v_pk), audit.row_id(v_new, v_pk)))),
+          v_old || v_mask, v_new || v_mask);
   return null;
 end
 $$;
@@ -173,7 +170,6 @@ create or replace function audit.enabled_redaction(target regclass)
 returns text[]
 language sql
 stable
-set search_path = ''
 as $$
   select pg_catalog.split_part(pg_catalog.encode(t.tgargs, 'escape'), '\000', 1)::text[]
     from pg_catalog.pg_trigger t

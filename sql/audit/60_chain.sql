@@ -38,6 +38,7 @@ create table if not exists audit.seal_state (
 );
 comment on table audit.seal_state is
   'The sealer''s position: last link, head hash, and the transaction horizon below which every event is sealed.';
+comment on column audit.seal_state.singleton is 'Always true: the table holds one row.';
 comment on column audit.seal_state.last_seq is 'The last link''s position (0 before the first seal).';
 comment on column audit.seal_state.head is 'The last link''s hash (the genesis hash before the first seal).';
 comment on column audit.seal_state.horizon is
@@ -49,7 +50,6 @@ returns bytea
 language sql
 immutable
 parallel safe
-set search_path = ''
 as $$
   select pg_catalog.sha256(pg_catalog.convert_to('pgwarden audit chain v1', 'UTF8'))
 $$;
@@ -63,7 +63,6 @@ returns text
 language sql
 stable
 parallel safe
-set search_path = ''
 as $$
   select pg_catalog.jsonb_build_array(
     e.id, extract(epoch from e.occurred_at), e.event, e.actor_id, e.db_role, e.set_role,
@@ -78,7 +77,6 @@ returns bytea
 language sql
 stable
 parallel safe
-set search_path = ''
 as $$
   select pg_catalog.sha256(previous || pg_catalog.convert_to(audit.canonical(e), 'UTF8'))
 $$;

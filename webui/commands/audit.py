@@ -34,6 +34,12 @@ def since_value(text: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def hex_digest(text: str) -> str:
+    if not re.fullmatch(r"[0-9a-f]{64}", text.strip().lower()):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a sha256 head (64 hex digits)")
+    return text.strip().lower()
+
+
 def positive_int(text: str) -> int:
     if not text.isdigit() or not 0 < int(text) <= 1_000_000:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number from 1 to 1000000")
@@ -68,6 +74,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     verify_parser = actions.add_parser("verify", help="check the hash chain (exit 1 if broken)")
     verify_parser.add_argument("--seal", action="store_true", help="seal pending events first")
+    verify_parser.add_argument(
+        "--anchor", type=hex_digest, help="a head printed earlier: fail unless it is still a link"
+    )
     verify_parser.set_defaults(handler=_guarded(verify_chain))
 
     seal_parser = actions.add_parser("seal", help="link committed events into the hash chain")
@@ -125,11 +134,15 @@ def verify_chain(args: argparse.Namespace) -> int:
         started = time.monotonic()
         result = audit.verify(conn)
         elapsed = time.monotonic() - started
+        anchored = audit.is_link(conn, args.anchor) if args.anchor else True
     if not result.ok:
         print(
             f"{BAD} audit chain broken at event {result.first_bad_event_id} "
             f"(link {result.first_bad_seq}): {result.problem}"
         )
+        return 1
+    if not anchored:
+        print(f"{BAD} audit chain rewritten: the anchor {args.anchor[:16]}… is no longer a link")
         return 1
     print(
         f"{OK} audit chain verified: {result.checked} links in {elapsed:.2f}s, "
