@@ -42,6 +42,7 @@ def test_compile_matches_golden(example: str) -> None:
 
 def test_library_change_is_up_to_date(capsys: pytest.CaptureFixture[str]) -> None:
     """The checked-in library change is exactly what policies/library.toml compiles to."""
+    assert main(["policies", "check", "--strict"]) == 0, capsys.readouterr().out
     assert main(["policies", "compile", "--check"]) == 0, capsys.readouterr().out
     plan = (ROOT / "examples" / "library" / "migrations" / "sqitch.plan").read_text()
     assert "policies_library [pgwarden:authz_helpers pgwarden:audit_rows" in plan

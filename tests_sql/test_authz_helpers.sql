@@ -1,7 +1,7 @@
 -- Helpers of compiled policies (sql/authz/10_helpers.sql): authz.is_request_role() decides
 -- whether `assign` triggers overwrite the payload; authz.touch() stamps updated_at.
 begin;
-select plan(9);
+select plan(11);
 
 select ok(not authz.is_request_role(), 'a superuser (migrations, DBA) is not a request role');
 set local role pgw_anon;
@@ -30,6 +30,19 @@ create trigger stamped_touch before update on stamped
 insert into stamped (id) values (1);
 update stamped set id = 2;
 select ok((select updated_at > now() - interval '1 minute' from stamped), 'touch stamps updated_at');
+
+select is((select array_agg(p.oid::regprocedure::text order by 1) from pg_proc p
+            join pg_namespace n on n.oid = p.pronamespace
+           where n.nspname = 'authz' and obj_description(p.oid, 'pg_proc') is null),
+          null, 'every authz function has a comment');
+select is((select array_agg(c.oid::regclass::text || coalesce('.' || a.attname, '') order by 1)
+             from pg_class c join pg_namespace n on n.oid = c.relnamespace
+             left join pg_attribute a on a.attrelid = c.oid and a.attnum > 0
+                  and not a.attisdropped and a.attname <> 'id'
+            where n.nspname = 'authz' and c.relkind = 'r'
+              and (obj_description(c.oid, 'pg_class') is null
+                   or (a.attname is not null and col_description(c.oid, a.attnum) is null))),
+          null, 'every authz table and column (but id) has a comment');
 
 select * from finish();
 rollback;
