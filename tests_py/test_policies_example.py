@@ -4,10 +4,15 @@ per tier, re-runnable, and what each demo account sees is decided by the compile
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
 
 import psycopg
 import pytest
 from argon2 import PasswordHasher
+from psycopg.conninfo import conninfo_to_dict
 
 from webui.cli import main
 
@@ -97,3 +102,42 @@ def test_demo_accounts_see_what_the_policies_say(loaded: str, db: psycopg.Connec
     assert _visible(db, "staff@library.example", loans) == branch
     assert _visible(db, "supervisor@library.example", loans) == 150
     assert _visible(db, "administrator@library.example", loans) == 150
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("sqitch") is None, reason="stock sqitch is not installed")
+def test_stock_sqitch_deploys_verifies_and_reverts_the_library(db_url: str) -> None:
+    """The library is a sqitch project of its own whose changes require `pgwarden:` changes:
+    stock sqitch deploys the framework and then it into an empty database, verifies it and
+    reverts it."""
+    params = conninfo_to_dict(db_url)
+    empty = f"{params['dbname']}_sqitch"
+    with psycopg.connect(db_url, autocommit=True) as admin:
+        admin.execute(f'drop database if exists "{empty}"')
+        admin.execute(f'create database "{empty}"')
+    params["dbname"] = empty
+    env = {
+        **os.environ,
+        "PGHOST": str(params.get("host", "")),
+        "PGPORT": str(params["port"]),
+        "PGUSER": str(params["user"]),
+    }
+    target = f"db:pg:{params['dbname']}"
+    root = Path(__file__).resolve().parents[1]
+    for folder, verb in [
+        ("migrations", "deploy"),
+        ("examples/library/migrations", "deploy"),
+        ("examples/library/migrations", "verify"),
+        ("examples/library/migrations", "revert"),
+    ]:
+        command = ["sqitch", verb, *(["-y"] if verb == "revert" else []), target]
+        done = subprocess.run(
+            command,
+            cwd=root / folder,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr

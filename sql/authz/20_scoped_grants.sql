@@ -5,6 +5,8 @@
 -- 30_scoped_grant_functions.sql, which append to authz.scoped_grant_events (append-only) and to
 -- the audit log. Tests: tests_sql/test_authz_scoped_grants.sql.
 
+set local client_min_messages = warning;
+
 create table if not exists authz.templates (
   name        text primary key,
   permissions text[] not null,

@@ -115,6 +115,7 @@ def compile_follow_up(
     new_catalog = {**catalog, **{r.name: r for r in new.resources}}
     old_catalog = {**catalog, **{r.name: r for r in old.resources}}
     forward, backward = delta.follow_up(old, new, old_catalog, new_catalog)
+    forward, backward = QUIET + forward, QUIET + backward
     name = f"{change_name(new)}_{number}"
     core = tuple(
         f"pgwarden:{r}" if project != "pgwarden" and r in FRAMEWORK else r
@@ -213,8 +214,11 @@ def ordered(decl: m.Declarations) -> list[m.Resource]:
 # --- deploy ------------------------------------------------------------------------------------
 
 
+QUIET = "set local client_min_messages = warning;\n"
+
+
 def _deploy_body(decl: m.Declarations, catalog: dict[str, m.Resource]) -> str:
-    parts = [_schemas(decl)]
+    parts = [QUIET + _schemas(decl)]
     resources = ordered(decl)
     for r in resources:
         if not r.adopt:

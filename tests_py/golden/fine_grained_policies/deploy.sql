@@ -4,6 +4,7 @@
 -- declarations and compile again.
 BEGIN;
 
+set local client_min_messages = warning;
 create schema if not exists ops;
 comment on schema ops is 'VSR fine_grained_policies example: tenant-scoped operations data.';
 grant usage on schema ops to pgw_anon, pgw_user;

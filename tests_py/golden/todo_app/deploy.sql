@@ -4,6 +4,7 @@
 -- declarations and compile again.
 BEGIN;
 
+set local client_min_messages = warning;
 create schema if not exists todo;
 comment on schema todo is 'VSR todo_app example: owner-scoped todos.';
 grant usage on schema todo to pgw_anon, pgw_user;

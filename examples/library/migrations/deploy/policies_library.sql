@@ -4,6 +4,7 @@
 -- declarations and compile again.
 BEGIN;
 
+set local client_min_messages = warning;
 create schema if not exists library;
 comment on schema library is 'Library circulation example: branches, patrons, items, loans.';
 grant usage on schema library to pgw_anon, pgw_user;
