@@ -124,6 +124,14 @@ def test_stock_sqitch_deploys_verifies_and_reverts_the_library(db_url: str) -> N
     }
     target = f"db:pg:{params['dbname']}"
     root = Path(__file__).resolve().parents[1]
+    try:
+        _sqitch_steps(root, target, env)
+    finally:
+        with psycopg.connect(db_url, autocommit=True) as admin:
+            admin.execute(f'drop database if exists "{empty}" with (force)')
+
+
+def _sqitch_steps(root: Path, target: str, env: dict[str, str]) -> None:
     for folder, verb in [
         ("migrations", "deploy"),
         ("examples/library/migrations", "deploy"),
