@@ -120,6 +120,23 @@ def server_side(conn: psycopg.Connection, kind: str, name: str, rows: int) -> fl
     return time.perf_counter() - started
 
 
+UPDATE_SQL = {
+    "accounts": "update bench.{name} set balance = balance + 1, status = 'active'",
+    "orders": "update bench.{name} set amount = amount + 1, status = 'paid'",
+}
+
+
+def server_update(conn: psycopg.Connection, kind: str, name: str, rows: int) -> float:
+    """One UPDATE of every row (the rows are inserted first, untimed)."""
+    with conn.transaction():
+        conn.execute(ROWS_SQL[kind].format(name=name, source=SERVER_SOURCE), [rows])
+    conn.execute(f"vacuum analyze bench.{name}")
+    started = time.perf_counter()
+    with conn.transaction():
+        conn.execute(UPDATE_SQL[kind].format(name=name))
+    return time.perf_counter() - started
+
+
 def reset(conn: psycopg.Connection, kind: str) -> None:
     plain, audited = f"bench.{kind}_plain", f"bench.{kind}_audited"
     conn.execute(f"select audit.disable('{audited}')")
@@ -183,22 +200,40 @@ create trigger floor after insert on bench.accounts_floor referencing new table 
 """
 
 
-def floor_timing(conn: psycopg.Connection, rows: int, repeat: int) -> float:
+def floor_timing(conn: psycopg.Connection, rows: int, repeat: int) -> dict[str, float]:
     """The least any per-row jsonb image can cost: one event row with to_jsonb(row), written by a
-    statement-level trigger into an unindexed, unconstrained copy of audit.events."""
+    statement-level trigger into an unindexed, unconstrained copy of audit.events; alternating
+    with plain runs, like every other row of the table."""
     conn.execute(FLOOR_DDL)
-    times = []
+    times: dict[str, list[float]] = {"plain": [], "audited": []}
     for _ in range(repeat):
+        reset(conn, "accounts")
+        times["plain"].append(server_side(conn, "accounts", "accounts_plain", rows))
         conn.execute("truncate bench.accounts_floor, bench.event_floor")
-        times.append(server_side(conn, "accounts", "accounts_floor", rows))
-    return statistics.median(times)
+        conn.execute("checkpoint")
+        times["audited"].append(server_side(conn, "accounts", "accounts_floor", rows))
+    return {name: statistics.median(values) for name, values in times.items()}
 
 
-def _row(label: str, rows: int, timing: dict[str, float]) -> str:
+SINGLE_SHARE = 50  # single-row requests: rows / 50 of them (2,000 for 100,000)
+
+
+def single_rows(conn: psycopg.Connection, kind: str, name: str, rows: int) -> float:
+    """The app's usual write: one row per request, one transaction each."""
+    statement = ROWS_SQL[kind].format(name=name, source=BATCH_SOURCE)
+    started = time.perf_counter()
+    for row_id in range(1, rows // SINGLE_SHARE + 1):
+        with conn.transaction():
+            conn.execute(statement, [[row_id]])
+    return time.perf_counter() - started
+
+
+def _row(label: str, rows: int, timing: dict[str, float], goal: bool = True) -> str:
     ratio = timing["audited"] / timing["plain"]
+    verdict = ("✓" if ratio <= 1.5 else "✗") if goal else "—"
     return (
         f"| {label} | {rows / timing['plain']:,.0f} | {rows / timing['audited']:,.0f} "
-        f"| {ratio:.2f}× | {'✓' if ratio <= 1.5 else '✗'} |"
+        f"| {ratio:.2f}× | {verdict} |"
     )
 
 
@@ -206,11 +241,10 @@ def report(
     rows: int,
     repeat: int,
     results: dict[str, dict[str, float]],
-    floor: float,
+    floor: dict[str, float],
     chain: dict[str, float],
     server_version: str,
 ) -> str:
-    accounts_srv = results["accounts server"]
     lines = [
         "# Audit benchmark",
         "",
@@ -221,8 +255,7 @@ def report(
         "`accounts`: primary key only, one secret column (redacted). `orders`: a foreign key, "
         "a unique and two secondary indexes, two CHECKs.",
         "",
-        f"| insert of {rows:,} rows | plain rows/s | audited rows/s | audited / plain "
-        "| goal ≤ 1.5× |",
+        f"| {rows:,} rows | plain rows/s | audited rows/s | audited / plain | goal ≤ 1.5× |",
         "|---|---:|---:|---:|:---:|",
     ]
     for key, label in [
@@ -230,12 +263,19 @@ def report(
         ("accounts server", "accounts, one server-side INSERT … SELECT"),
         ("orders python", f"orders, Python batches of {BATCH:,} (one INSERT + commit each)"),
         ("orders server", "orders, one server-side INSERT … SELECT"),
+        ("accounts update", "accounts, one UPDATE of every row"),
+        ("orders update", "orders, one UPDATE of every row"),
     ]:
-        lines.append(_row(label, rows, results[key]))
+        lines.append(_row(label, rows, results[key], goal="update" not in key))
+    for kind in ("accounts", "orders"):
+        label = f"{kind}, {rows // SINGLE_SHARE:,} single-row INSERTs, one transaction each"
+        lines.append(_row(label, rows // SINGLE_SHARE, results[f"{kind} single"], goal=False))
+    floor_label = (
+        "floor: accounts, server-side, one to_jsonb event row per row into an unindexed copy "
+        "of audit.events"
+    )
     lines += [
-        f"| floor: accounts, server-side, one to_jsonb event row per row into an unindexed copy "
-        f"of audit.events | {rows / accounts_srv['plain']:,.0f} | {rows / floor:,.0f} "
-        f"| {floor / accounts_srv['plain']:.2f}× | — |",
+        _row(floor_label, rows, floor, goal=False),
         "",
         "| hash chain | events | seconds | events/s | goal |",
         "|---|---:|---:|---:|---|",
@@ -268,6 +308,8 @@ def main() -> int:
         for kind in TABLE_DDL:
             results[f"{kind} python"] = compare(conn, kind, python_batches, args.rows, args.repeat)
             results[f"{kind} server"] = compare(conn, kind, server_side, args.rows, args.repeat)
+            results[f"{kind} update"] = compare(conn, kind, server_update, args.rows, args.repeat)
+            results[f"{kind} single"] = compare(conn, kind, single_rows, args.rows, args.repeat)
         floor = floor_timing(conn, args.rows, args.repeat)
     url = fresh_database(server_url(args.database_url))  # the chain alone: exactly --chain events
     with psycopg.connect(url, autocommit=True) as conn:

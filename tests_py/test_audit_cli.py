@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import subprocess
 import sys
 
@@ -112,3 +113,23 @@ def test_verify_with_an_anchor_detects_a_rewritten_chain(
     assert anchored.returncode == 1
     assert "is no longer a link" in anchored.stdout
     assert pgwarden(db_url, "verify", "--anchor", "xyz").returncode == 2
+
+
+def _line(process: subprocess.Popen[str], timeout: float = 15.0) -> str:
+    assert process.stdout is not None
+    ready, _, _ = select.select([process.stdout], [], [], timeout)
+    assert ready, f"no output within {timeout}s"
+    return process.stdout.readline()
+
+
+def test_tail_follow_prints_new_events(db: psycopg.Connection, db_url: str) -> None:
+    _seed(db)
+    env = {**os.environ, "DATABASE_URL": db_url, "PYTHONUNBUFFERED": "1"}
+    command = [sys.executable, "-m", "webui.cli", "audit", "tail", "--follow", "--limit", "1"]
+    with subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True) as follower:
+        try:
+            assert "role_changed" in _line(follower)
+            db.execute("select audit.record('policy_changed', 'library.loans', null, 'followed')")
+            assert "policy_changed" in _line(follower)
+        finally:
+            follower.terminate()

@@ -3,7 +3,7 @@
 -- session and correlation id come from the transaction; a DBA edit without request context is
 -- attributed to its database role; audit.disable() removes the triggers and is audited itself.
 begin;
-select plan(48);
+select plan(61);
 
 create schema app;
 create table app.accounts (
@@ -130,6 +130,58 @@ truncate app.pairs;
 select is((select count(*)::int from audit.events where target_table = 'app.pairs' and event = 'table_truncated'),
           1, 'a TRUNCATE of an audited table is recorded');
 
+
+-- Multi-row updates (statement level, rows paired by key).
+select is((select tgtype & 1 from pg_trigger where tgrelid = 'app.accounts'::regclass
+            and tgname = 'audit_row_update'), 0, 'on a table with a key the update trigger is statement level');
+insert into app.accounts (id, name) values (20, 'a'), (21, 'b'), (22, 'c'), (23, 'd');
+update app.accounts set name = case when id = 22 then name else upper(name) end
+ where id in (20, 21, 22, 23);
+select is((select count(*)::int from audit.events where event = 'update' and target_id in ('20', '21', '22', '23')),
+          3, 'a 4-row update that changes 3 rows writes 3 events');
+select is((select before ->> 'name' || '>' || (after ->> 'name') from audit.events
+            where event = 'update' and target_id = '21'), 'b>B', 'each pairs its own before and after');
+update app.accounts set id = id + 100 where id in (20, 21);
+select is((select count(*)::int from audit.events where event = 'update' and metadata ->> 'key_changed' = 'true'),
+          4, 'a multi-row key change is recorded per key (the old and the new)');
+select is((select count(*)::int from audit.events where metadata ->> 'key_changed' = 'true'
+            and target_id = '20' and before ->> 'name' = 'A' and after is null), 1,
+          'the vanished key keeps its before image');
+select is((select count(*)::int from audit.events where metadata ->> 'key_changed' = 'true'
+            and target_id = '120' and after ->> 'name' = 'A' and before is null), 1,
+          'the new key gets its after image');
+
+-- A table without a primary key: row-level update capture.
+create table app.nokey (label text, secret_answer text);
+select audit.enable('app.nokey');
+select is((select tgtype & 1 from pg_trigger where tgrelid = 'app.nokey'::regclass
+            and tgname = 'audit_row_update'), 1, 'without a key the update trigger is row level');
+insert into app.nokey values ('x', 'blue'), ('y', 'red');
+update app.nokey set label = label || '!' where label = 'x';
+update app.nokey set label = label;
+select is((select count(*)::int from audit.events where target_table = 'app.nokey' and event = 'update'),
+          1, 'one changed row, one event; unchanged rows none');
+select is((select after ->> 'secret_answer' || ' ' || (metadata ->> 'changed')
+             from audit.events where target_table = 'app.nokey' and event = 'update'),
+          '<redacted> ["label"]', 'redaction and changed columns on the row-level path');
+select is((select target_id from audit.events where target_table = 'app.nokey' and event = 'create' limit 1),
+          null, 'without a key there is no target id');
+
+
+-- INSERT … ON CONFLICT DO UPDATE and MERGE: each inserted row a create, each updated row an update.
+create table app.upserts (id int primary key, v text);
+select audit.enable('app.upserts');
+insert into app.upserts values (1, 'a'), (2, 'b');
+insert into app.upserts values (2, 'B'), (3, 'c') on conflict (id) do update set v = excluded.v;
+select is((select string_agg(event || ':' || target_id, ' ' order by id) from audit.events
+            where target_table = 'app.upserts' and event <> 'audit_enabled'),
+          'create:1 create:2 update:2 create:3', 'an upsert writes one event per row, by what happened to it');
+merge into app.upserts t using (values (3, 'C'), (4, 'd')) s(id, v) on t.id = s.id
+  when matched then update set v = s.v when not matched then insert values (s.id, s.v);
+select is((select string_agg(event || ':' || target_id, ' ' order by id) from audit.events
+            where target_table = 'app.upserts' and id > (select max(id) - 2 from audit.events)),
+          'update:3 create:4', 'MERGE writes one event per row too');
+
 -- Refusals.
 select throws_ok($$ select audit.enable('app.accounts', '{no_such_column}') $$, '42703', null,
                  'redacting a column that does not exist is refused');
@@ -144,7 +196,7 @@ select function_privs_are('audit', f, array['regclass', 'text[]'], 'pgw_develope
 select function_privs_are('audit', 'disable', array['regclass'], 'pgw_administrator', array[]::text[],
                           'pgw_administrator may not call audit.disable');
 select is_definer('audit', f, array[]::text[], 'audit.' || f || '() is SECURITY DEFINER')
-  from unnest(array['capture_rows', 'capture_update', 'capture_truncate']) f;
+  from unnest(array['capture_rows', 'capture_updates', 'capture_update', 'capture_truncate']) f;
 select is((select count(*)::int from pg_proc p join pg_namespace n on n.oid = p.pronamespace
             where n.nspname = 'audit' and p.prosecdef
               and (p.proconfig is null or not 'search_path=""' = any (p.proconfig))),

@@ -1,14 +1,29 @@
 -- Row audit for any table. audit.enable(table, redact) attaches the generic triggers:
 --   audit_row_insert    AFTER INSERT    FOR EACH STATEMENT, transition table new_rows
 --   audit_row_delete    AFTER DELETE    FOR EACH STATEMENT, transition table old_rows
---   audit_row_update    AFTER UPDATE    FOR EACH ROW (before/after pair exactly; no-op updates
---                                       write nothing)
+--   audit_row_update    AFTER UPDATE    FOR EACH STATEMENT, transition tables old_rows/new_rows,
+--                                       rows paired by primary key (FOR EACH ROW on a table
+--                                       without one); unchanged rows write nothing
 --   audit_row_truncate  AFTER TRUNCATE  FOR EACH STATEMENT
--- Statement-level capture of inserts and deletes writes all of a statement's events with one
--- INSERT … SELECT (the measured route to ≤ 1.5× the plain insert: bench/audit_insert.py).
+-- Statement-level capture writes all of a statement's events with one INSERT … SELECT, with no
+-- PL/pgSQL per row (cost: bench/audit_insert.py, docs/audit.md).
 -- Each event carries the redacted row images: the listed columns and every column whose name
 -- looks like a password, secret, token, hash or key are replaced by "<redacted>".
+-- The small SQL helpers below are not SECURITY DEFINER and qualify every name; they pin no
+-- search_path so that the planner can inline them (a SET clause forbids inlining and cost
+-- several µs per row). Inside the definer triggers they run with search_path = ''.
 -- Tests: tests_sql/test_audit_rows.sql.
+
+create or replace function audit.redaction_pattern()
+returns text
+language sql
+immutable
+parallel safe
+as $$
+  select '(passw|secret|token|hash|api_?key|private_?key|credential)'::text
+$$;
+comment on function audit.redaction_pattern() is
+  'The case-insensitive pattern of column names whose values row events always redact.';
 
 create or replace function audit.redacted_columns(target regclass, extra text[])
 returns text[]
@@ -19,7 +34,7 @@ as $$
     from pg_catalog.pg_attribute a
    where a.attrelid = target and a.attnum > 0 and not a.attisdropped
      and (a.attname::text = any (coalesce(extra, '{}'))
-          or a.attname::text ~* '(passw|secret|token|hash|api_?key|private_?key|credential)')
+          or a.attname::text ~* audit.redaction_pattern())
 $$;
 comment on function audit.redacted_columns(regclass, text[]) is
   'The columns of a table whose values row events replace by "<redacted>": the listed ones and '
@@ -107,8 +122,71 @@ $$;
 comment on function audit.capture_rows() is
   'Trigger (statement level, transition tables): one create or delete event per affected row.';
 
--- Row-level capture of UPDATE: the exact before/after pair; an update that changes nothing
--- writes nothing.
+-- Statement-level capture of UPDATE (tables with a primary key): old and new rows are paired by
+-- their key; a pair whose images are equal writes nothing. A statement that changes keys leaves
+-- rows that do not pair: exactly one such old and one such new row are one update (with
+-- metadata.previous_id); several are recorded per key, each with metadata.key_changed, because
+-- nothing tells which old row became which new one.
+create or replace function audit.capture_updates()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_table text := tg_table_schema || '.' || tg_table_name;
+  v_redact text[] := audit.redacted_columns(tg_relid, tg_argv[0]::text[]);
+  v_mask jsonb := audit.redaction_mask(v_redact);
+  v_pk text[] := audit.primary_key_columns(tg_relid);
+  v_pk1 text := case when pg_catalog.cardinality(v_pk) = 1 then v_pk[1] end;
+  v_role text := nullif(pg_catalog.current_setting('role'), 'none');
+  v_actor bigint := auth.uid();
+  v_session bigint := auth.session_id();
+  v_correlation text := pgwarden.correlation_id();
+  v_ip inet := pgwarden.client_ip();
+begin
+  insert into audit.events (event, actor_id, set_role, session_id, correlation_id, client_ip,
+                            target_table, target_id, metadata, before, after)
+  with o as (select pg_catalog.to_jsonb(x) as image from old_rows x),
+       n as (select pg_catalog.to_jsonb(y) as image from new_rows y),
+       ok as (select o.image, case when v_pk1 is not null then o.image ->> v_pk1
+                                   else audit.row_id(o.image, v_pk) end as key from o),
+       nk as (select n.image, case when v_pk1 is not null then n.image ->> v_pk1
+                                   else audit.row_id(n.image, v_pk) end as key from n),
+       p as materialized (
+         select ok.image as before, nk.image as after, ok.key as old_key, nk.key as new_key
+           from ok full join nk on nk.key = ok.key),
+       lone as (select count(*) filter (where p.new_key is null) as old_lone,
+                       count(*) filter (where p.old_key is null) as new_lone from p),
+       changes as (
+         select p.before, p.after, p.new_key as key, null::text as previous_id, null::boolean as moved
+           from p where p.old_key is not null and p.new_key is not null and p.before <> p.after
+         union all
+         select a.before, b.after, b.new_key, a.old_key, null
+           from p a, p b, lone
+          where a.new_key is null and b.old_key is null and lone.old_lone = 1 and lone.new_lone = 1
+         union all
+         select p.before, p.after, coalesce(p.new_key, p.old_key), null, true
+           from p, lone
+          where (p.new_key is null or p.old_key is null)
+            and not (lone.old_lone = 1 and lone.new_lone = 1))
+  select 'update', v_actor, v_role, v_session, v_correlation, v_ip, v_table, c.key,
+         pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+           'changed', (select pg_catalog.jsonb_agg(e.key order by e.key)
+                         from pg_catalog.jsonb_each(c.after) e
+                        where c.before is not null and e.value is distinct from c.before -> e.key),
+           'previous_id', c.previous_id, 'key_changed', c.moved)),
+         c.before || v_mask, c.after || v_mask
+    from changes c;
+  return null;
+end
+$$;
+comment on function audit.capture_updates() is
+  'Trigger (statement level, transition tables, tables with a primary key): one update event per '
+  'changed row, old and new paired by key; nothing for rows left unchanged.';
+
+-- Row-level capture of UPDATE for tables without a primary key (nothing to pair rows by). It
+-- redacts by the row's keys, so that no catalog query runs per row.
 create or replace function audit.capture_update()
 returns trigger
 language plpgsql
@@ -118,34 +196,29 @@ as $$
 declare
   v_old jsonb := pg_catalog.to_jsonb(old);
   v_new jsonb := pg_catalog.to_jsonb(new);
-  v_redact text[];
   v_mask jsonb;
-  v_changed text[];
-  v_pk text[];
 begin
   if v_old = v_new then
     return null;
   end if;
-  select pg_catalog.array_agg(n.key order by n.key) into v_changed
-    from pg_catalog.jsonb_each(v_new) n where n.value is distinct from v_old -> n.key;
-  v_redact := audit.redacted_columns(tg_relid, tg_argv[0]::text[]);
-  v_mask := audit.redaction_mask(v_redact);
-  v_pk := audit.primary_key_columns(tg_relid);
+  select coalesce(pg_catalog.jsonb_object_agg(k, '<redacted>'), '{}') into v_mask
+    from pg_catalog.jsonb_object_keys(v_new) k
+   where k = any (tg_argv[0]::text[]) or k ~* audit.redaction_pattern();
   insert into audit.events (event, actor_id, set_role, session_id, correlation_id, client_ip,
-                            target_table, target_id, metadata, before, after)
+                            target_table, metadata, before, after)
   values ('update', auth.uid(), nullif(pg_catalog.current_setting('role'), 'none'),
           auth.session_id(), pgwarden.correlation_id(), pgwarden.client_ip(),
-          tg_table_schema || '.' || tg_table_name, audit.row_id(v_new, v_pk),
-          pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
-            'changed', pg_catalog.to_jsonb(v_changed),
-            'previous_id', nullif(audit.row_id(v_old, v_pk), audit.row_id(v_new, v_pk)))),
+          tg_table_schema || '.' || tg_table_name,
+          pg_catalog.jsonb_build_object('changed',
+            (select pg_catalog.jsonb_agg(e.key order by e.key) from pg_catalog.jsonb_each(v_new) e
+              where e.value is distinct from v_old -> e.key)),
           v_old || v_mask, v_new || v_mask);
   return null;
 end
 $$;
 comment on function audit.capture_update() is
-  'Trigger (row level): one update event with the redacted before/after and metadata.changed; '
-  'nothing when the row is unchanged.';
+  'Trigger (row level, tables without a primary key): one update event with the redacted '
+  'before/after and metadata.changed; nothing when the row is unchanged.';
 
 create or replace function audit.capture_truncate()
 returns trigger
@@ -216,9 +289,16 @@ begin
   execute pg_catalog.format(
     'create trigger audit_row_delete after delete on %s referencing old table as old_rows '
     'for each statement execute function audit.capture_rows(%L)', target, v_redact::text);
-  execute pg_catalog.format(
-    'create trigger audit_row_update after update on %s '
-    'for each row execute function audit.capture_update(%L)', target, v_redact::text);
+  if pg_catalog.cardinality(audit.primary_key_columns(target)) > 0 then
+    execute pg_catalog.format(
+      'create trigger audit_row_update after update on %s '
+      'referencing old table as old_rows new table as new_rows '
+      'for each statement execute function audit.capture_updates(%L)', target, v_redact::text);
+  else
+    execute pg_catalog.format(
+      'create trigger audit_row_update after update on %s '
+      'for each row execute function audit.capture_update(%L)', target, v_redact::text);
+  end if;
   execute pg_catalog.format(
     'create trigger audit_row_truncate after truncate on %s '
     'for each statement execute function audit.capture_truncate()', target);

@@ -96,6 +96,9 @@ declare
   v_seq bigint;
   v_head bytea;
   v_count bigint := 0;
+  v_seqs bigint[] := '{}';
+  v_ids bigint[] := '{}';
+  v_hashes bytea[] := '{}';
   e audit.events;
 begin
   if max_events is null or max_events < 1 then
@@ -116,9 +119,21 @@ begin
   loop
     v_seq := v_seq + 1;
     v_head := audit.link_hash(v_head, e);
-    insert into audit.seals (seq, event_id, hash) values (v_seq, e.id, v_head);
+    v_seqs := v_seqs || v_seq;
+    v_ids := v_ids || e.id;
+    v_hashes := v_hashes || v_head;
     v_count := v_count + 1;
+    if v_count % 5000 = 0 then
+      -- multi-argument unnest is special syntax and cannot be schema-qualified
+      insert into audit.seals (seq, event_id, hash)
+      select * from unnest(v_seqs, v_ids, v_hashes);
+      v_seqs := '{}';
+      v_ids := '{}';
+      v_hashes := '{}';
+    end if;
   end loop;
+  insert into audit.seals (seq, event_id, hash)
+  select * from unnest(v_seqs, v_ids, v_hashes);
   update audit.seal_state
      set last_seq = v_seq, head = v_head, sealed_at = pg_catalog.clock_timestamp(),
          horizon = case when v_count < max_events then v_horizon else v_state.horizon end;

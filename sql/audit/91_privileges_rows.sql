@@ -3,10 +3,11 @@
 -- rights (creating triggers needs the table's owner) and only the owner of the audit schema
 -- (the migration owner) may call them: a tier can never switch auditing off.
 
-revoke execute on function audit.capture_rows(), audit.capture_update(), audit.capture_truncate(),
+revoke execute on function audit.capture_rows(), audit.capture_updates(), audit.capture_update(),
+  audit.capture_truncate(),
   audit.enable(regclass, text[]), audit.disable(regclass), audit.drop_row_triggers(regclass)
   from public;
-grant execute on function audit.redacted_columns(regclass, text[]),
+grant execute on function audit.redaction_pattern(), audit.redacted_columns(regclass, text[]),
   audit.primary_key_columns(regclass), audit.row_id(jsonb, text[]), audit.redaction_mask(text[]),
   audit.enabled_redaction(regclass)
   to pgw_administrator;
