@@ -224,3 +224,30 @@ def test_grant_bad_input(library: psycopg.Connection, capsys: pytest.CaptureFixt
     assert library.execute("select count(*) from authz.scoped_grants").fetchone()[0] == 0
     code, _, err = run(capsys, "authz", "revoke", "999999")
     assert code == 1 and "unknown scoped grant 999999" in err
+
+
+def test_simulate_create_runs_the_insert_and_rolls_it_back(
+    library: psycopg.Connection, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ids = dict(library.execute("select name, id from library.branches").fetchall())
+    patron, item = library.execute(
+        "select (select min(id) from library.patrons), (select min(id) from library.items)"
+    ).fetchone()
+    before = library.execute("select count(*) from library.loans").fetchone()[0]
+    library.rollback()
+    row = {"patron_id": patron, "item_id": item, "due_at": "2026-12-24T12:00:00Z"}
+    args = [
+        "authz",
+        "simulate",
+        "--as",
+        "staff@library.example",
+        "--resource",
+        "loans",
+        "--action",
+        "create",
+    ]
+    code, out, _ = run(capsys, *args, "--row", json.dumps({**row, "branch_id": ids["Central"]}))
+    assert code == 0 and "1 row(s) affected" in out and '"status": "active"' in out
+    code, out, _ = run(capsys, *args, "--row", json.dumps({**row, "branch_id": ids["Riverside"]}))
+    assert code == 1 and "violates row-level security policy" in out
+    assert library.execute("select count(*) from library.loans").fetchone()[0] == before
