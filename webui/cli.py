@@ -23,6 +23,9 @@ COMMAND_MODULES = [
     "group",
     "perm",
     "session",
+    "policies",
+    "authz",
+    "example",
     "rest",
 ]
 EXPECTED_ERRORS = (ClusterError, MigrationError, SettingsError)
