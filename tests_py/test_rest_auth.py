@@ -16,6 +16,7 @@ from pathlib import Path
 
 import httpx
 import jwt
+import psycopg
 import pytest
 import rest_support
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
@@ -346,3 +347,19 @@ def test_session_touch_on_a_read(base: str, rest_db: str) -> None:
             "select now() - last_seen_at < interval '1 minute' from auth.sessions where id = 78"
         ).fetchone()
     assert seen == (True,)
+
+
+def test_a_session_that_must_change_its_password_gets_no_data(base: str, rest_db: str) -> None:
+    """Forced rotation: until the password is changed, the session is no identity for the API."""
+    with psycopg.connect(rest_db, autocommit=True) as conn:
+        conn.execute("update auth.users set must_change_password = true where id = 2")
+        try:
+            cookie = whoami(base, BOB)
+            bearer_token = whoami(
+                base, {"Authorization": "Bearer session-token-of-bob-0123456789abcdef00"}
+            )
+        finally:
+            conn.execute("update auth.users set must_change_password = false where id = 2")
+    assert cookie.status_code == 200 and cookie.json()["role"] == "pgw_anon"
+    assert bearer_token.status_code == 401
+    assert whoami(base, BOB).json()["claims"]["sub"] == "2"  # usable again once changed

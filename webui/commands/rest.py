@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import logging
-import multiprocessing
-import signal
 
 from aiohttp import web
 
 from webui import settings
 from webui.rest import config as rest_config
 from webui.rest import create_standalone_app
+from webui.workers import run_workers
 
 
 def _epilog() -> str:
@@ -82,23 +82,5 @@ def serve_rest(args: argparse.Namespace) -> int:
         f"(schemas {', '.join(config.db_schemas)}; {args.workers} worker(s))",
         flush=True,
     )
-    if args.workers <= 1:
-        _worker(args, reuse_port=False)
-        return 0
-    workers = [
-        multiprocessing.Process(target=_worker, args=(args, True)) for _ in range(args.workers)
-    ]
-    for worker in workers:
-        worker.start()
-
-    def stop(_signum: int, _frame: object) -> None:
-        for worker in workers:
-            worker.terminate()
-
-    signal.signal(signal.SIGTERM, stop)  # the workers go with the parent
-    try:
-        for worker in workers:
-            worker.join()
-    except KeyboardInterrupt:
-        stop(signal.SIGINT, None)
+    run_workers(functools.partial(_worker, args), args.workers)
     return 0

@@ -28,9 +28,12 @@ CONTEXT_SQL = (
     " pg_catalog.set_config('request.correlation_id', %s, true),"
     " pg_catalog.set_config('request.client_ip', %s, true){read_only}, true"
 )
-# A pgwarden session resolved in the same statement; an unknown token leaves the anon role.
+# A pgwarden session resolved in the same statement; an unknown token leaves the anon role. A
+# session whose user must change their password gives no data access until they have (RustIO's
+# forced rotation: only /auth/password, /auth/logout and /auth/sessions serve it).
 SESSION_CONTEXT_SQL = (
-    "with s as (select r.user_id, r.tier, r.session_id from auth.resolve_session(%s) r limit 1)"
+    "with s as (select r.user_id, r.tier, r.session_id from auth.resolve_session(%s) r"
+    " where not r.must_change_password limit 1)"
     " select pg_catalog.set_config('role', coalesce((select 'pgw_' || s.tier from s), %s), true),"
     " pg_catalog.set_config('request.jwt.claims', coalesce((select pg_catalog.json_build_object("
     "'sub', s.user_id::text, 'role', 'pgw_' || s.tier, 'tier', s.tier,"
