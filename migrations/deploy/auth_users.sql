@@ -2,7 +2,6 @@
 -- requires: audit_core
 BEGIN;
 \ir ../../sql/auth/00_roles.sql
-\ir ../../sql/auth/05_audit_event.sql
 \ir ../../sql/auth/10_config.sql
 \ir ../../sql/auth/20_users.sql
 \ir ../../sql/auth/21_groups_permissions.sql

@@ -18,8 +18,9 @@ drop function if exists auth.users_normalize();
 drop function if exists auth.tier_rank(text);
 drop function if exists auth.normalize_email(text);
 drop function if exists auth.now();
-drop function if exists auth.audit_event(text, text, text, text, jsonb, bigint);
-revoke usage on schema auth, pgwarden from pgw_auth_service;
+revoke execute on function audit.record(text, text, text, text, jsonb, bigint)
+  from pgw_auth_service;
+revoke usage on schema auth, pgwarden, audit from pgw_auth_service;
 do $revert$
 begin
   drop role if exists pgw_auth_service;

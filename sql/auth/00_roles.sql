@@ -29,4 +29,4 @@ comment on role pgw_auth_service is
 
 grant usage on schema auth to pgw_session_writer, pgw_auth_service;
 grant usage on schema pgwarden to pgw_session_writer, pgw_auth_service;
-grant usage on schema audit to pgw_session_writer;
+grant usage on schema audit to pgw_session_writer, pgw_auth_service;

@@ -14,7 +14,7 @@ as $$
 declare
   row_ auth.groups := coalesce(new, old);
 begin
-  perform auth.audit_event(
+  perform audit.record(
     case tg_op when 'INSERT' then 'group_created' when 'UPDATE' then 'group_updated'
                else 'group_deleted' end,
     'auth.groups', row_.id::text, pg_catalog.format('group %s', row_.name),
@@ -37,7 +37,7 @@ as $$
 declare
   row_ auth.user_groups := coalesce(new, old);
 begin
-  perform auth.audit_event(
+  perform audit.record(
     'group_membership_changed', 'auth.users', row_.user_id::text,
     pg_catalog.format('user %s %s group %s', row_.user_id,
                       case tg_op when 'INSERT' then 'joined' else 'left' end, row_.group_id),
@@ -61,7 +61,7 @@ declare
   holder jsonb := pg_catalog.to_jsonb(coalesce(new, old));
   is_user boolean := tg_table_name = 'user_permissions';
 begin
-  perform auth.audit_event(
+  perform audit.record(
     case tg_op when 'INSERT' then 'permission_granted' else 'permission_revoked' end,
     case when is_user then 'auth.users' else 'auth.groups' end,
     case when is_user then holder ->> 'user_id' else holder ->> 'group_id' end,
@@ -106,3 +106,5 @@ alter function auth.user_groups_audit() owner to pgw_auth_service;
 alter function auth.permission_links_audit() owner to pgw_auth_service;
 revoke execute on function auth.groups_audit(), auth.user_groups_audit(),
   auth.permission_links_audit() from public;
+grant execute on function audit.record(text, text, text, text, jsonb, bigint)
+  to pgw_auth_service;

@@ -25,13 +25,13 @@ declare
   changed text[];
 begin
   if tg_op = 'INSERT' then
-    perform auth.audit_event('user_created', 'auth.users', new.id::text,
+    perform audit.record('user_created', 'auth.users', new.id::text,
       pg_catalog.format('user %s created', new.email),
       pg_catalog.jsonb_build_object('email', new.email, 'role', new.role,
                                     'is_active', new.is_active));
     return null;
   elsif tg_op = 'DELETE' then
-    perform auth.audit_event('user_deleted', 'auth.users', old.id::text,
+    perform audit.record('user_deleted', 'auth.users', old.id::text,
       pg_catalog.format('user %s deleted', old.email),
       pg_catalog.jsonb_build_object('email', old.email, 'role', old.role));
     perform auth.invalidate_sessions('user', 'user_deleted', old.id);
@@ -43,7 +43,7 @@ begin
     if stack like '%function auth.login_finish(%' and new.password_hash is not null then
       null;  -- a rehash of the same password on login
     elsif actor = new.id then
-      perform auth.audit_event('password_changed_self', 'auth.users', new.id::text,
+      perform audit.record('password_changed_self', 'auth.users', new.id::text,
                            'password changed by its owner', '{}'::jsonb);
       if auth.session_id() is null then
         perform auth.invalidate_sessions('user', 'user_requested', new.id);
@@ -52,7 +52,7 @@ begin
                                          auth.session_id());
       end if;
     else
-      perform auth.audit_event('password_reset_by_other', 'auth.users', new.id::text,
+      perform audit.record('password_reset_by_other', 'auth.users', new.id::text,
         'password set by another', pg_catalog.jsonb_build_object(
           'actor_user_id', actor, 'must_change_password_set', new.must_change_password));
       perform auth.invalidate_sessions('user', 'password_reset_by_other', new.id);
@@ -60,14 +60,14 @@ begin
   end if;
 
   if new.role is distinct from old.role then
-    perform auth.audit_event('role_changed', 'auth.users', new.id::text,
+    perform audit.record('role_changed', 'auth.users', new.id::text,
       pg_catalog.format('tier %s -> %s', old.role, new.role),
       pg_catalog.jsonb_build_object('previous_role', old.role, 'new_role', new.role));
     perform auth.invalidate_sessions('user', 'role_changed_by_other', new.id);
   end if;
 
   if coalesce(new.locked_until > at_, false) and not coalesce(old.locked_until > at_, false) then
-    perform auth.audit_event('account_locked', 'auth.users', new.id::text,
+    perform audit.record('account_locked', 'auth.users', new.id::text,
       pg_catalog.format('account locked until %s', new.locked_until),
       pg_catalog.jsonb_build_object(
         'via', case when new.failed_login_count > old.failed_login_count
@@ -76,7 +76,7 @@ begin
       case when new.failed_login_count > old.failed_login_count then null else actor end);
     perform auth.invalidate_sessions('user', 'account_locked', new.id);
   elsif coalesce(old.locked_until > at_, false) and not coalesce(new.locked_until > at_, false) then
-    perform auth.audit_event('account_unlocked', 'auth.users', new.id::text, 'account unlocked',
+    perform audit.record('account_unlocked', 'auth.users', new.id::text, 'account unlocked',
       pg_catalog.jsonb_build_object('previous_until', old.locked_until));
   end if;
 
@@ -87,7 +87,7 @@ begin
     case when new.must_change_password is distinct from old.must_change_password
          then 'must_change_password' end], null);
   if pg_catalog.cardinality(changed) > 0 then
-    perform auth.audit_event('user_updated', 'auth.users', new.id::text,
+    perform audit.record('user_updated', 'auth.users', new.id::text,
       pg_catalog.format('user %s updated', new.email),
       pg_catalog.jsonb_build_object('changed', pg_catalog.to_jsonb(changed),
         'before', pg_catalog.jsonb_build_object('email', old.email, 'is_active', old.is_active),

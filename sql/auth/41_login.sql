@@ -65,7 +65,7 @@ begin
                                then at_ + cfg.lock_duration else x.locked_until end
      where x.id = u.id;
   end if;
-  perform auth.audit_event('login_failed', 'auth.users', u.id::text,
+  perform audit.record('login_failed', 'auth.users', u.id::text,
     pg_catalog.format('login failed (%s)', reason),
     pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
       'reason', reason, 'failed_count', failures,
@@ -129,7 +129,7 @@ begin
           at_ + least(cfg.idle_timeout, cfg.absolute_timeout), at_ + cfg.absolute_timeout,
           client_ip, pg_catalog.left(login_finish.user_agent, 512))
   returning id into sid;
-  perform auth.audit_event('login_succeeded', 'auth.users', u.id::text, 'login succeeded',
+  perform audit.record('login_succeeded', 'auth.users', u.id::text, 'login succeeded',
     pg_catalog.jsonb_build_object('session_id', sid, 'via', 'login'), u.id);
   return query select 'ok'::text, sid, at_ + least(cfg.idle_timeout, cfg.absolute_timeout),
                       at_ + cfg.absolute_timeout;
