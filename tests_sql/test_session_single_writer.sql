@@ -4,7 +4,7 @@
 -- table owner and a superuser fail, by privilege and, when privileges are granted anyway, by the
 -- guard trigger. The writer succeeds and writes one audit event per revoked session.
 begin;
-select plan(51);
+select plan(52);
 
 create function pg_temp.attempt(r text, stmt text) returns text language plpgsql as $$
 begin
@@ -59,6 +59,11 @@ select set_eq(
 select ok(not exists (select 1 from pg_auth_members m
                        where m.roleid = 'pgw_session_writer'::regrole),
           'no role is a member of pgw_session_writer');
+-- The guard trusts code running as pgw_session_writer: it owns the writer and nothing else.
+select is(array(select p.oid::regprocedure::text from pg_proc p
+                 where p.proowner = 'pgw_session_writer'::regrole),
+          array['auth.invalidate_sessions(text,text,bigint,bigint)'],
+          'pgw_session_writer owns exactly one function, the single writer');
 
 -- 1. By privilege: nobody but the writer holds UPDATE on revoked_at.
 select matches(pg_temp.attempt(r, format('update auth.sessions set revoked_at = now(), '
