@@ -6,7 +6,7 @@ PORT ?= 8000
 .PHONY: help run test lint format bench db-stop clean
 
 help:
-	@echo "make run    install what is missing, start the embedded PostgreSQL, migrate, serve http://$(HOST):$(PORT)/"
+	@echo "make run    install what is missing, start the embedded PostgreSQL, migrate, load the library example, serve http://$(HOST):$(PORT)/"
 	@echo "make test   the same set-up, then every pgTAP and pytest test (browser tests included)"
 	@echo "make lint   ruff check and format check"
 	@echo "make bench  run the benchmarks in bench/ (minutes; results into bench/results/)"
@@ -15,6 +15,7 @@ run:
 	@bash scripts/bootstrap.sh run
 	@$(BIN)/pgwarden db start
 	@$(BIN)/pgwarden migrate deploy
+	@$(BIN)/pgwarden example load library
 	@$(BIN)/pgwarden serve --host $(HOST) --port $(PORT)
 
 test:
@@ -32,7 +33,9 @@ format:
 
 bench:
 	@bash scripts/bootstrap.sh test
-	@for script in bench/*_bench.py; do echo "==> $$script"; $(BIN)/python $$script || exit 1; done
+	@$(BIN)/python -m pip install -q -r bench/requirements.txt
+	$(BIN)/python bench/audit_insert.py
+	$(BIN)/python bench/rest_bench.py
 
 db-stop:
 	@$(BIN)/pgwarden db stop

@@ -25,3 +25,14 @@ def test_home_page_renders_with_the_stylesheet(
     page.click("text=Health")
     expect(page.locator("body")).to_contain_text('"status": "ok"')
     page.screenshot(path=str(tmp_path / "home.png"))
+
+
+def test_home_links_reach_the_rest_api_and_its_docs(page: Page, server: ServerProcess) -> None:
+    page.goto(server.base_url + "/")
+    page.click("text=API docs")
+    expect(page.locator("#swagger-ui")).to_be_visible()
+    page.goto(server.base_url + "/")
+    with page.expect_response(lambda r: r.url.endswith("/rest/v1/")) as info:
+        page.click("text=REST API")
+    assert info.value.status == 200
+    assert info.value.json()["openapi"].startswith("3.1")

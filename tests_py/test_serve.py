@@ -4,7 +4,11 @@ correlation ids, sets security headers, and answers bad requests with the typed 
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
+import subprocess
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -95,3 +99,31 @@ def test_make_run_in_ci_form(tmp_path: Path) -> None:
         assert "initialising" not in again.stdout
     finally:
         run_cli("db", "stop", env=env)
+
+
+def _children(pid: int) -> list[int]:
+    found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True, check=False)
+    return [int(line) for line in found.stdout.split()]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    stat = Path(f"/proc/{pid}/stat")
+    return stat.exists() and stat.read_text().split()[2] != "Z"
+
+
+def test_workers_share_the_port_and_stop_with_the_parent(db_url: str, tmp_path: Path) -> None:
+    with running_server(db_url, tmp_path, args=("--workers", "2")) as server:
+        workers = _children(server.process.pid)
+        assert len(workers) == 2
+        for _ in range(6):  # both processes answer on the one port
+            assert get(f"{server.base_url}/healthz")[0] == 200
+        server.process.send_signal(signal.SIGTERM)
+        server.process.wait(timeout=15)
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_alive(pid) for pid in workers), "a worker outlived its parent"

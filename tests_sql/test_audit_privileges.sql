@@ -1,6 +1,8 @@
 -- Who may execute each SECURITY DEFINER function of the audit schema, locked: EXECUTE is revoked
 -- from PUBLIC and granted to exactly the roles that need it. Also: every definer function pins
--- search_path to empty, and enable/disable (invoker) are the owner's alone.
+-- search_path to empty, and enable/disable (invoker) are the owner's alone. pgw_auth_service
+-- (owner of the identity definer functions, sql/auth/) and pgw_session_writer (owner of the single
+-- writer of revoked_at) record authority events.
 begin;
 select plan(4);
 
@@ -19,7 +21,7 @@ select set_eq(
     'audit.capture_truncate() -> (owner only)',
     'audit.capture_update() -> (owner only)',
     'audit.capture_updates() -> (owner only)',
-    'audit.record(text,text,text,text,jsonb,bigint) -> pgw_session_writer',
+    'audit.record(text,text,text,text,jsonb,bigint) -> pgw_auth_service,pgw_session_writer',
     'audit.record_security_event(text,bigint,text,text,text,jsonb,text,text) -> authenticator',
     'audit.seal(integer) -> authenticator,pgw_administrator',
     'audit.verify() -> pgw_administrator'

@@ -15,7 +15,7 @@ from webui.errors import add_security_headers, error_middleware
 from webui.paths import PACKAGE_DIR
 from webui.settings import Settings
 
-FEATURES = ["webui.health", "webui.home", "webui.audit"]
+FEATURES = ["webui.health", "webui.home", "webui.audit", "webui.auth", "webui.rest"]
 MAX_BODY_BYTES = 1024 * 1024
 
 

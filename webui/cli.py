@@ -13,7 +13,21 @@ from webui.cluster import ClusterError
 from webui.migrations import MigrationError
 from webui.settings import SettingsError
 
-COMMAND_MODULES = ["db", "migrate", "serve", "doctor", "audit"]
+COMMAND_MODULES = [
+    "db",
+    "migrate",
+    "serve",
+    "doctor",
+    "audit",
+    "user",
+    "group",
+    "perm",
+    "session",
+    "policies",
+    "authz",
+    "example",
+    "rest",
+]
 EXPECTED_ERRORS = (ClusterError, MigrationError, SettingsError)
 
 

@@ -8,6 +8,13 @@ from aiohttp import web
 from webui import __version__
 
 LINKS: list[tuple[str, str, str]] = [
+    (
+        "REST API",
+        "/rest/v1/",
+        "The PostgREST dialect: the OpenAPI 3.1 document of what you may do.",
+    ),
+    ("API docs", "/rest/v1/docs", "Swagger UI over that document, served from this package."),
+    ("Who am I", "/auth/me", "Your session, after POST /auth/login."),
     ("Health", "/healthz", "Database reachability and the deployed migration."),
 ]
 

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import logging
-import multiprocessing
 import os
 
 from aiohttp import web
 
 from webui import settings
 from webui.app import create_app
+from webui.workers import run_workers
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -35,19 +36,5 @@ def _run_worker(host: str, port: int, reuse_port: bool) -> None:
 def serve(args: argparse.Namespace) -> int:
     settings.load(create_secret=True)  # fail early, before forking, on a missing database
     print(f"pgwarden serving on http://{args.host}:{args.port}/ with {args.workers} worker(s)")
-    if args.workers <= 1:
-        _run_worker(args.host, args.port, reuse_port=False)
-        return 0
-    workers = [
-        multiprocessing.Process(target=_run_worker, args=(args.host, args.port, True))
-        for _ in range(args.workers)
-    ]
-    for worker in workers:
-        worker.start()
-    try:
-        for worker in workers:
-            worker.join()
-    except KeyboardInterrupt:
-        for worker in workers:
-            worker.terminate()
+    run_workers(functools.partial(_run_worker, args.host, args.port), args.workers)
     return 0

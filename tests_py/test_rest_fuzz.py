@@ -1,0 +1,294 @@
+"""Fuzz the query grammar and request bodies against the live endpoint: whatever arrives, the
+answer is never a 5xx, and always the stable error shape when it is an error."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import httpx
+import pytest
+import rest_support
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as s
+from rest_support import bearer
+
+from webui.testing import ServerProcess
+
+# The module-scoped fixtures of rest_support, used here by name.
+base = rest_support.base
+rest_db = rest_support.rest_db
+rest_server = rest_support.rest_server
+
+
+COLUMNS = [
+    "id",
+    "title",
+    "author_id",
+    "pages",
+    "tags",
+    "data",
+    "price",
+    "period",
+    "search",
+    "published",
+    "nope",
+    '"ti tle"',
+    "data->>rating",
+    "data->awards->0",
+    "id::text",
+]
+OPERATORS = [
+    "eq",
+    "neq",
+    "gt",
+    "gte",
+    "lt",
+    "lte",
+    "like",
+    "ilike",
+    "match",
+    "imatch",
+    "in",
+    "is",
+    "isdistinct",
+    "fts",
+    "plfts",
+    "phfts",
+    "wfts",
+    "cs",
+    "cd",
+    "ov",
+    "sl",
+    "sr",
+    "nxr",
+    "nxl",
+    "adj",
+    "not.eq",
+    "eq(any)",
+    "like(all)",
+    "fts(english)",
+    "bogus",
+    "",
+]
+EMBEDS = [
+    "authors(*)",
+    "authors!inner(name)",
+    "reviews(stars)",
+    "genres(name)",
+    "...authors(name)",
+    "people(*)",
+    "reviews!nope(*)",
+    "x:authors(id)",
+    "authors(books(id))",
+]
+TEXT = s.text(alphabet=s.characters(codec="utf-8", exclude_characters="\x00"), max_size=12)
+VALUES = s.one_of(
+    TEXT,
+    s.integers().map(str),
+    s.sampled_from(
+        [
+            "null",
+            "true",
+            "(1,2)",
+            "{a,b}",
+            "[1,5)",
+            '"x,y"',
+            "()",
+            "(",
+            "1.5",
+            "'; drop table x",
+            "*",
+        ]
+    ),
+)
+
+
+@s.composite
+def filter_pair(draw: s.DrawFn) -> tuple[str, str]:
+    column = draw(s.sampled_from(COLUMNS))
+    prefix = draw(s.sampled_from(["", "reviews.", "authors.", "nope."]))
+    return prefix + column.split("::")[0], f"{draw(s.sampled_from(OPERATORS))}.{draw(VALUES)}"
+
+
+@s.composite
+def query(draw: s.DrawFn) -> list[tuple[str, str]]:
+    pairs = draw(s.lists(filter_pair(), max_size=3))
+    if draw(s.booleans()):
+        items = draw(
+            s.lists(
+                s.sampled_from(COLUMNS + EMBEDS + ["*", "", "a:b:c", "("]), min_size=1, max_size=4
+            )
+        )
+        pairs.append(("select", ",".join(items)))
+    if draw(s.booleans()):
+        pairs.append(
+            (
+                "order",
+                draw(
+                    s.sampled_from(
+                        ["id.desc", "pages.asc.nullsfirst", "x.y", "data->>rating.desc", "id.", ""]
+                    )
+                ),
+            )
+        )
+    if draw(s.booleans()):
+        inner = ",".join(
+            f"{c}.{v}" for c, v in draw(s.lists(filter_pair(), min_size=1, max_size=3))
+        )
+        pairs.append(
+            (
+                draw(s.sampled_from(["or", "and", "not.or", "reviews.or"])),
+                draw(s.sampled_from([f"({inner})", inner, f"(and({inner}))"])),
+            )
+        )
+    for name in ("limit", "offset"):
+        if draw(s.booleans()):
+            pairs.append((name, draw(s.sampled_from(["0", "3", "-1", "x", "99999999999999"]))))
+    if draw(s.booleans()):
+        pairs.append((draw(TEXT), draw(TEXT)))
+    return pairs
+
+
+GOOD_COLUMNS = [
+    "id",
+    "title",
+    "author_id",
+    "pages",
+    "tags",
+    "data",
+    "price",
+    "period",
+    "search",
+    "published",
+    "data->>rating",
+    "data->awards->0",
+]
+GOOD_EMBEDS = [
+    "authors(name)",
+    "authors!inner(*)",
+    "reviews(stars,body)",
+    "genres(name)",
+    "...authors(country)",
+    "reviews!inner(id)",
+]
+
+
+@s.composite
+def well_formed_query(draw: s.DrawFn) -> list[tuple[str, str]]:
+    """Only names that exist and shapes that parse, so that almost every example reaches SQL."""
+    items = draw(s.lists(s.sampled_from(GOOD_COLUMNS + GOOD_EMBEDS), min_size=1, max_size=4))
+    pairs = [("select", ",".join(items))]
+    for _ in range(draw(s.integers(0, 3))):
+        column = draw(s.sampled_from(GOOD_COLUMNS))
+        operator = draw(s.sampled_from([o for o in OPERATORS if o and o != "bogus"]))
+        pairs.append((column, f"{operator}.{draw(VALUES)}"))
+    if draw(s.booleans()):
+        terms = [
+            f"{draw(s.sampled_from(GOOD_COLUMNS))}.{draw(s.sampled_from(OPERATORS[:8]))}"
+            f".{draw(s.integers(0, 400))}"
+            for _ in range(draw(s.integers(1, 3)))
+        ]
+        pairs.append(("or", f"({','.join(terms)})"))
+    if any(i.startswith("reviews") for i in items) and draw(s.booleans()):
+        pairs += [
+            ("reviews.stars", f"gte.{draw(s.integers(1, 5))}"),
+            ("reviews.order", "stars.desc"),
+            ("reviews.limit", "1"),
+        ]
+    pairs.append(
+        (
+            "order",
+            draw(
+                s.sampled_from(
+                    ["id.desc", "pages.asc.nullsfirst", "data->>rating.desc.nullslast,id"]
+                )
+            ),
+        )
+    )
+    return pairs
+
+
+def check(response: httpx.Response) -> None:
+    assert response.status_code < 500, (response.request.url, response.text)
+    if response.status_code >= 400:
+        body = response.json()
+        assert set(body) == {"code", "message", "details", "hint"}
+        # A syntax error in the statement, or an ambiguous reference, would be SQL we built
+        # wrong (a value that fails its type's own syntax, e.g. a tsvector, is the client's).
+        assert not body["message"].startswith("syntax error at"), (response.request.url, body)
+        assert body["code"] not in ("42702", "42P10", "XX000"), (response.request.url, body)
+
+
+@pytest.fixture(scope="module")
+def http(base: str) -> httpx.Client:
+    with httpx.Client(base_url=base, headers={"Accept-Profile": "test_api"}, timeout=10) as client:
+        yield client
+
+
+@settings(max_examples=800, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    pairs=query(),
+    accept=s.sampled_from(
+        ["application/json", "text/csv", "application/vnd.pgrst.object+json", "*/*"]
+    ),
+    range_header=s.sampled_from([None, "0-2", "5-1", "abc", "3-"]),
+)
+def test_query_grammar_never_5xx(
+    http: httpx.Client, pairs: list, accept: str, range_header: str | None
+) -> None:
+    headers = {"Accept": accept, "Prefer": "count=exact"}
+    if range_header:
+        headers["Range"] = range_header
+    check(http.get("/books", params=pairs, headers=headers))
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
+@given(pairs=well_formed_query(), accept=s.sampled_from(["application/json", "text/csv"]))
+def test_well_formed_queries_never_5xx(http: httpx.Client, pairs: list, accept: str) -> None:
+    check(http.get("/books", params=pairs, headers={"Accept": accept, "Prefer": "count=exact"}))
+
+
+JSON = s.recursive(
+    s.none() | s.booleans() | s.integers() | s.floats(allow_nan=False, allow_infinity=False) | TEXT,
+    lambda inner: s.lists(inner, max_size=3) | s.dictionaries(TEXT, inner, max_size=3),
+    max_leaves=8,
+)
+ROW = s.fixed_dictionaries(
+    {}, optional={"id": JSON, "name": JSON, "qty": JSON, "created_at": JSON, "bogus": JSON}
+)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    body=s.one_of(ROW, s.lists(ROW, max_size=3), JSON),
+    method=s.sampled_from(["POST", "PATCH", "PUT"]),
+    prefer=s.sampled_from(
+        [
+            "return=representation",
+            "missing=default",
+            "resolution=merge-duplicates",
+            "handling=strict, tx=rollback",
+            "return=headers-only",
+        ]
+    ),
+)
+def test_write_bodies_never_5xx(http: httpx.Client, body: object, method: str, prefer: str) -> None:
+    headers = {**bearer(), "Content-Profile": "test_api", "Prefer": prefer + ", tx=rollback"}
+    check(http.request(method, "/items?id=eq.1", json=body, headers=headers))
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
+@given(name=TEXT, args=s.dictionaries(TEXT, JSON, max_size=3))
+def test_rpc_never_5xx(http: httpx.Client, name: str, args: dict) -> None:
+    check(
+        http.post(
+            f"/rpc/{quote(name, safe='') or 'add'}",
+            json=args,
+            headers={"Content-Profile": "test_api"},
+        )
+    )
+    check(http.post("/rpc/add", json=args, headers={"Content-Profile": "test_api"}))
+
+
+def test_server_logged_no_unhandled_error(rest_server: ServerProcess) -> None:
+    assert "unhandled error" not in rest_server.log()

@@ -1,0 +1,122 @@
+"""Request and response helpers of the auth endpoints: JSON-only bodies, the typed errors, the
+client address, and the transactions the handlers run in."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from aiohttp import web
+from psycopg import AsyncConnection
+
+from webui.auth.identity import Identity, identify
+from webui.correlation import correlation_id
+from webui.db import POOL, request_transaction
+from webui.errors import error_response
+
+MAX_JSON_BYTES = 16 * 1024
+
+_CONTEXT_SQL = """
+select pg_catalog.set_config('request.correlation_id', %s, true),
+       pg_catalog.set_config('request.client_ip', %s, true)
+"""
+
+
+class AuthError(Exception):
+    """A typed 4xx answer: raised by helpers, rendered by `as_response`."""
+
+    def __init__(self, status: int, code: str, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.hint = status, code, message, hint
+        self.headers: dict[str, str] = {}
+
+    def as_response(self) -> web.Response:
+        response = error_response(self.status, self.code, self.message, self.hint)
+        response.headers.update(self.headers)
+        return response
+
+
+def invalid_credentials() -> AuthError:
+    """The one answer to every failed login (unknown email, wrong password, inactive, locked)."""
+    return AuthError(401, "invalid_credentials", "Invalid email or password.")
+
+
+def too_many(retry_after: int) -> AuthError:
+    error = AuthError(
+        429,
+        "too_many_requests",
+        "Too many requests from this address.",
+        f"retry after {retry_after} seconds",
+    )
+    error.headers["Retry-After"] = str(retry_after)
+    return error
+
+
+def client_ip(request: web.Request) -> str:
+    return request.remote or ""
+
+
+async def json_body(request: web.Request) -> dict[str, Any]:
+    """The JSON object body. Only `application/json` is accepted (with SameSite=Strict cookies
+    this is the CSRF defence: a cross-site form cannot send it); an empty body is `{}`."""
+    if request.content_type != "application/json":
+        raise AuthError(415, "unsupported_media_type", "Send the body as application/json.")
+    raw = await request.content.read(MAX_JSON_BYTES + 1)
+    if len(raw) > MAX_JSON_BYTES:
+        raise AuthError(413, "body_too_large", f"The body is limited to {MAX_JSON_BYTES} bytes.")
+    if not raw.strip():
+        return {}
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise AuthError(400, "invalid_json", "The body is not valid JSON.") from None
+    if not isinstance(body, dict):
+        raise AuthError(400, "invalid_json", "The body must be a JSON object.")
+    return body
+
+
+def string_field(body: dict[str, Any], name: str, max_length: int = 1024) -> str:
+    value = body.get(name)
+    if not isinstance(value, str) or not value or len(value) > max_length or "\x00" in value:
+        raise AuthError(
+            400,
+            "invalid_field",
+            f"`{name}` must be a non-empty string.",
+            f"at most {max_length} characters",
+        )
+    return value
+
+
+async def require_identity(request: web.Request) -> Identity:
+    identity = await identify(request)
+    if identity is None:
+        raise AuthError(
+            401,
+            "not_authenticated",
+            "Sign in first.",
+            "send the pgw_session cookie or a session bearer token",
+        )
+    return identity
+
+
+@asynccontextmanager
+async def as_user(request: web.Request, identity: Identity) -> AsyncIterator[AsyncConnection]:
+    """One transaction as the user's tier, with their claims, correlation id and address."""
+    async with request_transaction(
+        request.app[POOL],
+        role=identity.db_role,
+        claims=identity.claims(),
+        correlation_id=correlation_id(request),
+        client_ip=client_ip(request),
+    ) as conn:
+        yield conn
+
+
+@asynccontextmanager
+async def as_authenticator(request: web.Request) -> AsyncIterator[AsyncConnection]:
+    """One transaction as authenticator itself (login steps), with the request context set."""
+    async with request.app[POOL].connection() as conn, conn.transaction():
+        await conn.execute(_CONTEXT_SQL, [correlation_id(request), client_ip(request)])
+        yield conn

@@ -1,0 +1,61 @@
+"""Who is asking: a `pgw_session` cookie or a session bearer token (a bearer token without the
+two dots of a JWT), resolved by `auth.resolve_session()` in the database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from webui.auth.config import COOKIE_NAME
+from webui.db import POOL
+
+_IDENTITY = "pgw_identity"
+_RESOLVE_SQL = (
+    "select user_id, tier, session_id, elevated, must_change_password from auth.resolve_session(%s)"
+)
+
+
+@dataclass(frozen=True)
+class Identity:
+    user_id: int
+    tier: str
+    session_id: int
+    elevated: bool
+    must_change_password: bool
+
+    @property
+    def db_role(self) -> str:
+        return f"pgw_{self.tier}"
+
+    def claims(self) -> dict[str, str]:
+        return {
+            "sub": str(self.user_id),
+            "role": self.db_role,
+            "tier": self.tier,
+            "sid": str(self.session_id),
+        }
+
+
+def session_token(request: web.Request) -> str | None:
+    """The session token of the request: a non-JWT bearer token, else the cookie."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        token = value.strip()
+        return None if token.count(".") == 2 else token
+    return request.cookies.get(COOKIE_NAME) or None
+
+
+async def identify(request: web.Request) -> Identity | None:
+    """The request's identity (resolved once per request), or None."""
+    if _IDENTITY in request:
+        return request[_IDENTITY]  # type: ignore[no-any-return]
+    token = session_token(request)
+    identity = None
+    if token and len(token) <= 128:
+        async with request.app[POOL].connection() as conn:
+            row = await (await conn.execute(_RESOLVE_SQL, [token])).fetchone()
+        identity = Identity(*row) if row else None
+    request[_IDENTITY] = identity
+    return identity

@@ -1,0 +1,278 @@
+"""The JSON auth endpoints: login, logout, me, sessions, password change."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import UTC, datetime
+from typing import Any
+
+import psycopg
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from webui.auth.config import COOKIE_NAME, AuthConfig
+from webui.auth.http import (
+    AuthError,
+    as_authenticator,
+    as_user,
+    invalid_credentials,
+    json_body,
+    require_identity,
+    string_field,
+    too_many,
+)
+from webui.auth.identity import Identity
+from webui.auth.passwords import Hasher, PasswordPolicyError, check_policy, normalize
+
+HASHER = web.AppKey("auth_hasher", Hasher)
+AUTH_CONFIG = web.AppKey("auth_config", AuthConfig)
+
+_ME_SQL = """
+select json_build_object('id', u.id, 'email', u.email, 'display_name', u.display_name,
+                         'role', u.role, 'must_change_password', u.must_change_password)
+  from auth.users u where u.id = auth.uid()
+"""
+_SESSIONS_SQL = """
+select coalesce(json_agg(json_build_object(
+         'id', s.id, 'created_at', s.created_at, 'last_seen_at', s.last_seen_at,
+         'idle_expires_at', s.idle_expires_at, 'absolute_expires_at', s.absolute_expires_at,
+         'ip', host(s.ip), 'user_agent', s.user_agent, 'elevated', s.elevated,
+         'current', s.current) order by s.created_at desc), '[]'::json)
+  from auth.my_sessions s
+"""
+_SESSION_ID = re.compile(r"[0-9]{1,18}")
+_FINISH_SQL = """
+select outcome, session_id, idle_expires_at, absolute_expires_at
+  from auth.login_finish(%s, %s, %s, %s, %s, %s, %s)
+"""
+
+
+async def _fetch_me(request: web.Request, identity: Identity) -> dict[str, Any]:
+    async with as_user(request, identity) as conn:
+        row = await (await conn.execute(_ME_SQL)).fetchone()
+    if row is None:
+        raise AuthError(401, "not_authenticated", "Sign in first.")
+    return dict(row[0])
+
+
+async def _verify_login(
+    request: web.Request, email: str, password: str, token: str
+) -> tuple[Any, ...]:
+    """Both login steps; returns login_finish's row. Every path runs one Argon2 verification."""
+    hasher = request.app[HASHER]
+    async with as_authenticator(request) as conn:
+        begin = await (
+            await conn.execute(
+                "select user_id, password_hash, retry_after from auth.login_begin(%s, %s)",
+                [email, request.remote or None],
+            )
+        ).fetchone()
+    user_id, password_hash, retry_after = begin or (None, None, 0)
+    if retry_after:
+        raise too_many(int(retry_after))
+    try:
+        candidate = normalize(password)
+    except ValueError:
+        candidate, password_hash = "", None  # over the byte cap: a failure, same work
+    verified = await hasher.verify(password_hash, candidate)
+    new_hash = None
+    if verified and hasher.needs_rehash(password_hash):
+        new_hash = await hasher.hash(candidate)
+    async with as_authenticator(request) as conn:
+        row = await (
+            await conn.execute(
+                _FINISH_SQL,
+                [
+                    email,
+                    user_id,
+                    verified,
+                    token,
+                    request.remote or None,
+                    request.headers.get("User-Agent", "")[:512],
+                    new_hash,
+                ],
+            )
+        ).fetchone()
+    return tuple(row) if row else ("failed", None, None, None)
+
+
+def _set_cookie(
+    request: web.Request, response: web.Response, token: str, expires: datetime
+) -> None:
+    mode = request.app[AUTH_CONFIG].cookie_secure
+    secure = mode == "always" or (mode == "auto" and request.secure)
+    max_age = max(0, int((expires - datetime.now(UTC)).total_seconds()))
+    response.set_cookie(
+        COOKIE_NAME,
+        token,
+        max_age=max_age,
+        path="/",
+        httponly=True,
+        samesite="Strict",
+        secure=secure,
+    )
+
+
+async def login(request: web.Request) -> web.Response:
+    body = await json_body(request)
+    email = string_field(body, "email", 320)
+    password = string_field(body, "password", 4096)
+    token = secrets.token_urlsafe(32)
+    outcome, session_id, _idle, absolute = await _verify_login(request, email, password, token)
+    if outcome != "ok":
+        raise invalid_credentials()
+    async with as_authenticator(request) as conn:
+        row = await (
+            await conn.execute(
+                "select user_id, tier, session_id, elevated, must_change_password"
+                " from auth.resolve_session(%s)",
+                [token],
+            )
+        ).fetchone()
+    if row is None:
+        raise invalid_credentials()
+    identity = Identity(*row)
+    payload: dict[str, Any] = {
+        "user": await _fetch_me(request, identity),
+        "session_id": session_id,
+        "expires_at": absolute.isoformat(),
+    }
+    if body.get("cookie", True) is False:
+        payload["token"] = token
+        return web.json_response(payload)
+    response = web.json_response(payload)
+    _set_cookie(request, response, token, absolute)
+    return response
+
+
+async def logout(request: web.Request) -> web.Response:
+    await json_body(request)
+    identity = await require_identity(request)
+    async with as_user(request, identity) as conn:
+        await conn.execute("select auth.logout()")
+    response = web.json_response({"logged_out": True})
+    response.del_cookie(COOKIE_NAME, path="/", httponly=True, samesite="Strict")
+    return response
+
+
+async def me(request: web.Request) -> web.Response:
+    identity = await require_identity(request)
+    user = await _fetch_me(request, identity)
+    session = {"id": identity.session_id, "elevated": identity.elevated}
+    return web.json_response({"user": user, "session": session})
+
+
+async def sessions(request: web.Request) -> web.Response:
+    identity = await require_identity(request)
+    async with as_user(request, identity) as conn:
+        row = await (await conn.execute(_SESSIONS_SQL)).fetchone()
+    return web.json_response({"sessions": row[0] if row else []})
+
+
+async def revoke_session(request: web.Request) -> web.Response:
+    await json_body(request)
+    identity = await require_identity(request)
+    raw_id = request.match_info["id"]
+    if not _SESSION_ID.fullmatch(raw_id):
+        raise AuthError(400, "invalid_session_id", "A session id is a positive integer.")
+    try:
+        async with as_user(request, identity) as conn:
+            row = await (
+                await conn.execute("select auth.revoke_my_session(%s)", [int(raw_id)])
+            ).fetchone()
+    except psycopg.errors.InvalidParameterValue:
+        raise AuthError(
+            409, "current_session", "This is the current session.", "POST /auth/logout ends it"
+        ) from None
+    if not row or not row[0]:
+        raise AuthError(404, "session_not_found", "No such live session of yours.")
+    return web.json_response({"revoked": [int(raw_id)]})
+
+
+async def revoke_others(request: web.Request) -> web.Response:
+    await json_body(request)
+    identity = await require_identity(request)
+    async with as_user(request, identity) as conn:
+        row = await (await conn.execute("select auth.revoke_my_other_sessions()")).fetchone()
+    return web.json_response({"revoked_count": row[0] if row else 0})
+
+
+async def _check_ip_budget(request: web.Request) -> None:
+    async with as_authenticator(request) as conn:
+        row = await (
+            await conn.execute("select auth.ip_throttle_hit(%s)", [request.remote or None])
+        ).fetchone()
+    if row and row[0]:
+        raise too_many(int(row[0]))
+
+
+async def change_password(request: web.Request) -> web.Response:
+    body = await json_body(request)
+    identity = await require_identity(request)
+    await _check_ip_budget(request)
+    current = string_field(body, "current_password", 4096)
+    try:
+        new = check_policy(string_field(body, "new_password", 4096), request.app[AUTH_CONFIG])
+    except PasswordPolicyError as exc:
+        raise AuthError(400, "password_policy", str(exc)) from None
+    async with as_authenticator(request) as conn:
+        row = await (
+            await conn.execute("select auth.password_hash_of(%s)", [identity.user_id])
+        ).fetchone()
+    hasher = request.app[HASHER]
+    try:
+        current = normalize(current)
+    except ValueError:
+        current = ""
+    if not await hasher.verify(row[0] if row else None, current):
+        raise AuthError(403, "wrong_current_password", "The current password is wrong.")
+    new_hash = await hasher.hash(new)
+    async with as_user(request, identity) as conn:
+        await conn.execute("select auth.change_password(%s)", [new_hash])
+    return web.json_response({"password_changed": True, "other_sessions_revoked": True})
+
+
+async def reauth(request: web.Request) -> web.Response:
+    """The re-auth wall: re-enter the password to elevate this session for reauth_window."""
+    body = await json_body(request)
+    identity = await require_identity(request)
+    await _check_ip_budget(request)
+    try:
+        password = normalize(string_field(body, "password", 4096))
+    except ValueError:
+        password = ""
+    async with as_authenticator(request) as conn:
+        row = await (
+            await conn.execute("select auth.password_hash_of(%s)", [identity.user_id])
+        ).fetchone()
+    if not await request.app[HASHER].verify(row[0] if row else None, password):
+        raise AuthError(403, "wrong_password", "The password is wrong.")
+    async with as_authenticator(request) as conn:
+        row = await (
+            await conn.execute("select auth.elevate_session(%s)", [identity.session_id])
+        ).fetchone()
+    if not row or row[0] is None:
+        raise AuthError(401, "not_authenticated", "Sign in first.")
+    return web.json_response({"elevated_until": row[0].isoformat()})
+
+
+@web.middleware
+async def auth_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Renders AuthError as the typed error shape."""
+    try:
+        return await handler(request)
+    except AuthError as exc:
+        return exc.as_response()
+
+
+ROUTES = [
+    ("POST", "/auth/login", login),
+    ("POST", "/auth/logout", logout),
+    ("GET", "/auth/me", me),
+    ("GET", "/auth/sessions", sessions),
+    ("POST", "/auth/sessions/revoke-others", revoke_others),
+    ("POST", "/auth/sessions/{id}/revoke", revoke_session),
+    ("POST", "/auth/password", change_password),
+    ("POST", "/auth/reauth", reauth),
+]

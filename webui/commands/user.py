@@ -1,0 +1,171 @@
+"""`pgwarden user create|list|set-role|set-password|deactivate|activate|unlock|delete`.
+
+Runs as the owner (DATABASE_URL), like a DBA in psql: the triggers of auth.users audit every
+change and revoke sessions where the doctrine asks; the last-administrator guard applies."""
+
+from __future__ import annotations
+
+import argparse
+
+import psycopg
+
+from webui.auth.cli import command, hash_password, owner_transaction, read_password, table, user_id
+
+TIERS = ["user", "staff", "supervisor", "administrator", "developer"]
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("user", help="manage accounts (audited, sessions revoked)")
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    create = actions.add_parser("create", help="create an account")
+    create.add_argument("--email", required=True)
+    create.add_argument("--role", choices=TIERS, default="user")
+    create.add_argument("--display-name", default="")
+    create.add_argument("--group", action="append", default=[], help="join this group (repeat)")
+    _password_options(create, allow_none=True)
+    create.set_defaults(handler=create_user)
+    actions.add_parser("list", help="list accounts").set_defaults(handler=list_users)
+    role = actions.add_parser("set-role", help="change a tier (revokes the user's sessions)")
+    role.add_argument("--email", required=True)
+    role.add_argument("role", choices=TIERS)
+    role.set_defaults(handler=set_role)
+    password = actions.add_parser("set-password", help="set a password (revokes all sessions)")
+    password.add_argument("--email", required=True)
+    password.add_argument(
+        "--temporary", action="store_true", help="the user must change it at the next sign-in"
+    )
+    _password_options(password, allow_none=False)
+    password.set_defaults(handler=set_password)
+    for name, handler, text in (
+        ("deactivate", deactivate, "deactivate (revokes all sessions)"),
+        ("activate", activate, "reactivate"),
+        ("unlock", unlock, "clear a lock and the failure count"),
+    ):
+        sub = actions.add_parser(name, help=text)
+        sub.add_argument("--email", required=True)
+        sub.set_defaults(handler=handler)
+    delete = actions.add_parser("delete", help="delete an account (sessions revoked first)")
+    delete.add_argument("--email", required=True)
+    delete.add_argument("--yes", action="store_true", help="confirm")
+    delete.set_defaults(handler=delete_user)
+
+
+def _password_options(parser: argparse.ArgumentParser, allow_none: bool) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--password-stdin", action="store_true", help="read it from stdin")
+    group.add_argument(
+        "--generate",
+        action="store_true",
+        help="generate one, print it once, require a change at sign-in",
+    )
+    if allow_none:
+        group.add_argument("--no-password", action="store_true", help="cannot sign in yet")
+
+
+@command
+def create_user(args: argparse.Namespace) -> int:
+    password, generated = (None, False) if args.no_password else read_password(args)
+    password_hash = hash_password(password) if password else None
+    with owner_transaction() as conn:
+        row = conn.execute(
+            "insert into auth.users (email, display_name, role, password_hash,"
+            " must_change_password) values (%s, %s, %s, %s, %s) returning id, email",
+            [args.email, args.display_name, args.role, password_hash, generated],
+        ).fetchone()
+        assert row is not None
+        for group in args.group:
+            _join(conn, row[0], group)
+    print(f"created user {row[0]} <{row[1]}> ({args.role})")
+    if generated:
+        print(f"temporary password (shown once, must be changed at sign-in): {password}")
+    return 0
+
+
+def _join(conn: psycopg.Connection, uid: int, group: str) -> None:
+    inserted = conn.execute(
+        "insert into auth.user_groups (user_id, group_id) select %s, g.id from auth.groups g"
+        " where g.name = %s on conflict do nothing returning group_id",
+        [uid, group],
+    ).fetchone()
+    exists = conn.execute("select 1 from auth.groups where name = %s", [group]).fetchone()
+    if inserted is None and exists is None:
+        raise LookupError(f"no group named {group!r}")
+
+
+@command
+def list_users(args: argparse.Namespace) -> int:
+    with owner_transaction() as conn:
+        rows = conn.execute(
+            "select u.id, u.email, u.role, case when u.is_active then 'yes' else 'no' end,"
+            " case when u.locked_until > auth.now() then u.locked_until::timestamptz(0)::text end,"
+            " (select string_agg(g.name, ',' order by g.name) from auth.user_groups ug"
+            "   join auth.groups g on g.id = ug.group_id where ug.user_id = u.id),"
+            " (select count(*) from auth.sessions s where s.user_id = u.id"
+            "   and s.revoked_at is null and s.idle_expires_at > auth.now()"
+            "   and s.absolute_expires_at > auth.now())"
+            " from auth.users u order by u.id"
+        ).fetchall()
+    table(rows, ["id", "email", "role", "active", "locked_until", "groups", "sessions"])
+    return 0
+
+
+def _update(email: str, assignments: str, params: list[object]) -> None:
+    with owner_transaction() as conn:
+        uid = user_id(conn, email)
+        conn.execute(f"update auth.users set {assignments} where id = %s", [*params, uid])
+
+
+@command
+def set_role(args: argparse.Namespace) -> int:
+    _update(args.email, "role = %s", [args.role])
+    print(f"{args.email}: tier is now {args.role}; their sessions were revoked")
+    return 0
+
+
+@command
+def set_password(args: argparse.Namespace) -> int:
+    password, generated = read_password(args)
+    assert password is not None
+    _update(
+        args.email,
+        "password_hash = %s, must_change_password = %s",
+        [hash_password(password), args.temporary or generated],
+    )
+    print(f"{args.email}: password set; every session of theirs was revoked")
+    if generated:
+        print(f"temporary password (shown once, must be changed at sign-in): {password}")
+    return 0
+
+
+@command
+def deactivate(args: argparse.Namespace) -> int:
+    _update(args.email, "is_active = false", [])
+    print(f"{args.email}: deactivated; their sessions were revoked")
+    return 0
+
+
+@command
+def activate(args: argparse.Namespace) -> int:
+    _update(args.email, "is_active = true", [])
+    print(f"{args.email}: active")
+    return 0
+
+
+@command
+def unlock(args: argparse.Namespace) -> int:
+    _update(
+        args.email, "locked_until = null, failed_login_count = 0, first_failed_login_at = null", []
+    )
+    print(f"{args.email}: unlocked")
+    return 0
+
+
+@command
+def delete_user(args: argparse.Namespace) -> int:
+    if not args.yes:
+        raise LookupError("deleting an account cannot be undone: add --yes")
+    with owner_transaction() as conn:
+        uid = user_id(conn, args.email)
+        conn.execute("delete from auth.users where id = %s", [uid])
+    print(f"{args.email}: deleted (sessions revoked, audit kept)")
+    return 0

@@ -1,0 +1,334 @@
+"""From parsed request parts and the schema cache to one parameterised SQL statement in which
+PostgreSQL builds the whole body. Identifiers come pre-quoted from the cache; values are `%s`."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from webui.rest.errors import ApiError, column_not_found_read
+from webui.rest.grammar import (
+    FTS_FUNCTIONS,
+    OPERATORS,
+    Embed,
+    Field,
+    Filter,
+    Logic,
+    OrderTerm,
+    SelectColumn,
+)
+from webui.rest.schema import Relationship, Table, quote
+
+Path = tuple[str, ...]
+_INT_KEY = re.compile(r"^-?\d+$")
+
+
+class Frag(NamedTuple):
+    text: str
+    params: tuple[Any, ...] = ()
+
+
+def cat(*parts: Frag | str) -> Frag:
+    texts, params = [], []
+    for part in parts:
+        if isinstance(part, str):
+            texts.append(part)
+        else:
+            texts.append(part.text)
+            params.extend(part.params)
+    return Frag("".join(texts), tuple(params))
+
+
+def join(separator: str, parts: list[Frag]) -> Frag:
+    out: list[Frag | str] = []
+    for index, part in enumerate(parts):
+        if index:
+            out.append(separator)
+        out.append(part)
+    return cat(*out)
+
+
+@dataclass
+class ReadSpec:
+    """Everything of a read, keyed by embed path (() is the top level)."""
+
+    items: list[SelectColumn | Embed] = field(default_factory=list)
+    filters: dict[Path, list[Filter | Logic]] = field(default_factory=dict)
+    order: dict[Path, list[OrderTerm]] = field(default_factory=dict)
+    limit: dict[Path, int] = field(default_factory=dict)
+    offset: dict[Path, int] = field(default_factory=dict)
+
+
+def array_literal(values: list[str]) -> str:
+    escaped = (v.replace("\\", "\\\\").replace('"', '\\"') for v in values)
+    return "{" + ",".join(f'"{v}"' for v in escaped) + "}"
+
+
+def find_relationship(table: Table, name: str, hint: str | None) -> Relationship:
+    candidates = [r for r in table.relationships if r.target.name == name]
+    if not candidates:
+        candidates = [
+            r
+            for r in table.relationships
+            if r.kind == "m2o" and len(r.pairs) == 1 and r.pairs[0][0] == name
+        ]
+    if hint is not None:
+        candidates = [r for r in candidates if _matches_hint(r, hint)]
+    if not candidates:
+        raise ApiError(
+            400,
+            "PGRST200",
+            f"Could not find a relationship between '{table.name}' and '{name}' "
+            "in the schema cache",
+            hint="Check the embedded name and the foreign keys; reload the schema cache if new.",
+        )
+    if len(candidates) > 1:
+        raise ApiError(
+            300,
+            "PGRST201",
+            f"Could not embed because more than one relationship was found for '{table.name}' "
+            f"and '{name}'",
+            details="; ".join(
+                f"{r.kind} via {r.junction.name if r.junction else r.constraint}"
+                for r in candidates
+            ),
+            hint=f"Try changing '{name}' to one of: "
+            + ", ".join(
+                f"{name}!{r.junction.name if r.junction else r.constraint}" for r in candidates
+            ),
+        )
+    return candidates[0]
+
+
+def _matches_hint(rel: Relationship, hint: str) -> bool:
+    if hint in (rel.constraint, rel.junction_constraint):
+        return True
+    if rel.junction is not None:
+        return hint == rel.junction.name
+    return any(hint in pair for pair in rel.pairs)
+
+
+class Builder:
+    def __init__(self, spec: ReadSpec) -> None:
+        self.spec = spec
+        self.counter = 0
+
+    def alias(self) -> str:
+        self.counter += 1
+        return f'"t{self.counter}"'
+
+    # --- fields and values ---------------------------------------------------------------
+    def field(self, table: Table, alias: str, f: Field) -> Frag:
+        column = table.columns.get(f.name)
+        if column is None:
+            raise column_not_found_read(f.name, table.name)
+        parts: list[Frag | str] = [f"{alias}.{column.quoted}"]
+        for arrow, key in f.path:
+            if _INT_KEY.match(key):
+                parts.append(Frag(f"{arrow}%s::int", (int(key),)))
+            else:
+                parts.append(Frag(f"{arrow}%s::text", (key,)))
+        return cat(*parts)
+
+    def condition(self, table: Table, alias: str, node: Filter | Logic) -> Frag:
+        if isinstance(node, Logic):
+            inner = join(
+                f" {node.conjunction} ", [self.condition(table, alias, c) for c in node.children]
+            )
+            return cat("not (" if node.negate else "(", inner, ")")
+        expression = self.predicate(self.field(table, alias, node.field), node)
+        return cat("not (", expression, ")") if node.negate else expression
+
+    def predicate(self, target: Frag, node: Filter) -> Frag:
+        operator, value = node.operator, node.value
+        if operator == "is":
+            return cat(target, f" is {value}")
+        if operator == "in":
+            return cat(target, Frag(" = any(%s)", (array_literal(list(value)),)))
+        if operator in FTS_FUNCTIONS:
+            function = FTS_FUNCTIONS[operator]
+            if node.language:
+                return cat(
+                    target, Frag(f" @@ {function}(%s::regconfig, %s)", (node.language, value))
+                )
+            return cat(target, Frag(f" @@ {function}(%s)", (value,)))
+        symbol = OPERATORS[operator]
+        if node.quantifier:
+            values = [_like(v) if operator in ("like", "ilike") else v for v in value]
+            return cat(target, Frag(f" {symbol} {node.quantifier}(%s)", (array_literal(values),)))
+        if operator in ("like", "ilike"):
+            value = _like(str(value))
+        return cat(target, Frag(f" {symbol} %s", (value,)))
+
+    # --- select lists and embeds ---------------------------------------------------------
+    def columns(
+        self, table: Table, alias: str, items: list[SelectColumn | Embed], path: Path
+    ) -> tuple[list[tuple[Frag, str]], list[Frag], dict[str, Frag]]:
+        """(output columns, extra where conditions for !inner, embed name → exists test)."""
+        output: list[tuple[Frag, str]] = []
+        where: list[Frag] = []
+        exists: dict[str, Frag] = {}
+        for item in items or [SelectColumn(Field("*"))]:
+            if isinstance(item, Embed):
+                columns, test = self.embed(table, alias, item, path)
+                output.extend(columns)
+                exists[item.alias or item.name] = test
+                if item.inner:
+                    where.append(test)
+            elif item.field.name == "*":
+                output.extend((Frag(f"{alias}.{c.quoted}"), c.name) for c in table.columns.values())
+            else:
+                expression = self.field(table, alias, item.field)
+                if item.cast:
+                    expression = cat("(", expression, f")::{item.cast}")
+                output.append((expression, item.alias or item.field.default_alias))
+        return output, where, exists
+
+    def embed(
+        self, table: Table, alias: str, item: Embed, path: Path
+    ) -> tuple[list[tuple[Frag, str]], Frag]:
+        rel = find_relationship(table, item.name, item.hint)
+        child = self.alias()
+        child_path = (*path, item.alias or item.name)
+        columns, inner_where, exists = self.columns(rel.target, child, item.items, child_path)
+        conditions = [self.join_condition(rel, alias, child), *inner_where]
+        conditions += self.where(rel.target, child, child_path, exists)
+        where = join(" and ", conditions)
+        source = f"{rel.target.qualified} {child}"
+        test = cat(f"exists (select 1 from {source} where ", where, ")")
+        if item.spread:
+            if not rel.to_one:
+                raise ApiError(
+                    400,
+                    "PGRST119",
+                    f"A spread operation on '{item.name}' is only "
+                    "possible on a to-one relationship",
+                )
+            return [
+                (cat("(select ", e, f" from {source} where ", where, ")"), n) for e, n in columns
+            ], test
+        select = self.select_clause(columns)
+        body = cat("select ", select, f" from {source} where ", where)
+        name = item.alias or item.name
+        if rel.to_one:
+            return [(cat("(select row_to_json(_e) from (", body, " limit 1) _e)"), name)], test
+        tail = self.order_limit(rel.target, child, child_path)
+        aggregate = cat("coalesce((select json_agg(_e) from (", body, tail, ") _e), '[]')")
+        return [(aggregate, name)], test
+
+    def join_condition(self, rel: Relationship, alias: str, child: str) -> Frag:
+        table_alias = alias
+        if rel.junction is None:
+            pairs = [f"{child}.{quote(t)} = {table_alias}.{quote(s)}" for s, t in rel.pairs]
+            return Frag(" and ".join(pairs))
+        link = self.alias()
+        to_source = [f"{link}.{quote(j)} = {table_alias}.{quote(s)}" for s, j in rel.pairs]
+        to_target = [f"{link}.{quote(j)} = {child}.{quote(t)}" for j, t in rel.junction_pairs]
+        return Frag(
+            f"exists (select 1 from {rel.junction.qualified} {link} where "
+            + " and ".join(to_source + to_target)
+            + ")"
+        )
+
+    def select_clause(self, columns: list[tuple[Frag, str]]) -> Frag:
+        if not columns:
+            return Frag("")
+        return join(", ", [cat(expression, f" as {quote(name)}") for expression, name in columns])
+
+    # --- where, order, limit -------------------------------------------------------------
+    def where(self, table: Table, alias: str, path: Path, exists: dict[str, Frag]) -> list[Frag]:
+        out = []
+        for node in self.spec.filters.get(path, []):
+            if isinstance(node, Filter) and not node.field.path and node.field.name in exists:
+                out.append(self.embed_null_filter(node, exists[node.field.name]))
+            else:
+                out.append(self.condition(table, alias, node))
+        return out
+
+    def embed_null_filter(self, node: Filter, test: Frag) -> Frag:
+        if node.operator != "is" or node.value != "null":
+            raise ApiError(
+                400, "PGRST100", '"only is.null and not.is.null filter an embedded resource itself"'
+            )
+        return test if node.negate else cat("not ", test)
+
+    def order_limit(self, table: Table, alias: str, path: Path, cap: int | None = None) -> Frag:
+        parts: list[Frag | str] = []
+        terms = self.spec.order.get(path, [])
+        if terms:
+            parts.append(" order by ")
+            parts.append(join(", ", [self.order_term(table, alias, t) for t in terms]))
+        limit = self.spec.limit.get(path)
+        if cap is not None:
+            limit = cap if limit is None else min(limit, cap)
+        if limit is not None:
+            parts.append(Frag(" limit %s", (limit,)))
+        offset = self.spec.offset.get(path)
+        if offset:
+            parts.append(Frag(" offset %s", (offset,)))
+        return cat(*parts)
+
+    def order_term(self, table: Table, alias: str, term: OrderTerm) -> Frag:
+        direction = " desc" if term.descending else " asc"
+        nulls = f" nulls {term.nulls}" if term.nulls else ""
+        return cat(self.field(table, alias, term.field), direction + nulls)
+
+
+def _like(value: str) -> str:
+    return value.replace("*", "%")
+
+
+@dataclass
+class Built:
+    """A read over `source` aliased "t0": the row query, its output names, its where clause."""
+
+    rows: Frag
+    names: list[str]
+    where: Frag
+    from_clause: Frag
+
+
+def build_rows(
+    table: Table,
+    spec: ReadSpec,
+    source: Frag | None = None,
+    cap: int | None = None,
+    paged: bool = True,
+    positional: bool = False,
+) -> Built:
+    """`positional` names the output columns _c0, _c1… (CSV: names may repeat)."""
+    builder = Builder(spec)
+    alias = '"t0"'
+    _check_embed_paths(spec)
+    columns, inner_where, exists = builder.columns(table, alias, spec.items, ())
+    conditions = inner_where + builder.where(table, alias, (), exists)
+    from_clause = cat(source or Frag(table.qualified), f" {alias}")
+    where = cat(" where ", join(" and ", conditions)) if conditions else Frag("")
+    tail = builder.order_limit(table, alias, (), cap) if paged else Frag("")
+    named = [(e, f"_c{i}") for i, (e, _) in enumerate(columns)] if positional else columns
+    select = builder.select_clause(named)
+    rows = cat("select ", select, " from ", from_clause, where, tail)
+    return Built(rows, [n for _, n in columns], where, from_clause)
+
+
+def _check_embed_paths(spec: ReadSpec) -> None:
+    known: set[Path] = {()}
+
+    def walk(items: list[SelectColumn | Embed], path: Path) -> None:
+        for item in items:
+            if isinstance(item, Embed):
+                child = (*path, item.alias or item.name)
+                known.add(child)
+                walk(item.items, child)
+
+    walk(spec.items, ())
+    for mapping in (spec.filters, spec.order, spec.limit, spec.offset):
+        for path in mapping:
+            if path not in known:
+                raise ApiError(
+                    400,
+                    "PGRST108",
+                    f"'{'.'.join(path)}' is not an embedded resource in this request",
+                    hint=f"Verify that '{'.'.join(path)}' is included in the 'select' parameter.",
+                )

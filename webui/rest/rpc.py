@@ -1,0 +1,196 @@
+"""`/rpc/<function>`: GET (read-only transaction) with arguments in the query string, POST with a
+JSON object of named arguments, HEAD with a count. Set-returning functions take filters, order,
+limit and select like a table."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+from webui.rest import statements as st
+from webui.rest.build import Frag, build_rows, cat
+from webui.rest.errors import ApiError
+from webui.rest.handlers import Call, execute_read, pool_of, read_json, sql_overrides
+from webui.rest.negotiate import context, negotiate, profile
+from webui.rest.params import parse_prefer, read_spec
+from webui.rest.runner import run
+from webui.rest.schema import Function, Table, quote
+from webui.rest.state import REST, RestState
+from webui.rest.writes import commits_blindly
+
+
+async def handle_rpc(request: web.Request) -> web.StreamResponse:
+    state = request.app[REST]
+    try:
+        if request.method not in ("GET", "HEAD", "POST"):
+            raise ApiError(405, "PGRST101", "Only GET and POST are allowed for functions")
+        return await _rpc(request, state)
+    except ApiError as error:
+        return error.response()
+
+
+async def _rpc(request: web.Request, state: RestState) -> web.StreamResponse:
+    schema_name = profile(request, state)
+    identity = context(request, state)  # a bad token is 401 before anything else is said
+    accept = negotiate(request.headers.get("Accept"), state.config.db_plan_enabled)
+    prefer = parse_prefer(request.headers.getall("Prefer", []))
+    name = request.match_info["name"]
+    raw = _raw_body_function(state, schema_name, name) if request.method == "POST" else None
+    if raw is not None:
+        return await _raw_call(request, state, raw, identity, accept, prefer)
+    arguments = await _arguments(request)
+    function = choose(state, schema_name, name, set(arguments))
+    if request.method != "POST":  # the query string also holds filters, select, order…
+        names = {a.name for a in function.arguments}
+        arguments = {k: v for k, v in arguments.items() if k in names}
+    table = function.result or Table(schema_name, name, "fn", None, {}, [])
+    call = Call(request, state, table, identity, accept, prefer)
+    source = call_source(function, arguments)
+    if function.return_kind == "rows":
+        return await _rows(call, function, source, arguments)
+    return await _scalar(call, function, source)
+
+
+def _raw_body_function(state: RestState, schema_name: str, name: str) -> Function | None:
+    overloads = state.schema_cache().functions.get((schema_name, name), [])
+    return next((f for f in overloads if f.raw_body), None)
+
+
+async def _raw_call(
+    request: web.Request,
+    state: RestState,
+    function: Function,
+    identity: Any,
+    accept: Any,
+    prefer: Any,
+) -> web.StreamResponse:
+    """A function of one unnamed json/jsonb argument gets the whole POST body."""
+    payload = await read_json(request)
+    table = function.result or Table(function.schema, function.name, "fn", None, {}, [])
+    call = Call(request, state, table, identity, accept, prefer)
+    argument_type = function.arguments[0].type
+    source = Frag(f"{function.qualified}(%s::{argument_type})", (json.dumps(payload),))
+    if function.return_kind == "rows":
+        return await _rows(call, function, source, {})
+    return await _scalar(call, function, source)
+
+
+async def _arguments(request: web.Request) -> dict[str, Any]:
+    if request.method == "POST":
+        payload = await read_json(request)
+        if payload is None:
+            return {}
+        if not isinstance(payload, dict):
+            raise ApiError(
+                400, "PGRST102", "Invalid body: expected a JSON object of named arguments"
+            )
+        return payload
+    return {k: v for k, v in request.query.items()}
+
+
+def choose(state: RestState, schema_name: str, name: str, given: set[str]) -> Function:
+    overloads = state.schema_cache().functions.get((schema_name, name), [])
+    fitting = [f for f in overloads if _fits(f, given)]
+    if not fitting:
+        fitting = [f for f in overloads if _fits(f, given & {a.name for a in f.arguments})]
+    if not fitting:
+        listed = ", ".join(sorted(given))
+        raise ApiError(
+            404,
+            "PGRST202",
+            f"Could not find the function {schema_name}.{name}({listed}) in the schema cache",
+            hint="Check the function name and its named arguments; reload the schema "
+            "cache if it is new.",
+        )
+    if len(fitting) > 1:
+        raise ApiError(
+            300,
+            "PGRST203",
+            "Could not choose the best candidate function between: "
+            + ", ".join(
+                f"{f.schema}.{f.name}({', '.join(a.name for a in f.arguments)})" for f in fitting
+            ),
+        )
+    return fitting[0]
+
+
+def _fits(function: Function, given: set[str]) -> bool:
+    names = {a.name for a in function.arguments}
+    required = {a.name for a in function.arguments if not a.has_default}
+    return required <= given <= names
+
+
+def call_source(function: Function, arguments: dict[str, Any]) -> Frag:
+    """`json_to_record($1) as _a(arg type, …)` then the function called with named arguments."""
+    used = [a for a in function.arguments if a.name in arguments]
+    if not used:
+        return Frag(f"{function.qualified}()")
+    record = ", ".join(f"{quote(a.name)} {a.type}" for a in used)
+    named = ", ".join(f"{quote(a.name)} := _a.{quote(a.name)}" for a in used)
+    payload = json.dumps({a.name: arguments[a.name] for a in used})
+    return Frag(
+        f"json_to_record(%s::json) as _a({record}), lateral {function.qualified}({named})",
+        (payload,),
+    )
+
+
+async def _rows(call: Call, function: Function, source: Frag, arguments: dict[str, Any]) -> Any:
+    skip = set(arguments) if call.request.method != "POST" else set()
+    spec = read_spec(call.request.query.items(), skip=skip)
+    subquery = cat("(select _f.* from ", _aliased(source), ")")
+    built = build_rows(
+        call.table,
+        spec,
+        source=subquery,
+        cap=call.state.config.db_max_rows,
+        positional=call.accept.kind == "csv",
+    )
+    if not function.returns_set and call.accept.kind == "json":
+        call.single_json = True
+    read_only = call.request.method != "POST"
+    decide = None if read_only or commits_blindly(call) else (lambda o: _commit(call, o))
+    return await execute_read(call, built, spec, read_only=read_only, decide=decide)
+
+
+def _aliased(source: Frag) -> Frag:
+    return cat(source, " _f")
+
+
+async def _scalar(call: Call, function: Function, source: Frag) -> web.StreamResponse:
+    if function.return_kind == "void":
+        statement = cat("select null", st.RESPONSE_GUCS, " from ", _aliased(source))
+    elif function.returns_set:
+        statement = cat(
+            "select coalesce(json_agg(_f), '[]')::text",
+            st.RESPONSE_GUCS,
+            " from ",
+            _aliased(source),
+        )
+    else:
+        statement = cat("select to_json(_f)::text", st.RESPONSE_GUCS, " from ", _aliased(source))
+    read_only = call.request.method != "POST"
+    outcome = await run(
+        pool_of(call),
+        call.context,
+        [statement],
+        read_only=read_only,
+        decide=None if read_only or commits_blindly(call) else (lambda o: _commit(call, o)),
+    )
+    headers: dict[str, str] = {}
+    if function.return_kind == "void":
+        return web.Response(status=sql_overrides(outcome, 1, 204, headers), headers=headers)
+    status = sql_overrides(outcome, 1, 200, headers)
+    body = outcome.value(0) or b"null"
+    headers.setdefault("Content-Type", "application/json; charset=utf-8")
+    return web.Response(
+        status=status, body=None if call.request.method == "HEAD" else body, headers=headers
+    )
+
+
+def _commit(call: Call, outcome: Any) -> bool:
+    commit = not call.state.config.tx_rollback_default
+    if call.state.config.tx_override and call.prefer.tx:
+        commit = call.prefer.tx == "commit"
+    return commit

@@ -1,0 +1,80 @@
+"""What a running dialect holds: its configuration, the JWT verifier, the schema cache."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+
+from aiohttp import web
+from psycopg import AsyncConnection
+from psycopg_pool import AsyncConnectionPool
+
+from webui.rest import schema
+from webui.rest.auth import JwtVerifier
+from webui.rest.config import RestConfig
+from webui.rest.errors import ApiError
+from webui.rest.schema import SchemaCache, quote
+
+log = logging.getLogger("pgwarden.rest")
+
+
+@dataclass
+class RestState:
+    config: RestConfig
+    verifier: JwtVerifier
+    prefix: str
+    pool: AsyncConnectionPool | None = None
+    cache: SchemaCache | None = None
+    listener: asyncio.Task[None] | None = None
+    reloads: int = 0
+
+    @property
+    def pre_request(self) -> str | None:
+        name = self.config.db_pre_request
+        if not name:
+            return None
+        return ".".join(quote(part) for part in name.split(".", 1))
+
+    def schema_cache(self) -> SchemaCache:
+        if self.cache is None:
+            raise ApiError(
+                503, "PGRST002", "Could not query the database for the schema cache. Retrying."
+            )
+        return self.cache
+
+    async def reload(self) -> None:
+        assert self.pool is not None
+        async with self.pool.connection() as conn:
+            self.cache = await schema.load(conn, self.config.db_schemas)
+            self.cache.loaded_at = time.time()
+        self.reloads += 1
+        log.info(
+            "schema cache loaded: %d relations, %d functions",
+            len(self.cache.tables),
+            len(self.cache.functions),
+        )
+
+
+REST = web.AppKey("rest", RestState)
+
+
+async def listen(state: RestState, conninfo: str) -> None:
+    """LISTEN on the channel; 'reload schema' (or an empty payload) reloads the cache."""
+    reconnect = state.cache is None
+    while True:
+        try:
+            async with await AsyncConnection.connect(conninfo, autocommit=True) as conn:
+                await conn.execute(f"listen {quote(state.config.db_channel)}")
+                if reconnect:
+                    await state.reload()  # anything missed while not listening
+                reconnect = True
+                async for notice in conn.notifies():
+                    if notice.payload in ("", "reload schema"):
+                        await state.reload()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.warning("schema listener: %s; retrying in 1s", type(exc).__name__)
+            await asyncio.sleep(1)
