@@ -9,17 +9,10 @@ import psycopg
 from webui import settings
 from webui.console import check
 from webui.migrations import Migrator
+from webui.roles import ALL_ROLES
 from webui.settings import SECRET_MIN_LENGTH, SettingsError
 
-ROLES = [
-    "authenticator",
-    "pgw_anon",
-    "pgw_user",
-    "pgw_staff",
-    "pgw_supervisor",
-    "pgw_administrator",
-    "pgw_developer",
-]
+ROLES = list(ALL_ROLES)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -10,8 +10,7 @@ import argparse
 import psycopg
 
 from webui.auth.cli import command, hash_password, owner_transaction, read_password, table, user_id
-
-TIERS = ["user", "staff", "supervisor", "administrator", "developer"]
+from webui.roles import TIERS
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -11,15 +11,9 @@ from dataclasses import dataclass, replace
 from webui.policies import model as m
 from webui.policies.expr import Scope, describe, perm_test, tier_test, to_sql
 from webui.policies.sqltext import ident, literal, qualified, text_literal
+from webui.roles import REQUEST_ROLES
 
-TIER_ROLES = (
-    "pgw_anon",
-    "pgw_user",
-    "pgw_staff",
-    "pgw_supervisor",
-    "pgw_administrator",
-    "pgw_developer",
-)
+TIER_ROLES = REQUEST_ROLES
 PRIVILEGE = {"read": "select", "create": "insert", "update": "update", "delete": "delete"}
 CORE_REQUIRES = ("authz_helpers",)
 FRAMEWORK = ("authz_helpers", "audit_rows", "auth_users", "authz_grants")

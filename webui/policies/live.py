@@ -9,11 +9,9 @@ import psycopg
 
 from webui.policies import compiler
 from webui.policies import model as m
+from webui.roles import REQUEST_ROLES
 
-TIERS_SQL = (
-    "array['pgw_anon', 'pgw_user', 'pgw_staff', 'pgw_supervisor', "
-    "'pgw_administrator', 'pgw_developer']"
-)
+TIERS_SQL = "array[" + ", ".join(f"'{role}'" for role in REQUEST_ROLES) + "]"
 
 _TABLE = "select to_regclass(%(name)s)::oid"
 _COLUMNS = """

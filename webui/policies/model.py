@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-TIERS = ("user", "staff", "supervisor", "administrator", "developer")
+from webui.roles import TIERS as TIERS  # re-exported: the policies package reads m.TIERS
+
 ACTIONS = ("read", "create", "update", "delete")
 PERM_VERBS = {"read": "view", "create": "add", "update": "change", "delete": "delete"}
 TYPES = ("text", "integer", "bigint", "numeric", "boolean", "date", "timestamptz", "uuid", "jsonb")
