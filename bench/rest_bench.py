@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -286,6 +287,7 @@ def _pct(values: list[float], percent: float) -> float:
 
 # --- HTTP servers ----------------------------------------------------------------------------
 def _wait_http(url: str, process: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
+    """Wait until the server answers (any HTTP status, a 401 included)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -293,18 +295,21 @@ def _wait_http(url: str, process: subprocess.Popen[bytes], timeout: float = 30.0
         try:
             with urllib.request.urlopen(url, timeout=2):  # noqa: S310
                 return
+        except urllib.error.HTTPError:
+            return
         except OSError:
             time.sleep(0.2)
     raise RuntimeError(f"{url} did not answer")
 
 
 @contextmanager
-def pgwarden(url: str, workers: int) -> Iterator[str]:
+def pgwarden(url: str, workers: int, pool: int) -> Iterator[str]:
     port = free_port()
     env = {
         **os.environ,
         "DATABASE_URL": url,
         "PGRST_DB_SCHEMAS": "bench",
+        "PGRST_DB_POOL": str(pool),
         "PGRST_JWT_SECRET": SECRET,
         "PGWARDEN_SECRET_KEY": "bench-" + "x" * 40,
         "PGWARDEN_POOL_MAX": "16",
@@ -343,6 +348,7 @@ def drf(url: str, workers: int) -> Iterator[str]:
         "BENCH_DATABASE_HOST": str(params["host"]),
         "BENCH_DATABASE_PORT": str(params["port"]),
         "BENCH_DATABASE_USER": str(params.get("user", "postgres")),
+        "BENCH_JWT_SECRET": SECRET,
     }
     gunicorn = Path(sys.executable).with_name("gunicorn")
     command = [
@@ -394,12 +400,14 @@ end
 
 
 def lua_script(case: Case, target: str) -> str:
-    headers = {"Content-Type": "application/json"}
-    if target.startswith("pgwarden"):
-        token = jwt.encode({"role": "pgw_user", "sub": "1"}, SECRET, algorithm="HS256")
-        headers["Authorization"] = f"Bearer {token}"
-        if case.write:
-            headers["Prefer"] = "return=representation"
+    # the same bearer token for every peer: pgwarden reads the role claim, DRF (simplejwt) the
+    # token type and id; both check the signature and the expiry
+    expiry = int(time.time()) + 86400
+    claims = {"role": "pgw_user", "sub": "1", "token_type": "access", "jti": "bench", "exp": expiry}
+    token = jwt.encode(claims, SECRET, algorithm="HS256")
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+    if target.startswith("pgwarden") and case.write:
+        headers["Prefer"] = "return=representation"
     table = "{" + ", ".join(f'["{k}"] = "{v}"' for k, v in headers.items()) + "}"
     path = case.pgwarden_path if target.startswith("pgwarden") else case.drf_path
     return LUA % {
@@ -577,6 +585,12 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--drf-workers", type=int, default=5, help="gunicorn sync workers")
     parser.add_argument("--cases", default=",".join(c.name for c in CASES))
+    parser.add_argument(
+        "--targets", default="pgbench,pgwarden-1,pgwarden-2,drf", help="which servers to measure"
+    )
+    parser.add_argument(
+        "--db-pool", type=int, default=4, help="PGRST_DB_POOL: connections per pgwarden worker"
+    )
     args = parser.parse_args()
     missing = _missing_tools()
     if missing:
@@ -589,22 +603,28 @@ def main() -> int:
     cases = [c for c in CASES if c.name in args.cases.split(",")]
     _, url = prepare_database()
     table = asyncio.run(load_cache(url)).tables[("bench", "items")]
+    targets = args.targets.split(",")
     measures: list[Measure] = []
-    for case in cases:
+    for case in cases if "pgbench" in targets else []:
         reset_items(url)
         measures.append(run_pgbench(url, pgbench_script(case, table), args, case))
         print(measures[-1], flush=True)
     for workers in (1, 2):
-        with pgwarden(url, workers) as base:
+        if f"pgwarden-{workers}" not in targets:
+            continue
+        with pgwarden(url, workers, args.db_pool) as base:
             for case in cases:
                 reset_items(url)
                 measures.append(run_wrk(base, case, f"pgwarden-{workers}", args))
                 print(measures[-1], flush=True)
-    with drf(url, args.drf_workers) as base:
-        for case in cases:
+    with drf(url, args.drf_workers) if "drf" in targets else contextlib.nullcontext() as base:
+        for case in cases if base else []:
             reset_items(url)
             measures.append(run_wrk(base, case, "drf", args))
             print(measures[-1], flush=True)
+    if set(targets) != {"pgbench", "pgwarden-1", "pgwarden-2", "drf"}:
+        print("a partial run: bench/results/ left as it was")
+        return 0
     write_report(measures, args)
     print((RESULTS / "rest.md").read_text())
     return 0

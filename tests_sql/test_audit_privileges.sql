@@ -10,7 +10,7 @@ select set_eq(
   $$ select p.oid::regprocedure::text || ' -> '
             || coalesce(string_agg(case when a.grantee = 0 then 'public'
                                         else pg_get_userbyid(a.grantee)::text end, ','
-                                   order by 1), '(owner only)')
+                                   order by pg_get_userbyid(a.grantee)::text), '(owner only)')
        from pg_proc p
        left join lateral aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a
               on a.grantee <> p.proowner
@@ -21,6 +21,7 @@ select set_eq(
     'audit.capture_truncate() -> (owner only)',
     'audit.capture_update() -> (owner only)',
     'audit.capture_updates() -> (owner only)',
+    'audit.expand_row_batches() -> (owner only)',
     'audit.record(text,text,text,text,jsonb,bigint) -> pgw_auth_service,pgw_session_writer',
     'audit.record_security_event(text,bigint,text,text,text,jsonb,text,text) -> authenticator',
     'audit.seal(integer) -> authenticator,pgw_administrator',

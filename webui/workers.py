@@ -3,6 +3,8 @@ so workers need nothing from each other; the parent only starts them and stops t
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import multiprocessing
 import signal
 from collections.abc import Callable
@@ -30,3 +32,16 @@ def run_workers(target: Callable[[bool], None], count: int) -> None:
         stop(signal.SIGINT, None)
         for worker in workers:
             worker.join(timeout=10)
+
+
+def use_fast_event_loop() -> None:
+    """uvloop's event loop (a dependency on Linux and macOS; asyncio's own loop elsewhere), and a
+    garbage collector that leaves the objects of start-up alone: a full collection over them is
+    a pause every request in flight waits for."""
+    gc.collect()
+    gc.freeze()
+    try:
+        import uvloop
+    except ImportError:
+        return
+    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())

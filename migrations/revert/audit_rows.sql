@@ -13,6 +13,13 @@ begin
   end loop;
 end
 $revert$;
+drop function if exists audit.expand_row_batches();
+drop function if exists audit.batch_rows(audit.row_batches);
+drop function if exists audit.pending_batches();
+drop function if exists audit.bulk_threshold();
+drop table if exists audit.row_batch_expansions;
+drop table if exists audit.row_batches;
+drop function if exists audit.batch_select_list(regclass, text[]);
 drop function if exists audit.disable(regclass);
 drop function if exists audit.enable(regclass, text[]);
 drop function if exists audit.drop_row_triggers(regclass);

@@ -82,7 +82,8 @@ $$;
 comment on function audit.redaction_mask(text[]) is
   'A JSON object mapping each redacted column to the marker "<redacted>".';
 
--- Statement-level capture of INSERT and DELETE: one INSERT … SELECT over the transition table.
+-- Statement-level capture of INSERT and DELETE: one INSERT … SELECT over the transition table,
+-- or, for a statement of more than audit.bulk_threshold() rows, one batch (55_row_batches.sql).
 create or replace function audit.capture_rows()
 returns trigger
 language plpgsql
@@ -91,6 +92,7 @@ set search_path = ''
 as $$
 declare
   v_table text := tg_table_schema || '.' || tg_table_name;
+  v_rows_name text := case tg_op when 'INSERT' then 'new_rows' else 'old_rows' end;
   v_redact text[] := audit.redacted_columns(tg_relid, tg_argv[0]::text[]);
   v_mask jsonb := audit.redaction_mask(v_redact);
   v_pk text[] := audit.primary_key_columns(tg_relid);
@@ -100,8 +102,22 @@ declare
   v_session bigint := auth.session_id();
   v_correlation text := pgwarden.correlation_id();
   v_ip inet := pgwarden.client_ip();
+  v_count bigint;
+  v_images json;
 begin
-  if tg_op = 'INSERT' then
+  execute pg_catalog.format('select count(*) from %I', v_rows_name) into v_count;
+  if v_count = 0 then
+    return null;
+  elsif v_count > audit.bulk_threshold() then
+    execute pg_catalog.format('select pg_catalog.json_agg(i) from (select %s from %I r) i',
+                              audit.batch_select_list(tg_relid, v_redact), v_rows_name)
+       into v_images;
+    insert into audit.row_batches (event, actor_id, set_role, session_id, correlation_id,
+                                   client_ip, target_table, key_columns, row_count, images)
+    values (case tg_op when 'INSERT' then 'create' else 'delete' end, v_actor, v_role, v_session,
+            v_correlation, v_ip, v_table, v_pk, v_count,
+            v_images);
+  elsif tg_op = 'INSERT' then
     insert into audit.events (event, actor_id, set_role, session_id, correlation_id, client_ip,
                               target_table, target_id, after)
     select 'create', v_actor, v_role, v_session, v_correlation, v_ip, v_table,
@@ -120,7 +136,30 @@ begin
 end
 $$;
 comment on function audit.capture_rows() is
-  'Trigger (statement level, transition tables): one create or delete event per affected row.';
+  'Trigger (statement level, transition tables): one create or delete event per affected row, '
+  'or one audit.row_batches row for a statement of more than audit.bulk_threshold() rows.';
+
+-- The select list that turns a transition table row r into its redacted image: r.* when nothing
+-- is redacted, else every column with a redacted one replaced by the marker. The names come from
+-- the catalog and are quoted. (The capture trigger runs the query itself: a transition table is
+-- visible to the trigger function's own statements only.)
+create or replace function audit.batch_select_list(target regclass, redact text[])
+returns text
+language sql
+stable
+as $$
+  select case when pg_catalog.cardinality(redact) = 0 then 'r.*'
+              else (select pg_catalog.string_agg(
+                             case when a.attname::text = any (redact)
+                                  then pg_catalog.format('%L::text as %I', '<redacted>', a.attname)
+                                  else pg_catalog.format('r.%I', a.attname) end,
+                             ', ' order by a.attnum)
+                      from pg_catalog.pg_attribute a
+                     where a.attrelid = target and a.attnum > 0 and not a.attisdropped)
+         end
+$$;
+comment on function audit.batch_select_list(regclass, text[]) is
+  'Internal to audit.capture_rows(): the select list of a table''s redacted row image.';
 
 -- Statement-level capture of UPDATE (tables with a primary key): old and new rows are paired by
 -- their key; a pair whose images are equal writes nothing. A statement that changes keys leaves

@@ -6,7 +6,8 @@
 --   link(n) = sha256(link(n-1) || canonical(event))      link(0) = audit.genesis()
 --
 -- The window: an event is tamper-evident once sealed; until then (between its commit and the
--- next seal) a superuser could remove it unnoticed. Tests: tests_sql/test_audit_chain.sql.
+-- next seal) a superuser could remove it unnoticed. The same holds for the batches of bulk
+-- statements, which audit.seal() materialises into events before it links them. Tests: tests_sql/test_audit_chain.sql.
 
 create table if not exists audit.seals (
   seq       bigint primary key,
@@ -106,6 +107,8 @@ begin
   end if;
   -- one sealer at a time; writers never wait for it
   select * into strict v_state from audit.seal_state for update;
+  -- bulk statements' batches become events first (55_row_batches.sql), so they are sealed now
+  perform audit.expand_row_batches();
   v_seq := v_state.last_seq;
   v_head := v_state.head;
   -- the statement's snapshot is newer than v_horizon: whatever it cannot see yet was written by
@@ -187,12 +190,14 @@ begin
   select count(*) into unsealed from audit.events ev
    where ev.txid >= v_state.horizon
      and not exists (select 1 from audit.seals s where s.event_id = ev.id);
+  unsealed := unsealed + (select coalesce(sum(b.row_count), 0) from audit.pending_batches() b);
   return next;
 end
 $$;
 comment on function audit.verify() is
   'Check the whole chain: ok, links checked, the first broken or missing link (seq, event id, '
-  'problem), the head hash, and how many committed events are not sealed yet (the window).';
+  'problem), the head hash, and how many committed events are not sealed yet (the window; rows '
+  'of bulk batches not materialised yet included).';
 
 -- The chain tables are insert-only for everyone but the sealer's own state row.
 drop trigger if exists seals_append_only on audit.seals;

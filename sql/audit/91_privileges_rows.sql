@@ -11,3 +11,26 @@ grant execute on function audit.redaction_pattern(), audit.redacted_columns(regc
   audit.primary_key_columns(regclass), audit.row_id(jsonb, text[]), audit.redaction_mask(text[]),
   audit.enabled_redaction(regclass)
   to pgw_administrator;
+
+-- Bulk batches: insert-only like audit.events, read by administrators; only the capture trigger
+-- writes them and only audit.seal() (through audit.expand_row_batches()) materialises them.
+revoke all on audit.row_batches, audit.row_batch_expansions from public;
+do $owner$
+declare
+  v_owner text;
+begin
+  select pg_catalog.pg_get_userbyid(c.relowner) into v_owner
+    from pg_catalog.pg_class c where c.oid = 'audit.row_batches'::regclass;
+  execute pg_catalog.format(
+    'revoke update, delete, truncate on audit.row_batches, audit.row_batch_expansions from %I',
+    v_owner);
+end
+$owner$;
+grant select on audit.row_batches, audit.row_batch_expansions to pgw_administrator;
+revoke execute on function audit.expand_row_batches(), audit.pending_batches(),
+  audit.batch_rows(audit.row_batches), audit.batch_select_list(regclass, text[]),
+  audit.bulk_threshold()
+  from public;
+grant execute on function audit.pending_batches(), audit.batch_rows(audit.row_batches),
+  audit.batch_select_list(regclass, text[]), audit.bulk_threshold()
+  to pgw_administrator;

@@ -4,7 +4,6 @@ at `/`, configured with PostgREST's own names (config file, then PGRST_* variabl
 from __future__ import annotations
 
 import argparse
-import asyncio
 import functools
 import logging
 
@@ -13,7 +12,7 @@ from aiohttp import web
 from webui import settings
 from webui.rest import config as rest_config
 from webui.rest import create_standalone_app
-from webui.workers import run_workers
+from webui.workers import run_workers, use_fast_event_loop
 
 
 def _epilog() -> str:
@@ -51,18 +50,9 @@ def _load(args: argparse.Namespace) -> tuple[rest_config.RestConfig, str]:
     return config, conninfo
 
 
-def _event_loop_policy() -> None:
-    """uvloop when it is installed (pgwarden[fast]); asyncio's own loop otherwise."""
-    try:
-        import uvloop
-    except ImportError:
-        return
-    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
-
-
 def _worker(args: argparse.Namespace, reuse_port: bool) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    _event_loop_policy()
+    use_fast_event_loop()
     config, conninfo = _load(args)
     app = create_standalone_app(config, conninfo)
     web.run_app(

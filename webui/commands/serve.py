@@ -11,7 +11,7 @@ from aiohttp import web
 
 from webui import settings
 from webui.app import create_app
-from webui.workers import run_workers
+from webui.workers import run_workers, use_fast_event_loop
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -29,6 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _run_worker(host: str, port: int, reuse_port: bool) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    use_fast_event_loop()
     app = create_app(settings.load(create_secret=True))
     web.run_app(app, host=host, port=port, reuse_port=reuse_port, print=None, access_log=None)
 

@@ -1,0 +1,172 @@
+-- Bulk statements. A statement that inserts or deletes more rows of an audited table than
+-- audit.bulk_threshold() does not write its events one by one: the row trigger stores the
+-- statement's redacted rows as one JSON array in audit.row_batches, in the writer's transaction,
+-- and audit.seal() (after commit) materialises them into audit.events, one event per row, before
+-- it links them into the chain. Nothing is lost or late for a reader: audit.row_history shows
+-- the rows of a batch as soon as it commits, and audit.verify() counts them in the window. Only
+-- the events' ids come later (from the sealer). Cost and reasons: docs/audit.md, "Bulk statements".
+-- Tests: tests_sql/test_audit_bulk.sql.
+
+create table if not exists audit.row_batches (
+  id             bigint generated always as identity primary key,
+  occurred_at    timestamptz not null default pg_catalog.clock_timestamp(),
+  event          text not null references audit.event_types (id),
+  actor_id       bigint,
+  db_role        text not null default session_user,
+  set_role       text,
+  session_id     bigint,
+  correlation_id text,
+  client_ip      inet,
+  target_table   text not null,
+  key_columns    text[] not null,
+  row_count      integer not null,
+  images         json not null,
+  txid           xid8 not null default pg_catalog.pg_current_xact_id(),
+  -- bulk capture covers inserts and deletes (updates pair old and new rows, and stay per event)
+  constraint row_batches_event check (event in ('create', 'delete')),
+  -- a batch holds at least one row
+  constraint row_batches_row_count check (row_count > 0),
+  -- the rows are a JSON array of row images
+  constraint row_batches_images_array check (pg_catalog.json_typeof(images) = 'array')
+);
+create index if not exists row_batches_txid on audit.row_batches (txid);
+
+-- lz4 compresses the arrays faster than the default pglz (when the server is built with it)
+do $compression$
+begin
+  alter table audit.row_batches alter column images set compression lz4;
+exception when feature_not_supported then
+  null;
+end
+$compression$;
+
+comment on table audit.row_batches is
+  'The redacted rows of bulk statements on audited tables, one row per statement, insert-only; '
+  'audit.seal() turns each into one audit.events row per changed row.';
+comment on column audit.row_batches.id is 'Batch id (the events it becomes carry metadata.batch_id).';
+comment on column audit.row_batches.occurred_at is 'Clock time of the statement; the events keep it.';
+comment on column audit.row_batches.event is 'create (INSERT) or delete (DELETE).';
+comment on column audit.row_batches.actor_id is 'The application user (auth.uid()); NULL = system or a DBA.';
+comment on column audit.row_batches.db_role is 'The database login role (session_user).';
+comment on column audit.row_batches.set_role is 'The role the transaction had switched to, NULL if none.';
+comment on column audit.row_batches.session_id is 'The pgwarden session id of the request.';
+comment on column audit.row_batches.correlation_id is 'The request''s correlation id.';
+comment on column audit.row_batches.client_ip is 'The client address of the request.';
+comment on column audit.row_batches.target_table is 'The audited table, schema-qualified.';
+comment on column audit.row_batches.key_columns is 'The table''s primary-key columns when captured (the events'' target_id).';
+comment on column audit.row_batches.row_count is 'How many rows the statement changed (the length of images).';
+comment on column audit.row_batches.images is 'The redacted rows, a JSON array in statement order.';
+comment on column audit.row_batches.txid is 'The writing transaction; its events keep it (audit.seal()''s horizon).';
+
+create table if not exists audit.row_batch_expansions (
+  batch_id    bigint primary key,
+  events      integer not null,
+  expanded_at timestamptz not null default pg_catalog.clock_timestamp()
+);
+comment on table audit.row_batch_expansions is
+  'Which batches audit.seal() has materialised into audit.events (insert-only, one row per batch).';
+comment on column audit.row_batch_expansions.batch_id is 'The materialised batch.';
+comment on column audit.row_batch_expansions.events is 'How many events it became.';
+comment on column audit.row_batch_expansions.expanded_at is 'When.';
+
+drop trigger if exists row_batches_append_only on audit.row_batches;
+create trigger row_batches_append_only
+  before update or delete on audit.row_batches
+  for each row execute function audit.refuse_change();
+alter table audit.row_batches enable always trigger row_batches_append_only;
+
+drop trigger if exists row_batches_no_truncate on audit.row_batches;
+create trigger row_batches_no_truncate
+  before truncate on audit.row_batches
+  for each statement execute function audit.refuse_change();
+alter table audit.row_batches enable always trigger row_batches_no_truncate;
+
+drop trigger if exists row_batch_expansions_append_only on audit.row_batch_expansions;
+create trigger row_batch_expansions_append_only
+  before update or delete on audit.row_batch_expansions
+  for each row execute function audit.refuse_change();
+alter table audit.row_batch_expansions enable always trigger row_batch_expansions_append_only;
+
+drop trigger if exists row_batch_expansions_no_truncate on audit.row_batch_expansions;
+create trigger row_batch_expansions_no_truncate
+  before truncate on audit.row_batch_expansions
+  for each statement execute function audit.refuse_change();
+alter table audit.row_batch_expansions enable always trigger row_batch_expansions_no_truncate;
+
+create or replace function audit.bulk_threshold()
+returns integer
+language sql
+stable
+as $$
+  select case when c.s ~ '^[0-9]{1,9}$' then c.s::integer else 100 end
+    from (select pg_catalog.current_setting('pgwarden.audit_bulk_rows', true) as s) c
+$$;
+comment on function audit.bulk_threshold() is
+  'Statements changing more rows than this are captured as one batch (setting '
+  'pgwarden.audit_bulk_rows, default 100; a malformed value means the default).';
+
+-- The batches audit.seal() has not materialised yet. PL/pgSQL because audit.seal_state (whose
+-- horizon bounds the scan) belongs to the chain, deployed after row audit.
+create or replace function audit.pending_batches()
+returns setof audit.row_batches
+language plpgsql
+stable
+set search_path = ''
+as $$
+begin
+  return query
+    select b.*
+      from audit.row_batches b
+     where b.txid >= (select s.horizon from audit.seal_state s)
+       and not exists (select 1 from audit.row_batch_expansions x where x.batch_id = b.id);
+end
+$$;
+comment on function audit.pending_batches() is
+  'Committed batches that audit.seal() has not materialised yet.';
+
+create or replace function audit.batch_rows(b audit.row_batches)
+returns table (ordinal bigint, target_id text, before jsonb, after jsonb)
+language sql
+immutable
+as $$
+  select r.n, audit.row_id(r.image, b.key_columns),
+         case when b.event = 'delete' then r.image end,
+         case when b.event = 'create' then r.image end
+    from (select e.value::jsonb as image, e.n
+            from pg_catalog.json_array_elements(b.images) with ordinality as e(value, n)) r
+$$;
+comment on function audit.batch_rows(audit.row_batches) is
+  'The rows of a batch as row events would carry them: position, target id, before and after.';
+
+create or replace function audit.expand_row_batches()
+returns bigint
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+  v_events bigint;
+begin
+  -- the sealer's lock: one expansion at a time, so a batch is materialised exactly once
+  perform 1 from audit.seal_state for update;
+  with pending as materialized (select * from audit.pending_batches()),
+       marked as (insert into audit.row_batch_expansions (batch_id, events)
+                  select p.id, p.row_count from pending p)
+  insert into audit.events (occurred_at, event, actor_id, db_role, set_role, session_id,
+                            correlation_id, client_ip, target_table, target_id, metadata,
+                            before, after, txid)
+  select b.occurred_at, b.event, b.actor_id, b.db_role, b.set_role, b.session_id,
+         b.correlation_id, b.client_ip, b.target_table, r.target_id,
+         pg_catalog.jsonb_build_object('batch_id', b.id), r.before, r.after, b.txid
+    from pending b
+   cross join lateral audit.batch_rows(b::audit.row_batches) r
+   order by b.id, r.ordinal;
+  get diagnostics v_events = row_count;
+  return v_events;
+end
+$$;
+comment on function audit.expand_row_batches() is
+  'Materialise every committed, pending batch into audit.events (one event per row, in batch and '
+  'row order, with metadata.batch_id); returns the events written. Called by audit.seal().'
+  ' Serialised with the sealer by its lock.';
