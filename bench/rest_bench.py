@@ -312,7 +312,7 @@ def pgwarden(url: str, workers: int, pool: int) -> Iterator[str]:
         "PGRST_DB_POOL": str(pool),
         "PGRST_JWT_SECRET": SECRET,
         "PGWARDEN_SECRET_KEY": "bench-" + "x" * 40,
-        "PGWARDEN_POOL_MAX": "16",
+        "PGWARDEN_POOL_MAX": str(pool),  # the pool `serve` shares with the REST dialect
     }
     command = [
         sys.executable,
@@ -589,7 +589,10 @@ def main() -> int:
         "--targets", default="pgbench,pgwarden-1,pgwarden-2,drf", help="which servers to measure"
     )
     parser.add_argument(
-        "--db-pool", type=int, default=4, help="PGRST_DB_POOL: connections per pgwarden worker"
+        "--db-pool",
+        type=int,
+        default=4,
+        help="connections per pgwarden worker (PGWARDEN_POOL_MAX, PGRST_DB_POOL)",
     )
     args = parser.parse_args()
     missing = _missing_tools()

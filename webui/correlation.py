@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import re
 import time
-import uuid
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
@@ -24,7 +23,8 @@ def uuid7() -> str:
     value |= (rand >> 68) << 64 & (0xFFF << 64)
     value |= 0b10 << 62
     value |= rand & ((1 << 62) - 1)
-    return str(uuid.UUID(int=value))
+    text = f"{value:032x}"
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
 def accept(inbound: str | None) -> str:

@@ -5,6 +5,7 @@ drop function if exists audit.record_security_event(text, bigint, text, text, te
 drop function if exists audit.record(text, text, text, text, jsonb, bigint);
 drop table if exists audit.events;
 drop table if exists audit.event_types;
+drop function if exists audit.guard_append_only(regclass, boolean);
 drop function if exists audit.refuse_change();
 drop function if exists audit.event_types_guard();
 drop schema if exists audit;

@@ -18,14 +18,34 @@ $$;
 comment on function audit.refuse_change() is
   'Trigger: refuses UPDATE, DELETE and TRUNCATE on an append-only audit table.';
 
-drop trigger if exists events_append_only on audit.events;
-create trigger events_append_only
-  before update or delete on audit.events
-  for each row execute function audit.refuse_change();
-alter table audit.events enable always trigger events_append_only;
+-- Attach the guards to an audit table: <table>_append_only (BEFORE UPDATE OR DELETE; with
+-- allow_update, <table>_no_delete, BEFORE DELETE) and <table>_no_truncate, both ENABLE ALWAYS.
+create or replace function audit.guard_append_only(target regclass,
+                                                   allow_update boolean default false)
+returns void
+language plpgsql
+set search_path = ''
+set client_min_messages = warning
+as $$
+declare
+  v_name text := (select c.relname from pg_catalog.pg_class c where c.oid = target);
+  v_row text := v_name || case when allow_update then '_no_delete' else '_append_only' end;
+  v_truncate text := v_name || '_no_truncate';
+begin
+  execute pg_catalog.format('drop trigger if exists %I on %s', v_row, target);
+  execute pg_catalog.format(
+    'create trigger %I before %s on %s for each row execute function audit.refuse_change()',
+    v_row, case when allow_update then 'delete' else 'update or delete' end, target);
+  execute pg_catalog.format('alter table %s enable always trigger %I', target, v_row);
+  execute pg_catalog.format('drop trigger if exists %I on %s', v_truncate, target);
+  execute pg_catalog.format(
+    'create trigger %I before truncate on %s for each statement '
+    'execute function audit.refuse_change()', v_truncate, target);
+  execute pg_catalog.format('alter table %s enable always trigger %I', target, v_truncate);
+end
+$$;
+comment on function audit.guard_append_only(regclass, boolean) is
+  'Make an audit table append-only (or, with allow_update, undeletable): guard triggers refusing '
+  'UPDATE/DELETE and TRUNCATE for every role, ENABLE ALWAYS.';
 
-drop trigger if exists events_no_truncate on audit.events;
-create trigger events_no_truncate
-  before truncate on audit.events
-  for each statement execute function audit.refuse_change();
-alter table audit.events enable always trigger events_no_truncate;
+select audit.guard_append_only('audit.events');

@@ -69,29 +69,8 @@ comment on column audit.row_batch_expansions.batch_id is 'The materialised batch
 comment on column audit.row_batch_expansions.events is 'How many events it became.';
 comment on column audit.row_batch_expansions.expanded_at is 'When.';
 
-drop trigger if exists row_batches_append_only on audit.row_batches;
-create trigger row_batches_append_only
-  before update or delete on audit.row_batches
-  for each row execute function audit.refuse_change();
-alter table audit.row_batches enable always trigger row_batches_append_only;
-
-drop trigger if exists row_batches_no_truncate on audit.row_batches;
-create trigger row_batches_no_truncate
-  before truncate on audit.row_batches
-  for each statement execute function audit.refuse_change();
-alter table audit.row_batches enable always trigger row_batches_no_truncate;
-
-drop trigger if exists row_batch_expansions_append_only on audit.row_batch_expansions;
-create trigger row_batch_expansions_append_only
-  before update or delete on audit.row_batch_expansions
-  for each row execute function audit.refuse_change();
-alter table audit.row_batch_expansions enable always trigger row_batch_expansions_append_only;
-
-drop trigger if exists row_batch_expansions_no_truncate on audit.row_batch_expansions;
-create trigger row_batch_expansions_no_truncate
-  before truncate on audit.row_batch_expansions
-  for each statement execute function audit.refuse_change();
-alter table audit.row_batch_expansions enable always trigger row_batch_expansions_no_truncate;
+select audit.guard_append_only('audit.row_batches');
+select audit.guard_append_only('audit.row_batch_expansions');
 
 create or replace function audit.bulk_threshold()
 returns integer

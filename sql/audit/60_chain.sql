@@ -200,26 +200,5 @@ comment on function audit.verify() is
   'of bulk batches not materialised yet included).';
 
 -- The chain tables are insert-only for everyone but the sealer's own state row.
-drop trigger if exists seals_append_only on audit.seals;
-create trigger seals_append_only
-  before update or delete on audit.seals
-  for each row execute function audit.refuse_change();
-alter table audit.seals enable always trigger seals_append_only;
-
-drop trigger if exists seals_no_truncate on audit.seals;
-create trigger seals_no_truncate
-  before truncate on audit.seals
-  for each statement execute function audit.refuse_change();
-alter table audit.seals enable always trigger seals_no_truncate;
-
-drop trigger if exists seal_state_no_delete on audit.seal_state;
-create trigger seal_state_no_delete
-  before delete on audit.seal_state
-  for each row execute function audit.refuse_change();
-alter table audit.seal_state enable always trigger seal_state_no_delete;
-
-drop trigger if exists seal_state_no_truncate on audit.seal_state;
-create trigger seal_state_no_truncate
-  before truncate on audit.seal_state
-  for each statement execute function audit.refuse_change();
-alter table audit.seal_state enable always trigger seal_state_no_truncate;
+select audit.guard_append_only('audit.seals');
+select audit.guard_append_only('audit.seal_state', allow_update => true);

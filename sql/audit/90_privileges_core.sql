@@ -26,7 +26,8 @@ revoke execute on function
 grant execute on function
   audit.record_security_event(text, bigint, text, text, text, jsonb, text, text) to authenticator;
 
-revoke execute on function audit.refuse_change(), audit.event_types_guard() from public;
+revoke execute on function audit.refuse_change(), audit.event_types_guard(),
+  audit.guard_append_only(regclass, boolean) from public;
 
 -- audit.record()'s actor defaults to auth.uid(), evaluated as the caller: the definer functions
 -- owned by pgw_session_writer need the request-context helpers.
