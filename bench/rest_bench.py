@@ -20,6 +20,7 @@ import os
 import platform
 import re
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -482,8 +483,10 @@ def write_report(measures: list[Measure], args: argparse.Namespace) -> None:
         "cpus": os.cpu_count(),
         "machine": platform.platform(),
         "duration_s": args.duration,
+        "rounds": args.rounds,
         "connections": args.connections,
-        "load_before": os.getloadavg(),
+        "load_before": args.load_before,
+        "load_after": os.getloadavg(),
     }
     (RESULTS / "rest.json").write_text(
         json.dumps({"meta": meta, "measures": [asdict(m) for m in measures]}, indent=2) + "\n"
@@ -501,9 +504,11 @@ def markdown(measures: list[Measure], meta: dict) -> str:
         "# REST dialect benchmark",
         "",
         f"Run {meta['date']} at commit {meta.get('commit', 'unknown')} on {meta['cpus']} CPUs "
-        f"({meta['machine']}), load average before "
-        f"the run {', '.join(f'{x:.2f}' for x in meta['load_before'])}; wrk on loopback, "
-        f"{meta['connections']} connections, {meta['duration_s']} s per case after a 2 s warm-up. "
+        f"({meta['machine']}), load average (1, 5, 15 min) "
+        f"{', '.join(f'{x:.2f}' for x in meta['load_before'])} before the run and "
+        f"{', '.join(f'{x:.2f}' for x in meta['load_after'])} after it; wrk on loopback, "
+        f"{meta['connections']} connections, {meta['duration_s']} s per case after a 2 s warm-up; "
+        f"each figure is the median of {meta['rounds']} rounds over every target. "
         "Produced by `bench/rest_bench.py`; raw numbers in `rest.json`.",
         "",
         "| case | target | req/s | p50 ms | p99 ms | errors |",
@@ -579,34 +584,14 @@ def _missing_tools() -> list[str]:
 
 
 # --- main --------------------------------------------------------------------------------------
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--duration", type=int, default=10, help="seconds per case")
-    parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--drf-workers", type=int, default=5, help="gunicorn sync workers")
-    parser.add_argument("--cases", default=",".join(c.name for c in CASES))
-    parser.add_argument(
-        "--targets", default="pgbench,pgwarden-1,pgwarden-2,drf", help="which servers to measure"
-    )
-    parser.add_argument(
-        "--db-pool",
-        type=int,
-        default=4,
-        help="connections per pgwarden worker (PGWARDEN_POOL_MAX, PGRST_DB_POOL)",
-    )
-    args = parser.parse_args()
-    missing = _missing_tools()
-    if missing:
-        print(
-            f"rest_bench: missing {', '.join(missing)}; install them with "
-            "`.venv/bin/pip install -r bench/requirements.txt` (and `apt-get install wrk`)",
-            file=sys.stderr,
-        )
-        return 2
-    cases = [c for c in CASES if c.name in args.cases.split(",")]
-    _, url = prepare_database()
-    table = asyncio.run(load_cache(url)).tables[("bench", "items")]
-    targets = args.targets.split(",")
+def one_round(
+    url: str,
+    table: rest_schema.Table,
+    cases: list[Case],
+    targets: list[str],
+    args: argparse.Namespace,
+) -> list[Measure]:
+    """Every case on every target once: pgbench, pgwarden with one and two workers, DRF."""
     measures: list[Measure] = []
     for case in cases if "pgbench" in targets else []:
         reset_items(url)
@@ -625,6 +610,65 @@ def main() -> int:
             reset_items(url)
             measures.append(run_wrk(base, case, "drf", args))
             print(measures[-1], flush=True)
+    return measures
+
+
+def medians(rounds: list[Measure]) -> list[Measure]:
+    """One measure per (case, target): the median of each figure over the rounds."""
+    keys = list(dict.fromkeys((m.case, m.target) for m in rounds))
+    out = []
+    for case, target in keys:
+        runs = [m for m in rounds if (m.case, m.target) == (case, target)]
+        out.append(
+            Measure(
+                case,
+                target,
+                statistics.median(m.requests_per_second for m in runs),
+                statistics.median(m.p50_ms for m in runs),
+                statistics.median(m.p99_ms for m in runs),
+                sum(m.errors for m in runs),
+            )
+        )
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=int, default=10, help="seconds per case")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="rounds over every target; medians are reported"
+    )
+    parser.add_argument("--drf-workers", type=int, default=5, help="gunicorn sync workers")
+    parser.add_argument("--cases", default=",".join(c.name for c in CASES))
+    parser.add_argument(
+        "--targets", default="pgbench,pgwarden-1,pgwarden-2,drf", help="which servers to measure"
+    )
+    parser.add_argument(
+        "--db-pool",
+        type=int,
+        default=4,
+        help="connections per pgwarden worker (PGWARDEN_POOL_MAX, PGRST_DB_POOL)",
+    )
+    args = parser.parse_args()
+    args.load_before = os.getloadavg()
+    missing = _missing_tools()
+    if missing:
+        print(
+            f"rest_bench: missing {', '.join(missing)}; install them with "
+            "`.venv/bin/pip install -r bench/requirements.txt` (and `apt-get install wrk`)",
+            file=sys.stderr,
+        )
+        return 2
+    cases = [c for c in CASES if c.name in args.cases.split(",")]
+    _, url = prepare_database()
+    table = asyncio.run(load_cache(url)).tables[("bench", "items")]
+    targets = args.targets.split(",")
+    rounds: list[Measure] = []
+    for round_number in range(1, args.rounds + 1):
+        print(f"round {round_number} of {args.rounds}", flush=True)
+        rounds += one_round(url, table, cases, targets, args)
+    measures = medians(rounds)
     if set(targets) != {"pgbench", "pgwarden-1", "pgwarden-2", "drf"}:
         print("a partial run: bench/results/ left as it was")
         return 0

@@ -203,6 +203,45 @@ def test_unknown_column_and_bad_bodies(base: str) -> None:
     assert r.status_code == 415
 
 
+def test_csv_bulk_insert(base: str, rest_db: str) -> None:
+    body = b'id,name,qty\n160,sixty,6\n161,"one sixty-one",NULL\n'
+    r = httpx.post(
+        f"{base}/items?columns=id,name",
+        headers={**H, **bearer(), "Content-Type": "text/csv", "Prefer": "return=representation"},
+        content=b'id,name\n160,one sixty\n161,"one sixty-one"\n',
+    )
+    assert r.status_code == 201, r.text
+    assert [(row["id"], row["name"], row["qty"]) for row in r.json()] == [
+        (160, "one sixty", 0),
+        (161, "one sixty-one", 0),
+    ]
+    r = httpx.post(
+        f"{base}/items",
+        headers={**H, **bearer(), "Content-Type": "text/csv; charset=utf-8"},
+        content=body.replace(b"160,", b"162,").replace(b"161,", b"163,"),
+    )
+    assert r.status_code == 400 and r.json()["code"] == "23502", r.text  # NULL into NOT NULL qty
+    assert 162 not in items(rest_db)
+    r = httpx.post(
+        f"{base}/items",
+        headers={**H, **bearer(), "Content-Type": "text/csv"},
+        content=b"id,name,qty\n162,one sixty-two,\n",
+    )
+    assert r.status_code == 400 and r.json()["code"] == "22P02", "an empty field is ''"
+    for bad in (b"", b"id,name\n164\n", b"\xff\xfe"):
+        r = httpx.post(
+            f"{base}/items", headers={**H, **bearer(), "Content-Type": "text/csv"}, content=bad
+        )
+        assert r.status_code == 400 and r.json()["code"] == "PGRST102", (bad, r.text)
+    r = httpx.post(
+        f"{base}/items",
+        headers={**H, **bearer(), "Content-Type": "text/csv"},
+        content=b"id,name\n164,\x00x\n",
+    )
+    assert r.status_code == 400 and r.json()["code"] == "22P05", "PostgreSQL refuses NUL in text"
+    assert 164 not in items(rest_db)
+
+
 def test_oversized_body_is_413(base: str) -> None:
     body = b'{"id": 91, "name": "' + b"x" * (2 * 1024 * 1024) + b'"}'
     r = httpx.post(

@@ -229,14 +229,20 @@ def pool_of(call: Call) -> Any:
 
 
 # --- writes --------------------------------------------------------------------------------
-async def read_json(request: web.Request) -> Any:
-    content_type = request.headers.get("Content-Type", "application/json").split(";")[0].strip()
-    if content_type not in ("application/json", "application/vnd.pgrst.object+json"):
-        raise ApiError(
-            415, "PGRST107", f"The request's Content-Type is not acceptable: {content_type}"
-        )
+def media_type(request: web.Request) -> str:
+    """The request body's media type, lower-cased, without parameters (JSON when absent)."""
+    return request.headers.get("Content-Type", "application/json").split(";")[0].strip().lower()
+
+
+def unsupported_media(content_type: str) -> ApiError:
+    return ApiError(
+        415, "PGRST107", f"The request's Content-Type is not acceptable: {content_type}"
+    )
+
+
+async def read_body(request: web.Request) -> bytes:
     try:
-        raw = await request.read()
+        return await request.read()
     except web.HTTPRequestEntityTooLarge:
         raise ApiError(
             413,
@@ -244,6 +250,13 @@ async def read_json(request: web.Request) -> Any:
             "Payload too large",
             details=f"The body exceeds {request.app._client_max_size} bytes",
         ) from None
+
+
+async def read_json(request: web.Request) -> Any:
+    content_type = media_type(request)
+    if content_type not in ("application/json", "application/vnd.pgrst.object+json"):
+        raise unsupported_media(content_type)
+    raw = await read_body(request)
     try:
         return json.loads(raw) if raw.strip() else None
     except (ValueError, UnicodeDecodeError) as exc:

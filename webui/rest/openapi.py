@@ -166,7 +166,18 @@ def table_path(table: Table, rights: list[bool]) -> dict[str, Any]:
         item["post"] = {
             "summary": summary,
             "tags": [table.name],
-            "requestBody": body,
+            "requestBody": {
+                "content": {
+                    **body["content"],
+                    "text/csv": {
+                        "schema": {
+                            "type": "string",
+                            "description": "A header line of column names, then one line per "
+                            "row; NULL is SQL null",
+                        }
+                    },
+                }
+            },
             "parameters": [refs[0], refs[-1]],
             "responses": {"201": {"description": "Created"}},
         }

@@ -4,6 +4,8 @@ for (max-affected, a singular object, tx=rollback) or a session token that did n
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from typing import Any
 from urllib.parse import quote as url_quote
@@ -18,7 +20,9 @@ from webui.rest.handlers import (
     Call,
     applied_preferences,
     explain,
+    media_type,
     pool_of,
+    read_body,
     read_json,
     respond,
     singular_check,
@@ -74,7 +78,10 @@ def _on_conflict(call: Call) -> list[str] | None:
 
 
 async def insert(call: Call) -> web.StreamResponse:
-    rows = st.require_object_rows(await read_json(call.request))
+    if media_type(call.request) == "text/csv":
+        rows = csv_rows(await read_body(call.request))
+    else:
+        rows = st.require_object_rows(await read_json(call.request))
     columns = _payload_columns(call, rows)
     if not columns:
         raise ApiError(400, "PGRST102", "Empty or invalid json", details="no columns to insert")
@@ -87,6 +94,29 @@ async def insert(call: Call) -> web.StreamResponse:
         call.prefer.missing == "default",
     )
     return await finish_write(call, Frag(dml.text, (body,)), created=True)
+
+
+def csv_rows(raw: bytes) -> list[dict[str, Any]]:
+    """A CSV body as PostgREST reads it: the first line names the columns, an empty field is
+    the empty string and the bare word NULL is SQL null; the database casts each text value."""
+    try:
+        lines = list(csv.reader(io.StringIO(raw.decode("utf-8"), newline="")))
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise ApiError(400, "PGRST102", "Empty or invalid csv", details=str(exc)[:200]) from None
+    lines = [line for line in lines if line]
+    if not lines:
+        raise ApiError(400, "PGRST102", "Empty or invalid csv", details="no header line")
+    header, rows = lines[0], []
+    for number, values in enumerate(lines[1:], start=2):
+        if len(values) != len(header):
+            raise ApiError(
+                400,
+                "PGRST102",
+                "Empty or invalid csv",
+                details=f"line {number} has {len(values)} fields, the header {len(header)}",
+            )
+        rows.append({k: (None if v == "NULL" else v) for k, v in zip(header, values, strict=True)})
+    return rows
 
 
 async def update(call: Call) -> web.StreamResponse:
