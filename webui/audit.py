@@ -25,9 +25,10 @@ import psycopg
 from aiohttp import web
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
-from psycopg_pool import AsyncConnectionPool, PoolTimeout
+from psycopg_pool import PoolTimeout
 
 from webui.db import POOL
+from webui.pool import Pool
 
 log = logging.getLogger("pgwarden.audit")
 
@@ -41,7 +42,7 @@ select audit.record_security_event(
 
 
 async def record_detached(
-    pool: AsyncConnectionPool,
+    pool: Pool,
     event: str,
     *,
     actor_id: int | None = None,
@@ -169,13 +170,13 @@ def seal_interval() -> float:
         return DEFAULT_SEAL_INTERVAL
 
 
-async def seal_once(pool: AsyncConnectionPool) -> int:
+async def seal_once(pool: Pool) -> int:
     async with pool.connection(timeout=5) as conn, conn.transaction():
         row = await (await conn.execute("select audit.seal()")).fetchone()
     return int(row[0]) if row else 0
 
 
-async def _sealer(pool: AsyncConnectionPool, interval: float) -> None:
+async def _sealer(pool: Pool, interval: float) -> None:
     while True:
         await asyncio.sleep(interval)
         try:

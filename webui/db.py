@@ -9,11 +9,11 @@ from typing import Any
 
 from aiohttp import web
 from psycopg import AsyncConnection
-from psycopg_pool import AsyncConnectionPool
 
+from webui.pool import Pool
 from webui.settings import Settings
 
-POOL = web.AppKey("pool", AsyncConnectionPool)
+POOL = web.AppKey("pool", Pool)
 SETTINGS = web.AppKey("settings", Settings)
 
 _CONTEXT_SQL = """
@@ -28,15 +28,13 @@ async def _configure(conn: AsyncConnection) -> None:
     await conn.set_autocommit(True)
 
 
-def make_pool(settings: Settings) -> AsyncConnectionPool:
-    return AsyncConnectionPool(
+def make_pool(settings: Settings) -> Pool:
+    return Pool(
         settings.app_database_url,
         min_size=settings.pool_min,
         max_size=settings.pool_max,
-        open=False,
         configure=_configure,
         kwargs={"options": f"-c statement_timeout={settings.statement_timeout_ms}"},
-        name="pgwarden",
     )
 
 
@@ -51,7 +49,7 @@ async def pool_context(app: web.Application) -> AsyncIterator[None]:
 
 @asynccontextmanager
 async def request_transaction(
-    pool: AsyncConnectionPool,
+    pool: Pool,
     *,
     role: str = "pgw_anon",
     claims: Mapping[str, Any] | None = None,

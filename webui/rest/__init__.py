@@ -11,11 +11,11 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 from psycopg import AsyncConnection
-from psycopg_pool import AsyncConnectionPool
 
 from webui.correlation import correlation_middleware
 from webui.db import POOL
 from webui.errors import add_security_headers, error_middleware
+from webui.pool import Pool
 from webui.rest import config as rest_config
 from webui.rest.auth import JwtVerifier
 from webui.rest.docs import handle_asset, handle_docs
@@ -73,15 +73,14 @@ async def _configure(conn: AsyncConnection) -> None:
     await conn.set_autocommit(True)
 
 
-def make_pool(conninfo: str, config: rest_config.RestConfig) -> AsyncConnectionPool:
-    return AsyncConnectionPool(
+def make_pool(conninfo: str, config: rest_config.RestConfig) -> Pool:
+    return Pool(
         conninfo,
         min_size=min(2, config.db_pool),
         max_size=config.db_pool,
-        open=False,
         configure=_configure,
-        name="pgwarden-rest",
         kwargs={"options": f"-c statement_timeout={config.db_statement_timeout}"},
+        timeout=config.db_pool_acquisition_timeout,
     )
 
 

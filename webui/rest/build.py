@@ -301,15 +301,30 @@ def build_rows(
     builder = Builder(spec)
     alias = '"t0"'
     _check_embed_paths(spec)
-    columns, inner_where, exists = builder.columns(table, alias, spec.items, ())
-    conditions = inner_where + builder.where(table, alias, (), exists)
+    if not spec.items and not positional:
+        select, names = _every_column(table, alias)
+        conditions = builder.where(table, alias, (), {})
+    else:
+        columns, inner_where, exists = builder.columns(table, alias, spec.items, ())
+        conditions = inner_where + builder.where(table, alias, (), exists)
+        named = [(e, f"_c{i}") for i, (e, _) in enumerate(columns)] if positional else columns
+        select, names = builder.select_clause(named), [n for _, n in columns]
     from_clause = cat(source or Frag(table.qualified), f" {alias}")
     where = cat(" where ", join(" and ", conditions)) if conditions else Frag("")
     tail = builder.order_limit(table, alias, (), cap) if paged else Frag("")
-    named = [(e, f"_c{i}") for i, (e, _) in enumerate(columns)] if positional else columns
-    select = builder.select_clause(named)
     rows = cat("select ", select, " from ", from_clause, where, tail)
-    return Built(rows, [n for _, n in columns], where, from_clause)
+    return Built(rows, names, where, from_clause)
+
+
+def _every_column(table: Table, alias: str) -> tuple[Frag, list[str]]:
+    """The select list of no `select=` (every column, in order): the same text the general path
+    builds, made once per table."""
+    key = ("every column", alias)
+    if key not in table.memo:
+        text = ", ".join(f"{alias}.{c.quoted} as {quote(c.name)}" for c in table.columns.values())
+        table.memo[key] = (Frag(text), list(table.columns))
+    select, names = table.memo[key]
+    return select, list(names)
 
 
 def _check_embed_paths(spec: ReadSpec) -> None:

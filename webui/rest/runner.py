@@ -12,8 +12,9 @@ from typing import Any
 
 import psycopg
 from psycopg import AsyncConnection
-from psycopg_pool import AsyncConnectionPool, PoolTimeout
+from psycopg_pool import PoolTimeout
 
+from webui.pool import Pool
 from webui.rest import wire
 from webui.rest.build import Frag
 from webui.rest.errors import ApiError, from_database
@@ -103,7 +104,7 @@ BEGIN, COMMIT, ROLLBACK = Frag("begin"), Frag("commit"), Frag("rollback")
 
 
 async def run(
-    pool: AsyncConnectionPool,
+    pool: Pool,
     context: Context,
     statements: Sequence[Frag],
     *,

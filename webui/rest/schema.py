@@ -61,6 +61,8 @@ class Table:
     uniques: list[frozenset[str]] = field(default_factory=list)
     relationships: list[Relationship] = field(default_factory=list)
     qualified: str = ""
+    # statement parts that depend on the table alone, built once (webui/rest/build.py)
+    memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         self.qualified = f"{quote(self.schema)}.{quote(self.name)}"

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 from aiohttp import web
 from psycopg import AsyncConnection
-from psycopg_pool import AsyncConnectionPool
 
+from webui.pool import Pool
 from webui.rest import schema
 from webui.rest.auth import JwtVerifier
 from webui.rest.config import RestConfig
@@ -25,7 +25,7 @@ class RestState:
     config: RestConfig
     verifier: JwtVerifier
     prefix: str
-    pool: AsyncConnectionPool | None = None
+    pool: Pool | None = None
     cache: SchemaCache | None = None
     listener: asyncio.Task[None] | None = None
     reloads: int = 0
