@@ -1,7 +1,8 @@
 """The app's connection pool (webui/pool.py) against a real PostgreSQL: it reuses connections,
 never lends more than max_size, times out a wait with PoolTimeout, hands a returned connection
 to a waiter, rolls back or drops what comes back dirty or broken, and loses nothing when a
-waiting request is cancelled."""
+waiting request is cancelled. Each test runs its coroutine on a fresh loop in a thread, as the
+async REST tests do, whatever loop the browser tests left running."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import time
 import pytest
 from psycopg import AsyncConnection, pq
 from psycopg_pool import PoolTimeout
+from rest_support import run_async
 
 from webui.pool import Pool
 
@@ -29,7 +31,7 @@ async def _backend(conn: AsyncConnection) -> int:
     return int(row[0])
 
 
-async def test_a_returned_connection_is_lent_again(db_url: str) -> None:
+async def _a_returned_connection_is_lent_again(db_url: str) -> None:
     pool = _pool(db_url)
     first = await pool.getconn()
     pid = await _backend(first)
@@ -41,7 +43,7 @@ async def test_a_returned_connection_is_lent_again(db_url: str) -> None:
     await pool.close()
 
 
-async def test_never_more_than_max_size_and_the_wait_times_out(db_url: str) -> None:
+async def _never_more_than_max_size_and_the_wait_times_out(db_url: str) -> None:
     pool = _pool(db_url, size=2)
     held = [await pool.getconn(), await pool.getconn()]
     started = time.monotonic()
@@ -53,7 +55,7 @@ async def test_never_more_than_max_size_and_the_wait_times_out(db_url: str) -> N
     await pool.close()
 
 
-async def test_a_waiter_gets_the_next_returned_connection(db_url: str) -> None:
+async def _a_waiter_gets_the_next_returned_connection(db_url: str) -> None:
     pool = _pool(db_url, size=1)
     held = await pool.getconn()
     pid = await _backend(held)
@@ -67,7 +69,7 @@ async def test_a_waiter_gets_the_next_returned_connection(db_url: str) -> None:
     await pool.close()
 
 
-async def test_a_cancelled_waiter_loses_no_connection(db_url: str) -> None:
+async def _a_cancelled_waiter_loses_no_connection(db_url: str) -> None:
     pool = _pool(db_url, size=1)
     held = await pool.getconn()
     waiting = asyncio.ensure_future(pool.getconn(timeout=5))
@@ -81,7 +83,7 @@ async def test_a_cancelled_waiter_loses_no_connection(db_url: str) -> None:
     await pool.close()
 
 
-async def test_a_connection_returned_in_a_transaction_is_rolled_back(db_url: str) -> None:
+async def _a_connection_returned_in_a_transaction_is_rolled_back(db_url: str) -> None:
     pool = _pool(db_url, size=1)
     conn = await pool.getconn()
     await conn.execute("begin")
@@ -96,7 +98,7 @@ async def test_a_connection_returned_in_a_transaction_is_rolled_back(db_url: str
     await pool.close()
 
 
-async def test_a_broken_connection_is_dropped_and_replaced(db_url: str) -> None:
+async def _a_broken_connection_is_dropped_and_replaced(db_url: str) -> None:
     pool = _pool(db_url, size=1)
     conn = await pool.getconn()
     pid = await _backend(conn)
@@ -108,7 +110,7 @@ async def test_a_broken_connection_is_dropped_and_replaced(db_url: str) -> None:
     await pool.close()
 
 
-async def test_a_connection_past_its_lifetime_is_replaced(db_url: str) -> None:
+async def _a_connection_past_its_lifetime_is_replaced(db_url: str) -> None:
     pool = _pool(db_url, size=1, max_lifetime=0.0)
     conn = await pool.getconn()
     pid = await _backend(conn)
@@ -120,7 +122,7 @@ async def test_a_connection_past_its_lifetime_is_replaced(db_url: str) -> None:
     await pool.close()
 
 
-async def test_close_ends_waits_and_refuses_new_ones(db_url: str) -> None:
+async def _close_ends_waits_and_refuses_new_ones(db_url: str) -> None:
     pool = _pool(db_url, size=1)
     held = await pool.getconn()
     waiting = asyncio.ensure_future(pool.getconn(timeout=5))
@@ -132,3 +134,35 @@ async def test_close_ends_waits_and_refuses_new_ones(db_url: str) -> None:
         await pool.getconn()
     await pool.putconn(held)
     assert held.closed, "a connection returned to a closed pool is closed"
+
+
+def test_a_returned_connection_is_lent_again(db_url: str) -> None:
+    run_async(_a_returned_connection_is_lent_again(db_url))
+
+
+def test_never_more_than_max_size_and_the_wait_times_out(db_url: str) -> None:
+    run_async(_never_more_than_max_size_and_the_wait_times_out(db_url))
+
+
+def test_a_waiter_gets_the_next_returned_connection(db_url: str) -> None:
+    run_async(_a_waiter_gets_the_next_returned_connection(db_url))
+
+
+def test_a_cancelled_waiter_loses_no_connection(db_url: str) -> None:
+    run_async(_a_cancelled_waiter_loses_no_connection(db_url))
+
+
+def test_a_connection_returned_in_a_transaction_is_rolled_back(db_url: str) -> None:
+    run_async(_a_connection_returned_in_a_transaction_is_rolled_back(db_url))
+
+
+def test_a_broken_connection_is_dropped_and_replaced(db_url: str) -> None:
+    run_async(_a_broken_connection_is_dropped_and_replaced(db_url))
+
+
+def test_a_connection_past_its_lifetime_is_replaced(db_url: str) -> None:
+    run_async(_a_connection_past_its_lifetime_is_replaced(db_url))
+
+
+def test_close_ends_waits_and_refuses_new_ones(db_url: str) -> None:
+    run_async(_close_ends_waits_and_refuses_new_ones(db_url))
