@@ -18,8 +18,10 @@ $$;
 comment on function audit.refuse_change() is
   'Trigger: refuses UPDATE, DELETE and TRUNCATE on an append-only audit table.';
 
--- Attach the guards to an audit table: <table>_append_only (BEFORE UPDATE OR DELETE; with
--- allow_update, <table>_no_delete, BEFORE DELETE) and <table>_no_truncate, both ENABLE ALWAYS.
+-- Make an audit table append-only: the guards <table>_append_only (BEFORE UPDATE OR DELETE; with
+-- allow_update, <table>_no_delete, BEFORE DELETE) and <table>_no_truncate, both ENABLE ALWAYS,
+-- and the same privileges revoked from the table's owner (a superuser ignores privileges: the
+-- guards stop it).
 create or replace function audit.guard_append_only(target regclass,
                                                    allow_update boolean default false)
 returns void
@@ -31,6 +33,8 @@ declare
   v_name text := (select c.relname from pg_catalog.pg_class c where c.oid = target);
   v_row text := v_name || case when allow_update then '_no_delete' else '_append_only' end;
   v_truncate text := v_name || '_no_truncate';
+  v_owner text := (select pg_catalog.pg_get_userbyid(c.relowner)
+                     from pg_catalog.pg_class c where c.oid = target);
 begin
   execute pg_catalog.format('drop trigger if exists %I on %s', v_row, target);
   execute pg_catalog.format(
@@ -42,10 +46,13 @@ begin
     'create trigger %I before truncate on %s for each statement '
     'execute function audit.refuse_change()', v_truncate, target);
   execute pg_catalog.format('alter table %s enable always trigger %I', target, v_truncate);
+  execute pg_catalog.format('revoke %s truncate on %s from %I',
+    case when allow_update then 'delete,' else 'update, delete,' end, target, v_owner);
 end
 $$;
 comment on function audit.guard_append_only(regclass, boolean) is
   'Make an audit table append-only (or, with allow_update, undeletable): guard triggers refusing '
-  'UPDATE/DELETE and TRUNCATE for every role, ENABLE ALWAYS.';
+  'UPDATE/DELETE and TRUNCATE for every role, ENABLE ALWAYS, and those privileges revoked from '
+  'its owner.';
 
 select audit.guard_append_only('audit.events');

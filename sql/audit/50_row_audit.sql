@@ -105,7 +105,11 @@ declare
   v_count bigint;
   v_images json;
 begin
-  execute pg_catalog.format('select count(*) from %I', v_rows_name) into v_count;
+  if tg_op = 'INSERT' then
+    select count(*) into v_count from new_rows;
+  else
+    select count(*) into v_count from old_rows;
+  end if;
   if v_count = 0 then
     return null;
   elsif v_count > audit.bulk_threshold() then

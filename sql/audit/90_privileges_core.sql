@@ -7,9 +7,9 @@ do $owner$
 declare
   v_owner text;
 begin
+  -- audit.events: audit.guard_append_only() (30_guards.sql) revoked them already
   select pg_catalog.pg_get_userbyid(c.relowner) into v_owner
-    from pg_catalog.pg_class c where c.oid = 'audit.events'::regclass;
-  execute pg_catalog.format('revoke update, delete, truncate on audit.events from %I', v_owner);
+    from pg_catalog.pg_class c where c.oid = 'audit.event_types'::regclass;
   execute pg_catalog.format('revoke delete, truncate on audit.event_types from %I', v_owner);
 end
 $owner$;

@@ -15,17 +15,7 @@ grant execute on function audit.redaction_pattern(), audit.redacted_columns(regc
 -- Bulk batches: insert-only like audit.events, read by administrators; only the capture trigger
 -- writes them and only audit.seal() (through audit.expand_row_batches()) materialises them.
 revoke all on audit.row_batches, audit.row_batch_expansions from public;
-do $owner$
-declare
-  v_owner text;
-begin
-  select pg_catalog.pg_get_userbyid(c.relowner) into v_owner
-    from pg_catalog.pg_class c where c.oid = 'audit.row_batches'::regclass;
-  execute pg_catalog.format(
-    'revoke update, delete, truncate on audit.row_batches, audit.row_batch_expansions from %I',
-    v_owner);
-end
-$owner$;
+-- the owner's UPDATE/DELETE/TRUNCATE: audit.guard_append_only() (55_row_batches.sql)
 grant select on audit.row_batches, audit.row_batch_expansions to pgw_administrator;
 revoke execute on function audit.expand_row_batches(), audit.pending_batches(),
   audit.batch_rows(audit.row_batches), audit.batch_select_list(regclass, text[]),
