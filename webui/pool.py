@@ -110,23 +110,10 @@ class Pool:
             timer.cancel()
 
     async def putconn(self, conn: AsyncConnection[Any]) -> None:
-        if conn.closed or conn.pgconn.status != pq.ConnStatus.OK:
+        if await self._reusable(conn):
+            self._give(conn)
+        else:
             await self._discard(conn)
-            return
-        status = conn.info.transaction_status
-        if status in (pq.TransactionStatus.INTRANS, pq.TransactionStatus.INERROR):
-            try:
-                await conn.rollback()
-            except Exception:
-                await self._discard(conn)
-                return
-        elif status != pq.TransactionStatus.IDLE:
-            await self._discard(conn)
-            return
-        if self._closed or time.monotonic() - self._born.get(id(conn), 0.0) > self.max_lifetime:
-            await self._discard(conn)
-            return
-        self._give(conn)
 
     @contextlib.asynccontextmanager
     async def connection(
@@ -140,6 +127,21 @@ class Pool:
             await self.putconn(conn)
 
     # --- inside ---------------------------------------------------------------------------
+    async def _reusable(self, conn: AsyncConnection[Any]) -> bool:
+        """Healthy, idle (an open transaction is rolled back first) and not past its lifetime."""
+        if self._closed or conn.closed or conn.pgconn.status != pq.ConnStatus.OK:
+            return False
+        if time.monotonic() - self._born.get(id(conn), 0.0) > self.max_lifetime:
+            return False
+        status = conn.info.transaction_status
+        if status in (pq.TransactionStatus.INTRANS, pq.TransactionStatus.INERROR):
+            try:
+                await conn.rollback()
+            except Exception:
+                return False
+            return True
+        return status == pq.TransactionStatus.IDLE
+
     def _give(self, conn: AsyncConnection[Any]) -> None:
         """Hand a healthy idle connection to the first waiter still waiting, else keep it."""
         while self._waiters:

@@ -234,12 +234,6 @@ def media_type(request: web.Request) -> str:
     return request.headers.get("Content-Type", "application/json").split(";")[0].strip().lower()
 
 
-def unsupported_media(content_type: str) -> ApiError:
-    return ApiError(
-        415, "PGRST107", f"The request's Content-Type is not acceptable: {content_type}"
-    )
-
-
 async def read_body(request: web.Request) -> bytes:
     try:
         return await request.read()
@@ -255,7 +249,9 @@ async def read_body(request: web.Request) -> bytes:
 async def read_json(request: web.Request) -> Any:
     content_type = media_type(request)
     if content_type not in ("application/json", "application/vnd.pgrst.object+json"):
-        raise unsupported_media(content_type)
+        raise ApiError(
+            415, "PGRST107", f"The request's Content-Type is not acceptable: {content_type}"
+        )
     raw = await read_body(request)
     try:
         return json.loads(raw) if raw.strip() else None

@@ -116,16 +116,10 @@ async def run(
     transaction is the pipeline's implicit one (one round trip); with it, `decide(outcome)` says
     commit (True) or roll back (False) and may raise ApiError, which rolls back."""
     try:
-        # getconn/putconn rather than pool.connection(): the connection is in autocommit and the
-        # statements end their own transaction, so the context manager's commit (which takes the
-        # connection's lock) is work for nothing; putconn still discards a broken connection
-        conn = await pool.getconn(timeout=acquire_timeout)
-        try:
+        async with pool.connection(timeout=acquire_timeout) as conn:
             if decide is None:
                 return await _implicit(conn, context, statements, read_only)
             return await _explicit(conn, context, statements, decide)
-        finally:
-            await pool.putconn(conn)
     except PoolTimeout:
         message = "Timed out acquiring connection from connection pool."
         raise ApiError(504, "PGRST003", message) from None
