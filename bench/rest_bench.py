@@ -325,18 +325,8 @@ def pgwarden(url: str, workers: int, pool: int) -> Iterator[str]:
         "--workers",
         str(workers),
     ]
-    process = subprocess.Popen(
-        command,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        _wait_http(f"http://127.0.0.1:{port}/rest/v1/authors?limit=1", process)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        _stop(process)
+    with _server(command, env, port, "/rest/v1/authors?limit=1") as base:
+        yield base
 
 
 @contextmanager
@@ -364,6 +354,13 @@ def drf(url: str, workers: int) -> Iterator[str]:
         "warning",
         "rest_drf.wsgi:application",
     ]
+    with _server(command, env, port, "/items/1") as base:
+        yield base
+
+
+@contextmanager
+def _server(command: list[str], env: dict[str, str], port: int, probe: str) -> Iterator[str]:
+    """Start a server in its own session, wait until `probe` answers, stop it on exit."""
     process = subprocess.Popen(
         command,
         env=env,
@@ -372,7 +369,7 @@ def drf(url: str, workers: int) -> Iterator[str]:
         start_new_session=True,
     )
     try:
-        _wait_http(f"http://127.0.0.1:{port}/items/1", process)
+        _wait_http(f"http://127.0.0.1:{port}{probe}", process)
         yield f"http://127.0.0.1:{port}"
     finally:
         _stop(process)
