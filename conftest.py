@@ -14,7 +14,7 @@ import pytest
 from psycopg.conninfo import conninfo_to_dict
 from pytest_postgresql import factories
 
-from webui.cluster import Cluster
+from webui.ops.cluster import Cluster
 from webui.testing import ServerProcess, deploy_all, running_server, url_for_database
 
 ROOT = Path(__file__).resolve().parent

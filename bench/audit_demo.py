@@ -6,7 +6,7 @@
 Builds the scratch database `pgw_audit_demo` on DATABASE_URL's server (default: the project's
 test cluster), deploys every migration, and plays a small library back office through the same
 paths the app uses: requests as `authenticator` switching to a tier with the request context
-set (`webui.db` does this per request), authority changes through a definer function owned by
+set (`webui.core.db` does this per request), authority changes through a definer function owned by
 `pgw_session_writer` (as the identity code does), failed logins through
 `audit.record_security_event` (what `webui.audit.record_detached` calls), and one DBA edit in
 psql without any request context. Then it runs QUERIES with psql and prints their output.
@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.audit_insert import server_url  # noqa: E402
-from webui.settings import app_url_for  # noqa: E402
+from webui.core.settings import app_url_for  # noqa: E402
 from webui.testing import deploy_all, url_for_database  # noqa: E402
 
 DB_NAME = "pgw_audit_demo"

@@ -42,7 +42,7 @@ import psycopg
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from webui.cluster import Cluster  # noqa: E402
+from webui.ops.cluster import Cluster  # noqa: E402
 from webui.testing import deploy_all, url_for_database  # noqa: E402
 
 DB_NAME = "pgw_bench_audit"

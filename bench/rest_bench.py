@@ -39,7 +39,7 @@ from psycopg import sql
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from webui.cluster import Cluster  # noqa: E402
+from webui.ops.cluster import Cluster  # noqa: E402
 from webui.rest import schema as rest_schema  # noqa: E402
 from webui.rest import statements as st  # noqa: E402
 from webui.rest.build import Frag, ReadSpec, build_rows  # noqa: E402

@@ -61,7 +61,7 @@ def test_two_sealers_serialise_and_seal_each_event_once(db_url: str) -> None:
 
 
 def test_app_role_may_seal_but_not_write_links(db_url: str) -> None:
-    from webui.settings import app_url_for
+    from webui.core.settings import app_url_for
 
     with _connect(db_url) as owner, psycopg.connect(app_url_for(db_url), autocommit=True) as app:
         _record(owner, "one")

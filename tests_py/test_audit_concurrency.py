@@ -1,5 +1,5 @@
 """50 concurrent writers through the app's pool (as authenticator, switching to a tier per
-request, as webui.db.request_transaction does) on an audited table, while a sealer runs:
+request, as webui.core.db.request_transaction does) on an audited table, while a sealer runs:
 afterwards every committed change has exactly one event with its request's context, rolled-back
 work left none, and the chain verifies with nothing left unsealed."""
 
@@ -14,8 +14,8 @@ import pytest
 from psycopg_pool import AsyncConnectionPool
 
 from webui import audit
-from webui.db import request_transaction
-from webui.settings import app_url_for
+from webui.core.db import request_transaction
+from webui.core.settings import app_url_for
 
 WRITERS = 50
 ROUNDS = 6

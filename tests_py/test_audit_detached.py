@@ -10,8 +10,8 @@ import pytest
 from psycopg_pool import AsyncConnectionPool
 
 from webui.audit import record_detached
-from webui.db import request_transaction
-from webui.settings import app_url_for
+from webui.core.db import request_transaction
+from webui.core.settings import app_url_for
 
 CORRELATION = "corr-detached-test-0001"
 

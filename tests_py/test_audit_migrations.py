@@ -12,8 +12,8 @@ import psycopg
 import pytest
 from psycopg.conninfo import conninfo_to_dict
 
-from webui.migrations import Migrator, script_body
-from webui.paths import migrations_dir
+from webui.core.paths import migrations_dir
+from webui.ops.migrations import Migrator, script_body
 from webui.testing import url_for_database
 
 AUDIT_CHANGES = ["audit_core", "audit_rows", "audit_chain", "audit_views"]

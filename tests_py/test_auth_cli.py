@@ -8,8 +8,8 @@ import os
 import subprocess
 import sys
 
-from webui.auth.testing import Client, create_user, sql
 from webui.testing import ServerProcess
+from webui.testing.auth import Client, create_user, sql
 
 PASSWORD = "correct horse battery"
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from webui.auth.testing import Client, create_user, sql
 from webui.testing import ServerProcess, running_server
+from webui.testing.auth import Client, create_user, sql
 
 PASSWORD = "correct horse battery"
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import psycopg
 
-from webui.migrations import Migrator
+from webui.ops.migrations import Migrator
 
 AUTH_CHANGES = ["auth_users", "auth_sessions", "auth_login"]
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from webui.auth.testing import Client, create_user, sql
 from webui.testing import ServerProcess, running_server
+from webui.testing.auth import Client, create_user, sql
 
 PASSWORD = "correct horse battery"
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import statistics
 import time
 
-from webui.auth.testing import Client, Reply, create_user, sql
 from webui.testing import ServerProcess
+from webui.testing.auth import Client, Reply, create_user, sql
 
 PASSWORD = "correct horse battery"
 IGNORED_HEADERS = {"date", "x-correlation-id"}

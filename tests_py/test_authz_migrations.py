@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import psycopg
 
-from webui.migrations import Migrator, read_plan, script_body
+from webui.ops.migrations import Migrator, read_plan, script_body
 
 CHANGES = ("authz_helpers", "authz_grants")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from webui.migrations import read_plan
+from webui.ops.migrations import read_plan
 from webui.testing import run_cli
 
 SECRET = {"PGWARDEN_SECRET_KEY": "s" * 40}

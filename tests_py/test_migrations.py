@@ -12,7 +12,8 @@ import psycopg
 import pytest
 from psycopg.conninfo import conninfo_to_dict
 
-from webui.migrations import (
+from webui.core.paths import migrations_dir, sql_dir
+from webui.ops.migrations import (
     MigrationError,
     Migrator,
     inline_includes,
@@ -20,7 +21,6 @@ from webui.migrations import (
     script_body,
     unwrap,
 )
-from webui.paths import migrations_dir, sql_dir
 from webui.testing import run_cli
 
 STATE_STATEMENTS = re.compile(

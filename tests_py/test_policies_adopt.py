@@ -12,7 +12,7 @@ import psycopg
 import pytest
 
 from webui.cli import main
-from webui.migrations import Migrator
+from webui.ops.migrations import Migrator
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -105,7 +105,7 @@ def test_simulate_with_a_claim(
 ) -> None:
     monkeypatch.setenv("DATABASE_URL", db_url)
     golden = ROOT / "tests_py" / "golden" / "fine_grained_policies" / "deploy.sql"
-    from webui.migrations import unwrap
+    from webui.ops.migrations import unwrap
 
     db.execute(unwrap(golden.read_text(), golden).encode())
     db.execute("insert into auth.users (email, role) values ('t@x.example', 'user')")

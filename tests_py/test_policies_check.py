@@ -9,7 +9,7 @@ import psycopg
 import pytest
 
 from webui.cli import main
-from webui.migrations import Migrator
+from webui.ops.migrations import Migrator
 
 BASE = """
 [settings]

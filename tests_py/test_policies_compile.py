@@ -13,7 +13,7 @@ import psycopg
 import pytest
 
 from webui.cli import main
-from webui.migrations import Migrator
+from webui.ops.migrations import Migrator
 from webui.policies import writer
 
 ROOT = Path(__file__).resolve().parents[1]

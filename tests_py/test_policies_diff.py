@@ -10,7 +10,7 @@ import psycopg
 import pytest
 
 from webui.cli import main
-from webui.migrations import Migrator
+from webui.ops.migrations import Migrator
 
 LIBRARY = Path(__file__).resolve().parents[1] / "examples" / "library" / "migrations"
 

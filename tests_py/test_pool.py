@@ -1,4 +1,4 @@
-"""The app's connection pool (webui/pool.py) against a real PostgreSQL: it reuses connections,
+"""The app's connection pool (webui/core/pool.py) against a real PostgreSQL: it reuses connections,
 never lends more than max_size, times out a wait with PoolTimeout, hands a returned connection
 to a waiter, rolls back or drops what comes back dirty or broken, and loses nothing when a
 waiting request is cancelled. Each test runs its coroutine on a fresh loop in a thread, as the
@@ -14,7 +14,7 @@ from psycopg import AsyncConnection, pq
 from psycopg_pool import PoolTimeout
 from rest_support import run_async
 
-from webui.pool import Pool
+from webui.core.pool import Pool
 
 
 async def _autocommit(conn: AsyncConnection) -> None:

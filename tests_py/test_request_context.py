@@ -6,7 +6,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from webui.settings import app_url_for
+from webui.core.settings import app_url_for
 
 
 def test_authenticator_switches_to_tiers_but_not_to_other_roles(db_url: str) -> None:

@@ -110,8 +110,8 @@ def _children(pid: int) -> list[int]:
 
 
 def test_mount_prefix_is_configurable(monkeypatch: pytest.MonkeyPatch) -> None:
-    from webui.app import create_app
-    from webui.settings import Settings
+    from webui.core.settings import Settings
+    from webui.web.app import create_app
 
     monkeypatch.setenv("PGRST_SERVER_PREFIX", "/api/v2/")
     app = create_app(Settings("postgresql:///x", "postgresql:///x", "k" * 40, "test"))

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from webui.cluster import Cluster
-from webui.migrations import read_plan
+from webui.ops.cluster import Cluster
+from webui.ops.migrations import read_plan
 from webui.testing import ServerProcess, run_cli, running_server
 
 UUID7 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from webui.tap import run_file
+from webui.testing.tap import run_file
 
 SQL_TESTS = sorted(Path(__file__).parent.glob("test_*.sql"))
 

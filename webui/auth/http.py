@@ -12,9 +12,9 @@ from aiohttp import web
 from psycopg import AsyncConnection
 
 from webui.auth.identity import Identity, identify
-from webui.correlation import correlation_id
-from webui.db import POOL, request_transaction
-from webui.errors import error_response
+from webui.core.db import POOL, request_transaction
+from webui.web.correlation import correlation_id
+from webui.web.errors import error_response
 
 MAX_JSON_BYTES = 16 * 1024
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from webui.auth.config import COOKIE_NAME
-from webui.db import POOL
+from webui.core.db import POOL
 
 _IDENTITY = "pgw_identity"
 _RESOLVE_SQL = (

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from webui.core.roles import REQUEST_ROLES
 from webui.policies import model as m
 from webui.policies.expr import Scope, describe, perm_test, tier_test, to_sql
 from webui.policies.sqltext import ident, literal, qualified, text_literal
-from webui.roles import REQUEST_ROLES
 
 TIER_ROLES = REQUEST_ROLES
 PRIVILEGE = {"read": "select", "create": "insert", "update": "update", "delete": "delete"}

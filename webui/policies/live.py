@@ -7,9 +7,9 @@ from typing import Any
 
 import psycopg
 
+from webui.core.roles import REQUEST_ROLES
 from webui.policies import compiler
 from webui.policies import model as m
-from webui.roles import REQUEST_ROLES
 
 TIERS_SQL = "array[" + ", ".join(f"'{role}'" for role in REQUEST_ROLES) + "]"
 

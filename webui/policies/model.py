@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from webui.roles import TIERS as TIERS  # re-exported: the policies package reads m.TIERS
+from webui.core.roles import TIERS as TIERS  # re-exported: the policies package reads m.TIERS
 
 ACTIONS = ("read", "create", "update", "delete")
 PERM_VERBS = {"read": "view", "create": "add", "update": "change", "delete": "delete"}

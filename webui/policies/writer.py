@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from webui.migrations import read_plan
-from webui.paths import migrations_dir
+from webui.core.paths import migrations_dir
+from webui.ops.migrations import read_plan
 from webui.policies import checker, compiler, parser
 from webui.policies import model as m
 

@@ -12,10 +12,9 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 from psycopg import AsyncConnection
 
-from webui.correlation import correlation_middleware
-from webui.db import POOL
-from webui.errors import add_security_headers, error_middleware
-from webui.pool import Pool
+from webui.core.db import POOL
+from webui.core.pool import Pool
+from webui.core.settings import SettingsError
 from webui.rest import config as rest_config
 from webui.rest.auth import JwtVerifier
 from webui.rest.docs import handle_asset, handle_docs
@@ -23,7 +22,8 @@ from webui.rest.endpoint import handle_relation
 from webui.rest.openapi import handle_root
 from webui.rest.rpc import handle_rpc
 from webui.rest.state import REST, RestState, listen
-from webui.settings import SettingsError
+from webui.web.correlation import correlation_middleware
+from webui.web.errors import add_security_headers, error_middleware
 
 log = logging.getLogger("pgwarden.rest")
 MAX_BODY_BYTES = 1024 * 1024

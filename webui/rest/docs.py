@@ -6,7 +6,7 @@ import html
 
 from aiohttp import web
 
-from webui.paths import PACKAGE_DIR
+from webui.core.paths import PACKAGE_DIR
 from webui.rest.state import REST
 
 SWAGGER_VERSION = "5.17.14"

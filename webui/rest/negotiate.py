@@ -7,11 +7,11 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from webui.correlation import correlation_id
 from webui.rest.auth import bearer_token, is_session_token
 from webui.rest.errors import ApiError
 from webui.rest.runner import Context
 from webui.rest.state import RestState
+from webui.web.correlation import correlation_id
 
 SESSION_COOKIE = "pgw_session"
 # Credentials never reach request.headers, where an audit trigger could copy them.

@@ -14,7 +14,7 @@ import psycopg
 from psycopg import AsyncConnection
 from psycopg_pool import PoolTimeout
 
-from webui.pool import Pool
+from webui.core.pool import Pool
 from webui.rest import wire
 from webui.rest.build import Frag
 from webui.rest.errors import ApiError, from_database

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from aiohttp import web
 from psycopg import AsyncConnection
 
-from webui.pool import Pool
+from webui.core.pool import Pool
 from webui.rest import schema
 from webui.rest.auth import JwtVerifier
 from webui.rest.config import RestConfig

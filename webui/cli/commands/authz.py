@@ -13,8 +13,9 @@ from typing import Any
 
 import psycopg
 
-from webui import paths, settings
-from webui.console import BAD, OK, fail
+from webui.cli.console import BAD, OK, fail
+from webui.core import paths
+from webui.ops.database import database_url
 from webui.policies import writer
 from webui.policies.explain import explain
 from webui.policies.model import ACTIONS, Resource
@@ -116,7 +117,7 @@ def run_simulate(args: argparse.Namespace) -> int:
         if not isinstance(row, dict):
             raise SimulationError("--row must be a JSON object")
         outcome = simulate(
-            settings.database_url(), args.email, resource, args.action, row, _claims(args.claim)
+            database_url(), args.email, resource, args.action, row, _claims(args.claim)
         )
     except json.JSONDecodeError as exc:
         return fail(f"--row is not valid JSON: {exc.msg}")
@@ -166,7 +167,7 @@ def _expiry_sql(value: datetime | timedelta | None) -> tuple[str, Any]:
 
 def _call(query: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]] | int:
     try:
-        with psycopg.connect(settings.database_url()) as conn:
+        with psycopg.connect(database_url()) as conn:
             return conn.execute(query, params).fetchall()
     except psycopg.Error as exc:
         if exc.sqlstate in ("P0002", "22023", "23514", "42501"):
@@ -236,7 +237,7 @@ select e.occurred_at, e.event, e.grant_id, u.email, e.target_kind, e.target_name
 
 
 def run_list(args: argparse.Namespace) -> int:
-    with psycopg.connect(settings.database_url()) as conn:
+    with psycopg.connect(database_url()) as conn:
         rows = conn.execute(_LIST, {"email": args.user, "all": args.all}).fetchall()
     for gid, email, kind, target, scope, value, expires, active in rows:
         until = f"until {expires:%Y-%m-%d %H:%M %Z}" if expires else "no expiry"
@@ -247,7 +248,7 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_history(args: argparse.Namespace) -> int:
-    with psycopg.connect(settings.database_url()) as conn:
+    with psycopg.connect(database_url()) as conn:
         rows = conn.execute(_HISTORY, {"email": args.user}).fetchall()
     for at, event, gid, email, kind, target, scope, value, expires, actor, reason in rows:
         who = actor or "database owner"

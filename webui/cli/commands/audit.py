@@ -12,8 +12,9 @@ from typing import Any
 
 import psycopg
 
-from webui import audit, settings
-from webui.console import BAD, OK, fail
+from webui import audit
+from webui.cli.console import BAD, OK, fail
+from webui.ops.database import database_url
 
 _DURATION = re.compile(r"^(?P<n>[0-9]{1,6})(?P<unit>[smhd])$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
@@ -85,7 +86,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _connect() -> psycopg.Connection:
-    return psycopg.connect(settings.database_url(), autocommit=True, connect_timeout=10)
+    return psycopg.connect(database_url(), autocommit=True, connect_timeout=10)
 
 
 def _format(row: dict[str, Any]) -> str:

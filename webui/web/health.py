@@ -6,8 +6,8 @@ import psycopg
 from aiohttp import web
 from psycopg_pool import PoolTimeout
 
-from webui.db import POOL
-from webui.migrations import read_plan
+from webui.core.db import POOL
+from webui.ops.migrations import read_plan
 
 
 async def deployed_state(pool_conn: psycopg.AsyncConnection) -> dict[str, object]:

@@ -9,8 +9,15 @@ import argparse
 
 import psycopg
 
-from webui.auth.cli import command, hash_password, owner_transaction, read_password, table, user_id
-from webui.roles import TIERS
+from webui.cli.identity import (
+    command,
+    hash_password,
+    owner_transaction,
+    read_password,
+    table,
+    user_id,
+)
+from webui.core.roles import TIERS
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

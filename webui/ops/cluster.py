@@ -22,7 +22,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from webui.paths import state_dir
+from webui.core.paths import state_dir
 
 DATABASE_NAME = "pgwarden"
 SERVER_USER = "postgres"

@@ -6,7 +6,7 @@ import argparse
 
 import psycopg
 
-from webui.auth.cli import command, owner_transaction, table, user_id
+from webui.cli.identity import command, owner_transaction, table, user_id
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -27,8 +27,8 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 from psycopg_pool import PoolTimeout
 
-from webui.db import POOL
-from webui.pool import Pool
+from webui.core.db import POOL
+from webui.core.pool import Pool
 
 log = logging.getLogger("pgwarden.audit")
 

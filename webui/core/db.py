@@ -10,8 +10,8 @@ from typing import Any
 from aiohttp import web
 from psycopg import AsyncConnection
 
-from webui.pool import Pool
-from webui.settings import Settings
+from webui.core.pool import Pool
+from webui.core.settings import Settings
 
 POOL = web.AppKey("pool", Pool)
 SETTINGS = web.AppKey("settings", Settings)

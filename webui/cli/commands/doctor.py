@@ -6,11 +6,12 @@ import argparse
 
 import psycopg
 
-from webui import settings
-from webui.console import check
-from webui.migrations import Migrator
-from webui.roles import ALL_ROLES
-from webui.settings import SECRET_MIN_LENGTH, SettingsError
+from webui.cli.console import check
+from webui.core import settings
+from webui.core.roles import ALL_ROLES
+from webui.core.settings import SECRET_MIN_LENGTH, SettingsError
+from webui.ops.database import database_url
+from webui.ops.migrations import Migrator
 
 ROLES = list(ALL_ROLES)
 
@@ -23,7 +24,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def doctor(args: argparse.Namespace) -> int:
     results = [_check_secret()]
     try:
-        url = settings.database_url()
+        url = database_url()
     except SettingsError as exc:
         check(False, "database reachable", str(exc))
         return 1

@@ -9,13 +9,13 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from webui.correlation import correlation_middleware
-from webui.db import SETTINGS, pool_context
-from webui.errors import add_security_headers, error_middleware
-from webui.paths import PACKAGE_DIR
-from webui.settings import Settings
+from webui.core.db import SETTINGS, pool_context
+from webui.core.paths import PACKAGE_DIR
+from webui.core.settings import Settings
+from webui.web.correlation import correlation_middleware
+from webui.web.errors import add_security_headers, error_middleware
 
-FEATURES = ["webui.health", "webui.home", "webui.audit", "webui.auth", "webui.rest"]
+FEATURES = ["webui.web.health", "webui.web.home", "webui.audit", "webui.auth", "webui.rest"]
 MAX_BODY_BYTES = 1024 * 1024
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from webui import paths, settings
-from webui.console import BAD, OK
+from webui.cli.console import BAD, OK
+from webui.core import paths
+from webui.ops.database import database_url
 from webui.policies import writer
 from webui.policies.delta import DeltaError
 from webui.policies.model import Issue
@@ -69,7 +70,7 @@ def run_check(args: argparse.Namespace) -> int:
     if args.live:
         from webui.policies import live
 
-        issues += live.live_issues(settings.database_url(), decls)
+        issues += live.live_issues(database_url(), decls)
     blocked = _report(issues, args.strict)
     count = sum(len(d.resources) for d in decls)
     errors = sum(i.level == "error" for i in issues)
@@ -116,7 +117,7 @@ def run_diff(args: argparse.Namespace) -> int:
     decls, issues = writer.load(_directory(args))
     if _report([i for i in issues if i.level == "error"], strict=False):
         return 1
-    drift = live.diff(settings.database_url(), decls, writer.catalog(decls))
+    drift = live.diff(database_url(), decls, writer.catalog(decls))
     for line in drift:
         print(f"  {line}")
     print(f"{BAD} {len(drift)} difference(s)" if drift else f"{OK} no drift")

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 import psycopg
 from argon2 import PasswordHasher
 
-from webui import paths, settings
-from webui.console import OK, fail
-from webui.migrations import Migrator
+from webui.cli.console import OK, fail
+from webui.core import paths
+from webui.ops.database import database_url
+from webui.ops.migrations import Migrator
 from webui.policies.model import TIERS
 
 EXAMPLES = {"library": "library.example"}
@@ -42,7 +43,7 @@ def run_load(args: argparse.Namespace) -> int:
     data = folder / "demo_data.sql"
     if not data.is_file():
         return fail(f"{data} is missing: the example ships with a source checkout")
-    url = settings.database_url()
+    url = database_url()
     Migrator(url, quiet=True).deploy()
     Migrator(url, top=folder / "migrations", quiet=True).deploy()
     with psycopg.connect(url) as conn:

@@ -1,4 +1,4 @@
-"""The `pgwarden` command line. Each command group lives in `webui.commands.<name>` and exposes
+"""The `pgwarden` command line. Each command group lives in `webui.cli.commands.<name>` and exposes
 `register(subparsers)`; adding a group is one line in COMMAND_MODULES."""
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ import sys
 from collections.abc import Sequence
 
 from webui import __version__
-from webui.cluster import ClusterError
-from webui.migrations import MigrationError
-from webui.settings import SettingsError
+from webui.core.settings import SettingsError
+from webui.ops.cluster import ClusterError
+from webui.ops.migrations import MigrationError
 
 COMMAND_MODULES = [
     "db",
@@ -40,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"pgwarden {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMAND_MODULES:
-        importlib.import_module(f"webui.commands.{name}").register(subparsers)
+        importlib.import_module(f"webui.cli.commands.{name}").register(subparsers)
     return parser
 
 
@@ -53,7 +53,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
-
-
-if __name__ == "__main__":
-    sys.exit(main())

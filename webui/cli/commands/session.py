@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import argparse
 
-from webui.auth.cli import command, owner_transaction, table, user_id
+from webui.cli.identity import command, owner_transaction, table, user_id
 
 _LIVE = (
     "s.revoked_at is null and s.idle_expires_at > auth.now() and s.absolute_expires_at > auth.now()"

@@ -9,10 +9,11 @@ import logging
 
 from aiohttp import web
 
-from webui import settings
+from webui.core import settings
+from webui.ops.database import database_url
 from webui.rest import config as rest_config
 from webui.rest import create_standalone_app
-from webui.workers import run_workers, use_fast_event_loop
+from webui.web.workers import run_workers, use_fast_event_loop
 
 
 def _epilog() -> str:
@@ -46,7 +47,7 @@ def _load(args: argparse.Namespace) -> tuple[rest_config.RestConfig, str]:
         )
     except rest_config.ConfigError as exc:
         raise settings.SettingsError(str(exc)) from None
-    conninfo = config.db_uri or settings.app_url_for(settings.database_url())
+    conninfo = config.db_uri or settings.app_url_for(database_url())
     return config, conninfo
 
 

@@ -15,10 +15,10 @@ from typing import Any
 
 import psycopg
 
-from webui import settings
 from webui.auth.config import AuthConfig
 from webui.auth.passwords import PasswordPolicyError, check_policy, make_hasher
-from webui.correlation import uuid7
+from webui.ops.database import database_url
+from webui.web.correlation import uuid7
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -26,7 +26,7 @@ Handler = Callable[[argparse.Namespace], int]
 @contextmanager
 def owner_transaction() -> Iterator[psycopg.Connection]:
     """One transaction as the owner (DATABASE_URL), committed on success."""
-    with psycopg.connect(settings.database_url()) as conn:
+    with psycopg.connect(database_url()) as conn:
         conn.execute("select pg_catalog.set_config('request.correlation_id', %s, true)", [uuid7()])
         yield conn
 

@@ -21,7 +21,7 @@ from yoyo import get_backend
 from yoyo.backends.base import DatabaseBackend
 from yoyo.migrations import Migration, MigrationList, StepCollector
 
-from webui.paths import migrations_dir
+from webui.core.paths import migrations_dir
 
 YOYO_TABLE = "_yoyo_migration"
 _INCLUDE = re.compile(r"^\\ir\s+(?P<path>\S+)\s*$")
@@ -78,6 +78,26 @@ def inline_includes(path: Path, depth: int = 0) -> str:
             lines.append(inline_includes((path.parent / include["path"]).resolve(), depth + 1))
         elif line.lstrip().startswith("\\"):
             raise MigrationError(f"{path}: psql meta-command {line.strip()!r} is not supported")
+        else:
+            lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
+BUNDLE_BEGIN = "-- pgwarden bundle: begin "
+BUNDLE_END = "-- pgwarden bundle: end "
+
+
+def bundle(path: Path) -> str:
+    """The script with every top-level `\\ir file` replaced by that file's text between two marker
+    comments naming it, so that a released change's script is self-contained (sqitch's rule: a
+    released change never changes) and a test can still tell where each part came from."""
+    lines = []
+    for line in path.read_text().splitlines():
+        include = _INCLUDE.match(line.strip())
+        if include:
+            lines.append(BUNDLE_BEGIN + include["path"])
+            lines.append(inline_includes((path.parent / include["path"]).resolve()).rstrip("\n"))
+            lines.append(BUNDLE_END + include["path"])
         else:
             lines.append(line)
     return "\n".join(lines) + "\n"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from webui.paths import state_dir
+from webui.core.paths import state_dir
 
 SECRET_MIN_LENGTH = 32
 
@@ -30,22 +30,6 @@ class Settings:
     pool_max: int = 10
     statement_timeout_ms: int = 10_000
     extra: dict[str, str] = field(default_factory=dict)
-
-
-def database_url() -> str:
-    """`DATABASE_URL`, else the embedded cluster's URL (which must have been started)."""
-    url = os.environ.get("DATABASE_URL")
-    if url:
-        return url
-    from webui.cluster import Cluster
-
-    cluster = Cluster.default()
-    if not cluster.is_initialised():
-        raise SettingsError(
-            "DATABASE_URL is not set and no embedded cluster exists yet: "
-            "run `pgwarden db start` (or `make run`), or export DATABASE_URL."
-        )
-    return cluster.url()
 
 
 def app_url_for(owner_url: str) -> str:
@@ -77,8 +61,8 @@ def secret_key(create: bool = False) -> tuple[str, str]:
     return "", "unset"
 
 
-def load(create_secret: bool = False) -> Settings:
-    owner = database_url()
+def load(owner: str, create_secret: bool = False) -> Settings:
+    """The settings of a server whose owner-level connection is `owner`."""
     key, source = secret_key(create=create_secret)
     return Settings(
         database_url=owner,

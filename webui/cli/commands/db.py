@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from webui.cluster import Cluster
+from webui.ops.cluster import Cluster
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

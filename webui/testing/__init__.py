@@ -18,7 +18,7 @@ from pathlib import Path
 
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from webui.migrations import Migrator
+from webui.ops.migrations import Migrator
 
 
 def free_port() -> int:

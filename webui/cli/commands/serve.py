@@ -9,9 +9,10 @@ import os
 
 from aiohttp import web
 
-from webui import settings
-from webui.app import create_app
-from webui.workers import run_workers, use_fast_event_loop
+from webui.core import settings
+from webui.ops.database import database_url
+from webui.web.app import create_app
+from webui.web.workers import run_workers, use_fast_event_loop
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -30,12 +31,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _run_worker(host: str, port: int, reuse_port: bool) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     use_fast_event_loop()
-    app = create_app(settings.load(create_secret=True))
+    app = create_app(settings.load(database_url(), create_secret=True))
     web.run_app(app, host=host, port=port, reuse_port=reuse_port, print=None, access_log=None)
 
 
 def serve(args: argparse.Namespace) -> int:
-    settings.load(create_secret=True)  # fail early, before forking, on a missing database
+    settings.load(
+        database_url(), create_secret=True
+    )  # fail early, before forking, on a missing database
     print(f"pgwarden serving on http://{args.host}:{args.port}/ with {args.workers} worker(s)")
     run_workers(functools.partial(_run_worker, args.host, args.port), args.workers)
     return 0

@@ -8,9 +8,9 @@ import os
 import psycopg
 from psycopg import sql
 
-from webui import settings
-from webui.console import BAD, OK
-from webui.migrations import Migrator
+from webui.cli.console import BAD, OK
+from webui.ops.database import database_url
+from webui.ops.migrations import Migrator
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -31,7 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _migrator() -> Migrator:
-    return Migrator(settings.database_url())
+    return Migrator(database_url())
 
 
 def show_status(args: argparse.Namespace) -> int:
