@@ -41,6 +41,19 @@ def _server_params() -> dict[str, str]:
 SERVER = _server_params()
 
 
+def _drop_stale_databases() -> None:
+    """A run that was killed leaves its template behind; pytest-postgresql would refuse it."""
+    with psycopg.connect(**SERVER, autocommit=True) as conn:  # type: ignore[arg-type]
+        for (name,) in conn.execute(
+            "select datname from pg_database where datname like %s", (TEST_DB + "%",)
+        ).fetchall():
+            conn.execute(f'alter database "{name}" is_template false')
+            conn.execute(f'drop database if exists "{name}" with (force)')
+
+
+_drop_stale_databases()
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
     """In CI, stop the throw-away cluster this run started; locally keep it for the next run."""
     if _STARTED_HERE and os.environ.get("CI"):
@@ -93,6 +106,7 @@ def empty_db_url() -> Iterator[str]:
         yield server_url(name)
     finally:
         with psycopg.connect(server_url("postgres"), autocommit=True) as conn:
+            conn.execute(f'alter database "{name}" is_template false')
             conn.execute(f'drop database if exists "{name}" with (force)')
 
 

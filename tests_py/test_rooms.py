@@ -29,7 +29,7 @@ ALLOWED: dict[str, set[str]] = {
     "auth": {"core", "web", "audit"},
     "policies": {"core", "ops"},
     "rest": {"core", "web"},
-    "admin": {"core", "web", "auth"},
+    "admin": {"core", "web", "auth", "policies"},
     "cli": {"core", "ops", "web", "audit", "auth", "policies", "rest", "admin"},
     "testing": {"core", "ops", "web", "audit", "auth", "policies", "rest", "admin", "cli"},
 }
