@@ -21,7 +21,7 @@ from yoyo import get_backend
 from yoyo.backends.base import DatabaseBackend
 from yoyo.migrations import Migration, StepCollector
 
-from webui.core.paths import migrations_dir
+from webui.core.paths import migrations_dir, project_dir
 from webui.ops import sqitch_plan
 from webui.ops import sqitch_registry as registry
 from webui.ops.sqitch_plan import Change as PlannedChange
@@ -176,18 +176,20 @@ class Migrator:
         return self.plan.project
 
     @contextmanager
-    def session(self) -> Iterator[DatabaseBackend]:
-        """A yoyo backend holding sqitch's advisory lock, so neither tool runs beside the other."""
+    def session(self, lock: bool = True) -> Iterator[DatabaseBackend]:
+        """A yoyo backend; with `lock`, holding sqitch's advisory lock, so that neither tool
+        deploys or reverts beside the other."""
         try:
             backend = get_backend(yoyo_uri(self.database_url), migration_table=YOYO_TABLE)
-        except psycopg.Error as exc:
-            raise MigrationError(f"cannot connect: {_first_line(exc)}") from exc
+        except (psycopg.Error, ValueError) as exc:
+            raise MigrationError(f"cannot connect to the database: {_first_line(exc)}") from exc
         conn: psycopg.Connection = backend.connection
         try:
-            conn.execute("set lock_timeout = '60s'")
-            conn.execute("select pg_advisory_lock(%s)", (registry.SQITCH_LOCK,))
-            conn.execute("reset lock_timeout")
-            self._adopt_legacy(backend)
+            if lock:
+                conn.execute("set lock_timeout = '60s'")
+                conn.execute("select pg_advisory_lock(%s)", (registry.SQITCH_LOCK,))
+                conn.execute("reset lock_timeout")
+                self._adopt_legacy(backend)
             yield backend
         except psycopg.errors.LockNotAvailable as exc:
             raise MigrationError("another sqitch or pgwarden migrate holds the lock") from exc
@@ -195,7 +197,7 @@ class Migrator:
             conn.close()
 
     def deployed_ids(self) -> list[str]:
-        with self.session() as backend:
+        with self.session(lock=False) as backend:
             return registry.deployed_ids(backend.connection, self.project)
 
     def deployed(self) -> list[str]:
@@ -384,3 +386,31 @@ class Migrator:
 
 def _first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def registered_projects(database_url: str) -> list[registry.DeployedProject]:
+    """Every sqitch project deployed into the database, whichever tool deployed it."""
+    try:
+        with psycopg.connect(database_url, connect_timeout=10) as conn:
+            return registry.projects(conn)
+    except psycopg.Error as exc:
+        raise MigrationError(f"cannot read the sqitch registry: {_first_line(exc)}") from exc
+
+
+def project_dirs() -> dict[str, Path]:
+    """The sqitch projects pgwarden knows the folder of: its own, and each example's."""
+    tops = [migrations_dir(), *sorted(project_dir().glob("examples/*/migrations"))]
+    found: dict[str, Path] = {}
+    for top in tops:
+        if (top / "sqitch.plan").is_file():
+            found.setdefault(load_plan(top).project, top)
+    return found
+
+
+def project_top(name: str) -> Path:
+    """The folder of project `name`, or a MigrationError naming the known ones."""
+    known = project_dirs()
+    if name not in known:
+        listed = ", ".join(sorted(known)) or "none"
+        raise MigrationError(f"no plan found for project {name!r} (known: {listed}); pass --dir")
+    return known[name]

@@ -151,7 +151,7 @@ class Plan:
             elif len(hits) > 1:
                 raise PlanError(f'change "{key}" is reworked: name it with a tag ("{key}@TAG")')
         if not hits:
-            raise PlanError(f'unknown change "{key}" in {self.top / "sqitch.plan"}')
+            raise PlanError(f"unknown change {key!r} in {self.top / 'sqitch.plan'}")
         return hits[0]
 
     def _tag_index(self, tag: str) -> int:
