@@ -17,8 +17,8 @@ from urllib.parse import urlencode
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
-from yoyo import get_backend
 from yoyo.backends.base import DatabaseBackend
+from yoyo.connections import get_backend_class, parse_uri
 from yoyo.migrations import Migration, StepCollector
 
 from webui.core.paths import migrations_dir, project_dir
@@ -180,7 +180,7 @@ class Migrator:
         """A yoyo backend; with `lock`, holding sqitch's advisory lock, so that neither tool
         deploys or reverts beside the other."""
         try:
-            backend = get_backend(yoyo_uri(self.database_url), migration_table=YOYO_TABLE)
+            backend = _backend(yoyo_uri(self.database_url))
         except (psycopg.Error, ValueError) as exc:
             raise MigrationError(f"cannot connect to the database: {_first_line(exc)}") from exc
         conn: psycopg.Connection = backend.connection
@@ -382,6 +382,14 @@ class Migrator:
             if left and left[0] == 0:
                 for table in LEGACY_YOYO_TABLES:
                     conn.execute(f"drop table if exists public.{table}")
+
+
+def _backend(uri: str) -> DatabaseBackend:
+    """A yoyo backend without `init_database()`: yoyo's lock table is not created, since the
+    sqitch advisory lock serialises runs and the registry is sqitch's."""
+    parsed = parse_uri(uri)
+    backend: DatabaseBackend = get_backend_class(parsed.scheme.lower())(parsed, YOYO_TABLE)
+    return backend
 
 
 def _first_line(exc: BaseException) -> str:
