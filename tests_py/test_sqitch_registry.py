@@ -4,11 +4,14 @@ by `pgwarden migrate`, in either order, shows the same state in both and reverts
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
 import sys
+import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -18,7 +21,7 @@ from test_migrations import _plan_with_failing_change, run_sqitch
 
 from webui.core.paths import migrations_dir, project_dir
 from webui.ops.migrations import MigrationError, Migrator, load_plan
-from webui.testing import run_cli
+from webui.testing import ServerProcess, run_cli
 
 LIBRARY = project_dir() / "examples" / "library" / "migrations"
 PLANS = [migrations_dir(), LIBRARY]
@@ -38,8 +41,8 @@ REGISTRY_ROWS = {
 }
 
 
-@pytest.fixture
-def other_db_url(empty_db_url: str) -> Iterator[str]:
+@contextmanager
+def extra_database(empty_db_url: str) -> Iterator[str]:
     """A second empty database on the same server, dropped afterwards."""
     params = conninfo_to_dict(empty_db_url)
     name = f"{params['dbname']}_b"
@@ -50,6 +53,12 @@ def other_db_url(empty_db_url: str) -> Iterator[str]:
     finally:
         with psycopg.connect(empty_db_url, autocommit=True) as conn:
             conn.execute(f'drop database if exists "{name}" with (force)')
+
+
+@pytest.fixture
+def other_db_url(empty_db_url: str) -> Iterator[str]:
+    with extra_database(empty_db_url) as url:
+        yield url
 
 
 def registry_rows(url: str) -> dict[str, list[tuple[object, ...]]]:
@@ -267,3 +276,15 @@ def test_revert_asks_on_a_tty_and_no_keeps_everything(db_url: str) -> None:
     assert re.search(r"Revert all \d+ deployed change\(s\) of pgwarden\? \[y/N\]", out)
     assert "Nothing reverted." in out
     assert "0 pending" in pgwarden(db_url, "status")
+
+
+def test_healthz_counts_every_project(db_url: str, server: ServerProcess) -> None:
+    with urllib.request.urlopen(f"{server.base_url}/healthz", timeout=10) as response:
+        before = json.loads(response.read())["migration"]
+    assert set(before["projects"]) == {"pgwarden"}
+    sqitch(db_url, "deploy", top=LIBRARY)  # deployed by stock sqitch, seen through the registry
+    with urllib.request.urlopen(f"{server.base_url}/healthz", timeout=10) as response:
+        after = json.loads(response.read())["migration"]
+    assert after["projects"]["library"] == {"deployed": 1, "last": "policies_library"}
+    assert after["projects"]["pgwarden"]["deployed"] == len(load_plan().changes)
+    assert after["pending"] == []
