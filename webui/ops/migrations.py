@@ -238,7 +238,10 @@ class Migrator:
                 registry.register_project(conn, self.plan, self.who)
                 if position >= 0:
                     registry.log_new_tags(conn, self.changes[position], self.who)
-            resolved = self._check_dependencies(conn, pending)
+            try:
+                resolved = self._check_dependencies(conn, pending)
+            except PlanError as exc:
+                raise MigrationError(str(exc)) from exc
             for change in pending:
                 self._deploy_one(backend, change, resolved[change.id])
         return len(pending)

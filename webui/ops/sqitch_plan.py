@@ -154,6 +154,16 @@ class Plan:
             raise PlanError(f"unknown change {key!r} in {self.top / 'sqitch.plan'}")
         return hits[0]
 
+    def find(self, key: str) -> Change:
+        """The change a dependency names: `name@tag` as of the tag, a bare name its first
+        instance (sqitch's `find`, which unlike `index_of` does not refuse a reworked name)."""
+        if "@" in key or re.fullmatch(r"[0-9a-f]{40}", key):
+            return self.changes[self.index_of(key)]
+        for change in self.changes:
+            if change.name == key:
+                return change
+        raise PlanError(f"unknown change {key!r} in {self.top / 'sqitch.plan'}")
+
     def _tag_index(self, tag: str) -> int:
         if tag == "HEAD":
             return len(self.changes) - 1

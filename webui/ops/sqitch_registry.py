@@ -132,7 +132,7 @@ def resolve(conn: psycopg.Connection, dep: Depend, plan: Plan, run: set[str]) ->
     earliest deployed) or as of a tag."""
     project = dep.project or plan.project
     if project == plan.project and not dep.id:
-        planned = plan.changes[plan.index_of(dep.key)].id
+        planned = plan.find(dep.key).id
         if planned in run:
             return planned
         row = conn.execute(
