@@ -425,3 +425,33 @@ def project_top(name: str) -> Path:
         listed = ", ".join(sorted(known)) or "none"
         raise MigrationError(f"no plan found for project {name!r} (known: {listed}); pass --dir")
     return known[name]
+
+
+@dataclass(frozen=True)
+class Bundled:
+    path: Path
+    state: str  # "bundled" | "already bundled"
+
+
+def bundle_released(top: Path | None = None) -> list[Bundled]:
+    """Make every script of the changes up to the newest tag self-contained, in place: each
+    `\\ir file` replaced by that file between bundle markers (`bundle()`). A script bundled
+    already is left exactly as released; one that mixes markers and `\\ir` is refused."""
+    plan = load_plan(top)
+    tagged = [i for i, change in enumerate(plan.changes) if change.tags]
+    if not tagged:
+        raise MigrationError(f"{plan.top / 'sqitch.plan'} has no tag: `sqitch tag` a release first")
+    done: list[Bundled] = []
+    for change in plan.changes[: tagged[-1] + 1]:
+        for kind in ("deploy", "revert", "verify"):
+            path = change.script(kind)
+            text = path.read_text()
+            includes = any(_INCLUDE.match(line.strip()) for line in text.splitlines())
+            if BUNDLE_BEGIN in text:
+                if includes:
+                    raise MigrationError(f"{path}: released and bundled, yet it includes a file")
+                done.append(Bundled(path, "already bundled"))
+            elif includes:
+                path.write_text(bundle(path))
+                done.append(Bundled(path, "bundled"))
+    return done

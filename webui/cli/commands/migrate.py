@@ -13,7 +13,13 @@ from psycopg import sql
 
 from webui.cli.console import BAD, OK
 from webui.ops.database import database_url
-from webui.ops.migrations import Migrator, project_dirs, project_top, registered_projects
+from webui.ops.migrations import (
+    Migrator,
+    bundle_released,
+    project_dirs,
+    project_top,
+    registered_projects,
+)
 from webui.ops.sqitch_registry import DeployedProject
 
 NOT_CONFIRMED = 2
@@ -36,6 +42,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         actions.add_parser("verify", help="run deployed changes' verify scripts")
     )
     verify.set_defaults(handler=verify_changes)
+    bundle = actions.add_parser(
+        "bundle", help="make the released changes' scripts self-contained (after `sqitch tag`)"
+    )
+    bundle.add_argument("--dir", type=Path, metavar="DIR", help="a sqitch project's folder")
+    bundle.set_defaults(handler=bundle_scripts)
 
 
 def _with_project(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -137,3 +148,20 @@ def verify_changes(args: argparse.Namespace) -> int:
         failures += bool(error)
     print("Verify failed." if failures else "Verify successful.")
     return 1 if failures else 0
+
+
+def bundle_scripts(args: argparse.Namespace) -> int:
+    """Inline the `\\ir` includes of every released script, in place; leave bundled ones."""
+    top = args.dir.resolve() if args.dir else None
+    results = bundle_released(top)
+    for result in results:
+        if result.state == "bundled":
+            print(f"  bundled  {result.path}")
+    count = sum(result.state == "bundled" for result in results)
+    kept = len(results) - count
+    print(
+        f"{count} script(s) bundled, {kept} already bundled (left as released)."
+        if count
+        else f"Nothing to bundle: {kept} released script(s) already bundled."
+    )
+    return 0
