@@ -288,3 +288,27 @@ def test_healthz_counts_every_project(db_url: str, server: ServerProcess) -> Non
     assert after["projects"]["library"] == {"deployed": 1, "last": "policies_library"}
     assert after["projects"]["pgwarden"]["deployed"] == len(load_plan().changes)
     assert after["pending"] == []
+
+
+def test_a_change_and_its_record_commit_together(empty_db_url: str, tmp_path: Path) -> None:
+    """When the registry refuses a change's record (two changes with byte-identical deploy
+    scripts break sqitch's unique script hash), what the change's script did is rolled back."""
+    top = tmp_path / "p"
+    for kind in ("deploy", "revert", "verify"):
+        (top / kind).mkdir(parents=True)
+    body = "BEGIN;\ncreate table if not exists public.twin (id int);\n"
+    body += "insert into public.twin values (1);\nCOMMIT;\n"
+    for name in ("first", "second"):
+        (top / "deploy" / f"{name}.sql").write_text(body)
+        (top / "revert" / f"{name}.sql").write_text(f"BEGIN;\n-- {name}\nCOMMIT;\n")
+        (top / "verify" / f"{name}.sql").write_text("BEGIN;\nselect 1;\nROLLBACK;\n")
+    planner = "2026-12-03T00:00:00Z test <test@example.invalid>"
+    (top / "sqitch.plan").write_text(
+        f"%syntax-version=1.0.0\n%project=twins\n\nfirst {planner}\nsecond {planner}\n"
+    )
+    migrator = Migrator(empty_db_url, top=top, quiet=True)
+    with pytest.raises(MigrationError, match="deploy second failed"):
+        migrator.deploy()
+    assert migrator.deployed() == ["first"]
+    with psycopg.connect(empty_db_url) as conn:
+        assert conn.execute("select count(*) from public.twin").fetchone() == (1,)
