@@ -1,9 +1,11 @@
-"""Sqitch-compatible migrations, applied through yoyo-migrations.
+"""Sqitch-compatible migrations, applied through yoyo-migrations, recorded in sqitch's registry.
 
-`migrations/` is a sqitch project. Each sqitch change becomes one yoyo migration (id = change
-name) with one step: its deploy script as apply, its revert script as rollback, in plan order and
-in one transaction. Scripts are wrapped in `BEGIN; … COMMIT;` for stock sqitch; yoyo owns the
-transaction here, so that wrapper is removed, and `\\ir` includes are inlined as psql would.
+`migrations/` is a sqitch project. Each sqitch change becomes one yoyo migration (id = sqitch's
+change id) with one step: its deploy script as apply, its revert script as rollback, in plan
+order. pgwarden opens each change's transaction, yoyo runs the step inside it, and the change's
+rows in sqitch's registry (`webui.ops.sqitch_registry`) are written in the same transaction.
+Scripts are wrapped in `BEGIN; … COMMIT;` for stock sqitch; that wrapper is removed here, and
+`\\ir` includes are inlined as psql would.
 """
 
 from __future__ import annotations
