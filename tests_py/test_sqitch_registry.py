@@ -9,6 +9,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -312,3 +313,22 @@ def test_a_change_and_its_record_commit_together(empty_db_url: str, tmp_path: Pa
     assert migrator.deployed() == ["first"]
     with psycopg.connect(empty_db_url) as conn:
         assert conn.execute("select count(*) from public.twin").fetchone() == (1,)
+
+
+def test_a_deploy_waits_for_sqitchs_lock(empty_db_url: str) -> None:
+    """sqitch holds `pg_advisory_lock(75474063)` while it works; pgwarden waits for the same lock,
+    so the two tools never deploy or revert side by side."""
+    outcome: list[int] = []
+    with psycopg.connect(empty_db_url, autocommit=True) as holder:
+        holder.execute("select pg_advisory_lock(75474063)")
+        worker = threading.Thread(
+            target=lambda: outcome.append(Migrator(empty_db_url, quiet=True).deploy(to="roles"))
+        )
+        worker.start()
+        worker.join(timeout=3)
+        assert worker.is_alive() and outcome == []  # still waiting for the lock
+        with psycopg.connect(empty_db_url) as conn:
+            assert conn.execute("select to_regclass('sqitch.changes')").fetchone() == (None,)
+        holder.execute("select pg_advisory_unlock(75474063)")
+        worker.join(timeout=60)
+    assert outcome == [1]
