@@ -332,3 +332,14 @@ def test_a_deploy_waits_for_sqitchs_lock(empty_db_url: str) -> None:
         holder.execute("select pg_advisory_unlock(75474063)")
         worker.join(timeout=60)
     assert outcome == [1]
+
+
+@pytest.mark.parametrize(
+    "url", ["notaurl", "postgresql://nobody@127.0.0.1:1/nothing"], ids=["malformed", "unreachable"]
+)
+@pytest.mark.parametrize("args", [("status",), ("status", "--all"), ("deploy",)])
+def test_a_bad_database_url_is_one_line(url: str, args: tuple[str, ...]) -> None:
+    result = run_cli("migrate", *args, database_url=url)
+    assert result.returncode == 1
+    assert result.stderr.startswith("pgwarden: cannot ")
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
