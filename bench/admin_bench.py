@@ -135,7 +135,7 @@ def pgwarden_target(email: str, password: str) -> Target:
 
     pages = {
         "changelist": "/admin/items",
-        "page 1,000": "/admin/items?page=1000",
+        "page 1,000": "/admin/items?p=1000",
         "search": "/admin/items?q=Atlas",
         "filter": "/admin/items?kind=dvd",
         "edit page": f"/admin/items/{EDIT_ID}/edit",
