@@ -18,7 +18,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
-from test_migrations import _plan_with_failing_change, run_sqitch
+from test_migrations import _plan_with_failing_change, run_sqitch, sqitch_target
 
 from webui.core.paths import migrations_dir, project_dir
 from webui.ops.migrations import MigrationError, Migrator, load_plan
@@ -343,3 +343,23 @@ def test_a_bad_database_url_is_one_line(url: str, args: tuple[str, ...]) -> None
     assert result.returncode == 1
     assert result.stderr.startswith("pgwarden: cannot ")
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
+def test_the_committer_is_found_as_sqitch_finds_it(
+    empty_db_url: str, other_db_url: str, tmp_path: Path
+) -> None:
+    """`user.name` / `user.email` from sqitch's user config file, for both tools alike."""
+    config = tmp_path / "sqitch.conf"
+    config.write_text('[user]\n\tname = Ada Lovelace\n\temail = "ada@example.invalid"\n')
+    env = {k: v for k, v in os.environ.items() if k not in ("SQITCH_FULLNAME", "SQITCH_EMAIL")}
+    env["SQITCH_USER_CONFIG"] = str(config)
+    subprocess.run(
+        ["sqitch", "deploy", "--to", "roles", sqitch_target(empty_db_url)],
+        cwd=migrations_dir(), env=env, check=True, capture_output=True,
+    )  # fmt: skip
+    result = run_cli("migrate", "deploy", "--to", "roles", database_url=other_db_url, env=env)
+    assert result.returncode == 0, result.stderr
+    query = "select committer_name, committer_email from sqitch.changes"
+    with psycopg.connect(empty_db_url) as a, psycopg.connect(other_db_url) as b:
+        assert a.execute(query).fetchall() == [("Ada Lovelace", "ada@example.invalid")]
+        assert b.execute(query).fetchall() == a.execute(query).fetchall()

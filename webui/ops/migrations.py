@@ -171,7 +171,7 @@ class Migrator:
     def __post_init__(self) -> None:
         self.plan = load_plan(self.top)
         self.changes = self.plan.changes
-        self.who = registry.committer()
+        self.who = registry.committer(self.top)
 
     @property
     def project(self) -> str:
