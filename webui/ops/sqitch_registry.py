@@ -34,16 +34,50 @@ class Committer:
     email: str
 
 
-def committer() -> Committer:
-    """Who deploys, found as sqitch finds it (SQITCH_FULLNAME / SQITCH_EMAIL, else the OS user)."""
+def committer(top: Path | None = None) -> Committer:
+    """Who deploys, found as sqitch finds it: SQITCH_FULLNAME / SQITCH_EMAIL, else `user.name` /
+    `user.email` from sqitch's config files (the project's, the user's, the system's), else the
+    OS user and `user@host`."""
+    config = _user_config(top)
     user = getpass.getuser()
     try:
         gecos = pwd.getpwnam(user).pw_gecos.split(",")[0]
     except KeyError:
         gecos = ""
-    name = os.environ.get("SQITCH_FULLNAME") or gecos or user
-    email = os.environ.get("SQITCH_EMAIL") or f"{user}@{socket.gethostname()}"
+    name = os.environ.get("SQITCH_FULLNAME") or config.get("name") or gecos or user
+    email = (
+        os.environ.get("SQITCH_EMAIL") or config.get("email") or f"{user}@{socket.gethostname()}"
+    )
     return Committer(name, email)
+
+
+def _user_config(top: Path | None) -> dict[str, str]:
+    """The `[user]` keys of sqitch's config files, the nearest file winning."""
+    files = [
+        Path(os.environ.get("SQITCH_SYSTEM_CONFIG") or "/etc/sqitch/sqitch.conf"),
+        Path(os.environ.get("SQITCH_USER_CONFIG") or Path.home() / ".sqitch" / "sqitch.conf"),
+        Path(os.environ["SQITCH_CONFIG"]) if os.environ.get("SQITCH_CONFIG") else None,
+        top / "sqitch.conf" if top and not os.environ.get("SQITCH_CONFIG") else None,
+    ]
+    found: dict[str, str] = {}
+    for path in files:
+        if path and path.is_file():
+            found.update(_section(path.read_text(errors="replace"), "user"))
+    return found
+
+
+def _section(text: str, wanted: str) -> dict[str, str]:
+    """`key = value` lines of one `[section]` of a git-style config file."""
+    values: dict[str, str] = {}
+    section = ""
+    for raw in text.splitlines():
+        line = raw.strip()
+        if line.startswith("["):
+            section = line.strip("[]").strip().lower()
+        elif section == wanted and "=" in line and not line.startswith(("#", ";")):
+            key, _, value = line.partition("=")
+            values[key.strip().lower()] = value.strip().strip('"')
+    return values
 
 
 def exists(conn: psycopg.Connection) -> bool:
