@@ -25,7 +25,7 @@ def test_doctor_is_green_on_a_migrated_database(db_url: str) -> None:
 def test_doctor_fails_on_pending_migrations_and_says_what_to_do(empty_db_url: str) -> None:
     result = run_cli("doctor", database_url=empty_db_url, env=SECRET)
     assert result.returncode == 1
-    assert "✗ migrations deployed: pending:" in result.stdout
+    assert "✗ migrations deployed (pgwarden): pending:" in result.stdout
     assert "pgwarden migrate deploy" in result.stdout
 
 

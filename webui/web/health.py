@@ -1,4 +1,5 @@
-"""`GET /healthz`: the database answers and which migration change is deployed last."""
+"""`GET /healthz`: the database answers, which change of pgwarden's plan is deployed last, and
+how many changes each sqitch project in the database has deployed (from the one registry)."""
 
 from __future__ import annotations
 
@@ -7,20 +8,29 @@ from aiohttp import web
 from psycopg_pool import PoolTimeout
 
 from webui.core.db import POOL
-from webui.ops.migrations import read_plan
+from webui.ops.migrations import load_plan
 
 
 async def deployed_state(pool_conn: psycopg.AsyncConnection) -> dict[str, object]:
+    """pgwarden's plan against the registry, and every project the registry holds."""
     rows = await (
-        await pool_conn.execute("select change from pgwarden.deployed_changes()")
+        await pool_conn.execute(
+            "select project, change, change_id from pgwarden.deployed_changes()"
+        )
     ).fetchall()
-    deployed = {row[0] for row in rows}
-    plan = [change.name for change in read_plan()]
-    done = [name for name in plan if name in deployed]
+    ids = {row[2] for row in rows if row[0] == "pgwarden"}
+    plan = load_plan().changes
+    done = [change.name for change in plan if change.id in ids]
+    projects: dict[str, dict[str, object]] = {}
+    for project, change, _change_id in rows:
+        entry = projects.setdefault(project, {"deployed": 0, "last": None})
+        entry["deployed"] = int(str(entry["deployed"])) + 1
+        entry["last"] = change
     return {
         "last": done[-1] if done else None,
         "deployed": len(done),
-        "pending": [name for name in plan if name not in deployed],
+        "pending": [change.name for change in plan if change.id not in ids],
+        "projects": projects,
     }
 
 
@@ -32,8 +42,8 @@ async def healthz(request: web.Request) -> web.Response:
         async with request.app[POOL].connection(timeout=5) as conn:
             migration = await deployed_state(conn)
     except NOT_MIGRATED:
-        plan = [change.name for change in read_plan()]
-        migration = {"last": None, "deployed": 0, "pending": plan}
+        plan = [change.name for change in load_plan().changes]
+        migration = {"last": None, "deployed": 0, "pending": plan, "projects": {}}
     except (psycopg.Error, PoolTimeout) as exc:
         body = {"status": "unavailable", "database": "unreachable", "error": type(exc).__name__}
         return web.json_response(body, status=503)

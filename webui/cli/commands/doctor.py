@@ -11,7 +11,7 @@ from webui.core import settings
 from webui.core.roles import ALL_ROLES
 from webui.core.settings import SECRET_MIN_LENGTH, SettingsError
 from webui.ops.database import database_url
-from webui.ops.migrations import Migrator
+from webui.ops.migrations import Migrator, project_dirs, registered_projects
 
 ROLES = list(ALL_ROLES)
 
@@ -63,17 +63,39 @@ def _check_roles(conn: psycopg.Connection) -> bool:
 
 
 def _check_migrations(url: str) -> list[bool]:
-    migrator = Migrator(url, quiet=True)
-    deployed = migrator.deployed()
-    pending = [c.name for c in migrator.changes if c.name not in deployed]
-    detail = (
-        f"pending: {', '.join(pending)} (run `pgwarden migrate deploy`)"
-        if pending
-        else (f"{len(deployed)} changes, last {deployed[-1]}" if deployed else "none")
-    )
-    ok = check(not pending, "migrations deployed", detail)
-    failures = [f"{name}: {error}" for name, error in migrator.verify() if error]
-    verified = check(
-        not failures, "migrations verified", "; ".join(failures) or "all verify scripts pass"
-    )
-    return [ok, verified]
+    """One line per sqitch project in the database (pgwarden's always), then the verify scripts
+    of every deployed change whose plan is known here."""
+    registered = {p.project: p for p in registered_projects(url)}
+    known = project_dirs()
+    results: list[bool] = []
+    migrators: list[Migrator] = []
+    for name in sorted({*registered, "pgwarden"}):
+        if name not in known:
+            count = len(registered[name].changes)
+            results.append(check(True, f"migrations deployed ({name})", f"{count} changes"))
+            continue
+        migrator = Migrator(url, top=known[name], quiet=True)
+        migrators.append(migrator)
+        results.append(_check_project(migrator))
+    failures = [f"{n}: {e}" for m in migrators for n, e in m.verify() if e]
+    verified = sum(len(m.deployed_ids()) for m in migrators)
+    if not verified:
+        results.append(check(False, "migrations verified", "nothing deployed, nothing verified"))
+    else:
+        detail = "; ".join(failures) or f"all {verified} verify scripts pass"
+        results.append(check(not failures, "migrations verified", detail))
+    return results
+
+
+def _check_project(migrator: Migrator) -> bool:
+    deployed = set(migrator.deployed_ids())
+    pending = [c.name for c in migrator.changes if c.id not in deployed]
+    done = [c.name for c in migrator.changes if c.id in deployed]
+    if pending:
+        hint = "pgwarden migrate deploy" + (
+            "" if migrator.project == "pgwarden" else f" --project {migrator.project}"
+        )
+        detail = f"pending: {', '.join(pending)} (run `{hint}`)"
+    else:
+        detail = f"{len(done)} changes, last {done[-1]}" if done else "none"
+    return check(not pending, f"migrations deployed ({migrator.project})", detail)
