@@ -15,7 +15,7 @@ run:
 	@bash scripts/bootstrap.sh run
 	@$(BIN)/pgwarden db start
 	@$(BIN)/pgwarden migrate deploy
-	@$(BIN)/pgwarden example load library
+	@$(BIN)/pgwarden example load library --base-url http://$(HOST):$(PORT)
 	@$(BIN)/pgwarden serve --host $(HOST) --port $(PORT)
 
 test:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tomllib
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -38,3 +39,19 @@ def policies_dir() -> Path:
 def state_dir() -> Path:
     """The git-ignored folder holding the embedded cluster and local secrets (`.pgwarden/`)."""
     return Path(os.environ.get("PGWARDEN_HOME", Path.cwd() / ".pgwarden")).resolve()
+
+
+def declared_schemas(folder: Path | None = None) -> tuple[str, ...]:
+    """The schemas that `policies/*.toml` declare (`[settings] schema`), in file order.
+
+    Unreadable files are skipped here: `pgwarden policies check` is where they are reported."""
+    found: list[str] = []
+    for path in sorted((folder or policies_dir()).glob("*.toml")):
+        try:
+            settings = tomllib.loads(path.read_text()).get("settings", {})
+        except (OSError, tomllib.TOMLDecodeError):
+            continue
+        schema = settings.get("schema") if isinstance(settings, dict) else None
+        if isinstance(schema, str) and schema and schema not in found:
+            found.append(schema)
+    return tuple(found)

@@ -5,7 +5,10 @@ existing accounts keep their passwords unless --reset-passwords."""
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import secrets
+import shlex
 from dataclasses import dataclass
 
 import psycopg
@@ -35,6 +38,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     load.add_argument(
         "--reset-passwords", action="store_true", help="give existing demo accounts new passwords"
     )
+    load.add_argument(
+        "--base-url",
+        default=os.environ.get("PGWARDEN_BASE_URL", "http://127.0.0.1:8000"),
+        help="where `pgwarden serve` will answer, for the printed curl line",
+    )
     load.set_defaults(handler=run_load)
 
 
@@ -54,6 +62,7 @@ def run_load(args: argparse.Namespace) -> int:
         counts = _counts(conn)
     print(f"{OK} example {args.name} loaded: " + ", ".join(f"{n} {t}" for t, n in counts))
     _print_accounts(accounts)
+    _print_try_it(args.base_url.rstrip("/"), accounts)
     return 0
 
 
@@ -95,3 +104,23 @@ def _print_accounts(accounts: list[Account]) -> None:
         secret = a.password or "(exists; unchanged — use --reset-passwords for a new one)"
         print(f"  {a.tier:<14} {a.email:<32} {secret}")
     print("These are demo credentials: do not load the example into a production database.")
+
+
+def curl_line(base: str, email: str, password: str) -> str:
+    """Sign in (a session cookie in a jar), then read the loans this account may see."""
+    body = shlex.quote(json.dumps({"email": email, "password": password}))
+    jar = "/tmp/pgwarden-demo.cookies"  # noqa: S108 (a demo cookie jar, printed for the user)
+    return (
+        f"curl -sf -c {jar} -H 'Content-Type: application/json' -d {body} {base}/auth/login"
+        f" >/dev/null && curl -s -b {jar} '{base}/rest/v1/loans?select=id,branch_id,status'"
+    )
+
+
+def _print_try_it(base: str, accounts: list[Account]) -> None:
+    print(f"REST API: {base}/rest/v1/ (Swagger UI: {base}/docs), once `pgwarden serve` runs.")
+    staff = next((a for a in accounts if a.tier == "staff"), None)
+    if staff is None:
+        return
+    password = staff.password or "PASSWORD"
+    print(f"Try it as {staff.email} (the loans of their own branches):")
+    print(f"  {curl_line(base, staff.email, password)}")
