@@ -3,9 +3,18 @@ Each test reproduces one of the reported problems."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import psycopg
+import psycopg.conninfo
+
 from webui.core.paths import declared_schemas
+from webui.ops.cluster import Cluster
+from webui.testing import run_cli, running_server, url_for_database
 from webui.rest.config import load
 
 
@@ -20,3 +29,83 @@ def test_the_policy_files_schemas_are_exposed_first_next_to_api(tmp_path: Path) 
 def test_pgrst_db_schemas_still_overrides_the_declared_ones() -> None:
     env = {"PGRST_DB_SCHEMAS": "api"}
     assert load(env=env, declared=("library",)).db_schemas == ("api",)
+
+
+DEAD = "postgresql://nobody@127.0.0.1:1/none?connect_timeout=2"
+
+
+def _one_line_error(result: subprocess.CompletedProcess[str]) -> str:
+    assert result.returncode != 0, result.stdout
+    assert "Traceback" not in result.stderr, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("pgwarden: "), result.stderr
+    return lines[0]
+
+
+def test_migrate_status_on_an_unreachable_server_is_one_line() -> None:
+    line = _one_line_error(run_cli("migrate", "status", database_url=DEAD))
+    assert "cannot connect to the database (DATABASE_URL)" in line
+    assert "Connection refused" in line and "check DATABASE_URL" in line
+
+
+def test_migrate_deploy_with_a_malformed_url_is_one_line() -> None:
+    line = _one_line_error(run_cli("migrate", "deploy", database_url="notaurl"))
+    assert "DATABASE_URL is not a connection string" in line
+    assert "postgresql://USER:PASSWORD@HOST:PORT/DBNAME" in line
+
+
+def test_db_url_from_a_subfolder_finds_the_project_state(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    (project / "migrations").mkdir(parents=True)
+    (project / ".pgwarden").mkdir()
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "PGWARDEN_HOME")}
+    result = subprocess.run(
+        [sys.executable, "-m", "webui.cli", "db", "url"],
+        cwd=project / "migrations",
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert "no embedded cluster exists yet" in _one_line_error(result)
+    Cluster(project / ".pgwarden").config_file.write_text('{"port": 5999, "socket_dir": "/s"}')
+    (project / ".pgwarden" / "data").mkdir()
+    (project / ".pgwarden" / "data" / "PG_VERSION").write_text("15")
+    found = subprocess.run(
+        [sys.executable, "-m", "webui.cli", "db", "url"],
+        cwd=project / "migrations",
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert found.returncode == 0, found.stderr
+    assert found.stdout.strip() == "postgresql://postgres@/pgwarden?host=/s&port=5999"
+
+
+def test_serve_on_a_dead_server_says_why_and_exits() -> None:
+    result = run_cli(
+        "serve", "--port", "1", database_url=DEAD, env={"PGWARDEN_SECRET_KEY": "k" * 40}
+    )
+    assert "Connection refused" in _one_line_error(result)
+
+
+def test_serve_logs_why_it_lost_the_database(empty_db_url: str, tmp_path: Path) -> None:
+    name = psycopg.conninfo.conninfo_to_dict(empty_db_url)["dbname"]
+    owner = url_for_database(empty_db_url, "postgres")
+    with running_server(empty_db_url, tmp_path, require_healthy=False) as server:
+        with psycopg.connect(owner, autocommit=True) as conn:
+            conn.execute(f'alter database "{name}" allow_connections false')
+            conn.execute(
+                "select pg_terminate_backend(pid) from pg_stat_activity"
+                " where datname = %s and pid <> pg_backend_pid()",
+                [name],
+            )
+        deadline = time.monotonic() + 15
+        while "accepting connections" not in server.log() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        log = server.log()
+    with psycopg.connect(owner, autocommit=True) as conn:
+        conn.execute(f'alter database "{name}" allow_connections true')
+    assert "schema listener: OperationalError: " in log, log
+    assert "is not currently accepting connections" in log, log

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
+
+import psycopg
 
 from webui import __version__
 from webui.core.settings import SettingsError
@@ -31,6 +34,19 @@ COMMAND_MODULES = [
 EXPECTED_ERRORS = (ClusterError, MigrationError, SettingsError)
 
 
+def unreachable(exc: psycopg.OperationalError) -> str:
+    """One line: which server could not be reached, why, and what to do."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    reason = lines[0] if lines else type(exc).__name__
+    where = "DATABASE_URL" if os.environ.get("DATABASE_URL") else "the embedded cluster"
+    fix = (
+        "check DATABASE_URL (host, port, user, password) and that the server runs"
+        if os.environ.get("DATABASE_URL")
+        else "start it with `pgwarden db start` (or `make run`), or export DATABASE_URL"
+    )
+    return f"cannot connect to the database ({where}): {reason}; {fix}"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pgwarden",
@@ -50,6 +66,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.handler(args) or 0)
     except EXPECTED_ERRORS as exc:
         print(f"pgwarden: {exc}", file=sys.stderr)
+        return 1
+    except psycopg.OperationalError as exc:
+        print(f"pgwarden: {unreachable(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

@@ -14,7 +14,7 @@ from psycopg import AsyncConnection
 
 from webui.core.db import POOL
 from webui.core.paths import declared_schemas
-from webui.core.pool import Pool
+from webui.core.pool import Pool, describe_failure
 from webui.core.settings import SettingsError
 from webui.rest import config as rest_config
 from webui.rest.auth import JwtVerifier
@@ -50,7 +50,7 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     try:
         await state.reload()
     except Exception as exc:
-        log.warning("schema cache not loaded at start: %s", type(exc).__name__)
+        log.warning("schema cache not loaded at start: %s", describe_failure(exc))
     if state.config.db_channel_enabled:
         state.listener = asyncio.create_task(listen(state, state.pool.conninfo))
     yield

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from aiohttp import web
 from psycopg import AsyncConnection
 
-from webui.core.pool import Pool
+from webui.core.pool import Pool, describe_failure
 from webui.rest import schema
 from webui.rest.auth import JwtVerifier
 from webui.rest.config import RestConfig
@@ -76,5 +76,8 @@ async def listen(state: RestState, conninfo: str) -> None:
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            log.warning("schema listener: %s; retrying in 1s", type(exc).__name__)
+            log.warning(
+                "schema listener: %s; retrying in 1s (check DATABASE_URL and that the server runs)",
+                describe_failure(exc),
+            )
             await asyncio.sleep(1)

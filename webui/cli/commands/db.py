@@ -6,6 +6,7 @@ import argparse
 import os
 
 from webui.ops.cluster import Cluster
+from webui.ops.database import database_url
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -56,6 +57,5 @@ def show_status(args: argparse.Namespace) -> int:
 
 
 def show_url(args: argparse.Namespace) -> int:
-    url = os.environ.get("DATABASE_URL") or Cluster.default().url()
-    print(url)
+    print(database_url())
     return 0

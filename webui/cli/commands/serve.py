@@ -7,6 +7,7 @@ import functools
 import logging
 import os
 
+import psycopg
 from aiohttp import web
 
 from webui.core import settings
@@ -38,9 +39,9 @@ def _run_worker(host: str, port: int, reuse_port: bool) -> None:
 
 
 def serve(args: argparse.Namespace) -> int:
-    settings.load(
-        database_url(), create_secret=True
-    )  # fail early, before forking, on a missing database
+    owner = database_url()
+    settings.load(owner, create_secret=True)  # fail early, before forking, on a missing database
+    psycopg.connect(owner, connect_timeout=5).close()  # a dead server: one line, exit 1
     base = f"http://{args.host}:{args.port}"
     print(f"pgwarden serving on {base}/ with {args.workers} worker(s)")
     rest = _rest_config()
