@@ -14,8 +14,8 @@ import psycopg.conninfo
 
 from webui.core.paths import declared_schemas
 from webui.ops.cluster import Cluster
-from webui.testing import run_cli, running_server, url_for_database
 from webui.rest.config import load
+from webui.testing import run_cli, running_server, url_for_database
 
 
 def test_the_policy_files_schemas_are_exposed_first_next_to_api(tmp_path: Path) -> None:
