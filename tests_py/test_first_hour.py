@@ -31,6 +31,7 @@ def test_pgrst_db_schemas_still_overrides_the_declared_ones() -> None:
     assert load(env=env, declared=("library",)).db_schemas == ("api",)
 
 
+ROOT = Path(__file__).resolve().parents[1]
 DEAD = "postgresql://nobody@127.0.0.1:1/none?connect_timeout=2"
 
 
@@ -109,3 +110,70 @@ def test_serve_logs_why_it_lost_the_database(empty_db_url: str, tmp_path: Path) 
         conn.execute(f'alter database "{name}" allow_connections true')
     assert "schema listener: OperationalError: " in log, log
     assert "is not currently accepting connections" in log, log
+
+
+def _clean_env(**extra: str) -> dict[str, str]:
+    drop = ("DATABASE_URL", "PGWARDEN_HOME", "PGWARDEN_TEST_HOME", "PGWARDEN_TEST_DATABASE_URL")
+    return {**{k: v for k, v in os.environ.items() if k not in drop}, **extra}
+
+
+def test_db_stop_stops_every_cluster_under_the_state_folder(tmp_path: Path) -> None:
+    main, test = Cluster(tmp_path / "state"), Cluster(tmp_path / "state" / "test")
+    try:
+        main.start(fast_unsafe=True)
+        test.start(fast_unsafe=True)
+        result = run_cli("db", "stop", env=_clean_env(PGWARDEN_HOME=str(tmp_path / "state")))
+        assert result.returncode == 0, result.stderr
+        assert not main.is_running() and not test.is_running()
+        assert f"PostgreSQL stopped: {test.home}" in result.stdout
+    finally:
+        main.stop()
+        test.stop()
+
+
+def test_make_clean_stops_the_clusters_it_deletes(tmp_path: Path) -> None:
+    test = Cluster(tmp_path / ".pgwarden" / "test")
+    try:
+        test.start(fast_unsafe=True)
+        result = subprocess.run(
+            ["make", "-s", "-f", str(ROOT / "Makefile"), "clean", f"BIN={ROOT / '.venv' / 'bin'}"],
+            cwd=tmp_path,
+            env=_clean_env(),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert not (tmp_path / ".pgwarden").exists()
+        alive = subprocess.run(
+            ["pgrep", "-f", str(test.data_dir)], capture_output=True, check=False
+        )
+        assert alive.returncode == 1, "a postgres outlived `make clean`"
+    finally:
+        if test.is_initialised():
+            test.stop()
+
+
+def test_a_test_session_stops_the_cluster_it_started(tmp_path: Path) -> None:
+    home = tmp_path / "test-cluster"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:randomly",
+            "-p",
+            "no:cacheprovider",
+            f"{Path(__file__)}::test_pgrst_db_schemas_still_overrides_the_declared_ones",
+        ],
+        cwd=ROOT,
+        env=_clean_env(PGWARDEN_TEST_HOME=str(home)),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert Cluster(home).is_initialised() and not Cluster(home).is_running()
