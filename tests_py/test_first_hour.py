@@ -177,3 +177,34 @@ def test_a_test_session_stops_the_cluster_it_started(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert Cluster(home).is_initialised() and not Cluster(home).is_running()
+
+
+def test_every_declared_resource_has_four_permissions_every_command_accepts(db_url: str) -> None:
+    assert run_cli("example", "load", "library", database_url=db_url).returncode == 0
+    listed = run_cli("perm", "list", database_url=db_url)
+    for resource in ("branches", "patrons", "items", "staff_branches", "loans"):
+        for action in ("view", "add", "change", "delete"):
+            assert f"{resource}.{action}" in listed.stdout, (resource, action)
+    granted = run_cli("perm", "grant", "--group", "editor", "loans.view", database_url=db_url)
+    assert granted.returncode == 0, granted.stderr
+    assert "granted loans.view to group editor" in granted.stdout
+    direct = run_cli(
+        "perm", "grant", "--email", "staff@library.example", "loans.delete", database_url=db_url
+    )
+    assert direct.returncode == 0, direct.stderr
+    scoped = run_cli(
+        "authz",
+        "grant",
+        "--user",
+        "staff@library.example",
+        "--permission",
+        "patrons.change",
+        "--scope",
+        "branch=1",
+        "--expires",
+        "1h",
+        database_url=db_url,
+    )
+    assert scoped.returncode == 0, scoped.stderr
+    unknown = run_cli("perm", "grant", "--group", "editor", "loans.fly", database_url=db_url)
+    assert "unknown permission 'loans.fly'" in _one_line_error(unknown)
