@@ -3,19 +3,22 @@ Each test reproduces one of the reported problems."""
 
 from __future__ import annotations
 
+import getpass
 import os
+import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import httpx
 import psycopg
 import psycopg.conninfo
 
 from webui.core.paths import declared_schemas
 from webui.ops.cluster import Cluster
 from webui.rest.config import load
-from webui.testing import run_cli, running_server, url_for_database
+from webui.testing import ServerProcess, run_cli, running_server, url_for_database
 
 
 def test_the_policy_files_schemas_are_exposed_first_next_to_api(tmp_path: Path) -> None:
@@ -208,3 +211,59 @@ def test_every_declared_resource_has_four_permissions_every_command_accepts(db_u
     assert scoped.returncode == 0, scoped.stderr
     unknown = run_cli("perm", "grant", "--group", "editor", "loans.fly", database_url=db_url)
     assert "unknown permission 'loans.fly'" in _one_line_error(unknown)
+
+
+def test_cli_changes_name_their_os_actor_and_operation(
+    db: psycopg.Connection, db_url: str, server: ServerProcess
+) -> None:
+    created = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "webui.cli",
+            "user",
+            "create",
+            "--email",
+            "cli@example.com",
+            "--role",
+            "staff",
+            "--password-stdin",
+        ],
+        input="a long enough password 42\n",
+        env={**os.environ, "DATABASE_URL": db_url},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert created.returncode == 0, created.stderr
+    joined = run_cli(
+        "group", "add-user", "editor", "--email", "cli@example.com", database_url=db_url
+    )
+    assert joined.returncode == 0, joined.stderr
+    login = httpx.post(
+        f"{server.base_url}/auth/login",
+        json={"email": "cli@example.com", "password": "a long enough password 42"},
+    )
+    assert login.status_code == 200, login.text
+    db.autocommit = True
+    rows = db.execute(
+        "select event, metadata ->> 'os_actor', metadata ->> 'cli_operation' from audit.events"
+        " where event in ('user_created', 'group_membership_changed', 'login_succeeded')"
+        " order by id"
+    ).fetchall()
+    actor = f"{getpass.getuser()}@{socket.gethostname()}"
+    assert ("user_created", actor, "user create") in rows
+    assert ("group_membership_changed", actor, "group add-user") in rows
+    assert ("login_succeeded", None, None) in rows  # a web request claims no OS identity
+    shown = db.execute("select event, os_actor, cli_operation from audit.cli_changes").fetchall()
+    assert ("user_created", actor, "user create") in shown
+    assert all(event != "login_succeeded" for event, _, _ in shown)
+
+
+def test_audit_tail_names_the_cli_actor(db_url: str) -> None:
+    created = run_cli(
+        "user", "create", "--email", "tail@example.com", "--no-password", database_url=db_url
+    )
+    assert created.returncode == 0, created.stderr
+    tail = run_cli("audit", "tail", "--event", "user_created", database_url=db_url)
+    assert f"cli {getpass.getuser()}@{socket.gethostname()}" in tail.stdout, tail.stdout

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import psycopg
 
 from webui import __version__
+from webui.cli.identity import set_operation
 from webui.core.settings import SettingsError
 from webui.ops.cluster import ClusterError
 from webui.ops.migrations import MigrationError
@@ -62,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    set_operation(" ".join(filter(None, [args.command, getattr(args, "action", None)])))
     try:
         return int(args.handler(args) or 0)
     except EXPECTED_ERRORS as exc:

@@ -7,10 +7,13 @@ from __future__ import annotations
 import argparse
 import functools
 import getpass
+import os
 import secrets
+import socket
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import psycopg
@@ -23,11 +26,40 @@ from webui.web.correlation import uuid7
 Handler = Callable[[argparse.Namespace], int]
 
 
+_OPERATION: ContextVar[str] = ContextVar("cli_operation", default="")
+# The command line's request context (sql/audit/45_cli_context.sql stamps it on each event).
+_CONTEXT_SQL = (
+    "select pg_catalog.set_config('request.correlation_id', %s, true),"
+    " pg_catalog.set_config('request.os_actor', %s, true),"
+    " pg_catalog.set_config('request.cli_operation', %s, true)"
+)
+
+
+def set_operation(name: str) -> None:
+    """The running command, e.g. "user create" (set once by `webui.cli.main`)."""
+    _OPERATION.set(name)
+
+
+def os_actor() -> str:
+    """`user@host` of the person running the command."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = f"uid{os.getuid()}"
+    return f"{user}@{socket.gethostname()}"
+
+
+def stamp(conn: psycopg.Connection) -> None:
+    """Set the command's correlation id, OS actor and operation for this transaction."""
+    conn.execute(_CONTEXT_SQL, [uuid7(), os_actor(), _OPERATION.get()])
+
+
 @contextmanager
 def owner_transaction() -> Iterator[psycopg.Connection]:
-    """One transaction as the owner (DATABASE_URL), committed on success."""
+    """One transaction as the owner (DATABASE_URL), committed on success, stamped with the
+    command's correlation id, OS actor (user@host) and operation for the audit trail."""
     with psycopg.connect(database_url()) as conn:
-        conn.execute("select pg_catalog.set_config('request.correlation_id', %s, true)", [uuid7()])
+        stamp(conn)
         yield conn
 
 

@@ -15,6 +15,7 @@ import psycopg
 from argon2 import PasswordHasher
 
 from webui.cli.console import OK, fail
+from webui.cli.identity import owner_transaction
 from webui.core import paths
 from webui.ops.database import database_url
 from webui.ops.migrations import Migrator
@@ -54,7 +55,7 @@ def run_load(args: argparse.Namespace) -> int:
     url = database_url()
     Migrator(url, quiet=True).deploy()
     Migrator(url, top=folder / "migrations", quiet=True).deploy()
-    with psycopg.connect(url) as conn:
+    with owner_transaction() as conn:
         accounts = [
             _account(conn, tier, EXAMPLES[args.name], args.reset_passwords) for tier in TIERS
         ]

@@ -1,0 +1,6 @@
+-- Revert pgwarden:audit_cli_actor from pg
+BEGIN;
+drop view if exists audit.cli_changes;
+drop trigger if exists events_cli_context on audit.events;
+drop function if exists audit.stamp_cli_context();
+COMMIT;
