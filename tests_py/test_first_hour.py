@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import httpx
+import jwt
 import psycopg
 import psycopg.conninfo
 
@@ -267,3 +268,46 @@ def test_audit_tail_names_the_cli_actor(db_url: str) -> None:
     assert created.returncode == 0, created.stderr
     tail = run_cli("audit", "tail", "--event", "user_created", database_url=db_url)
     assert f"cli {getpass.getuser()}@{socket.gethostname()}" in tail.stdout, tail.stdout
+
+
+def test_known_constraints_read_as_words_on_the_cli(db_url: str) -> None:
+    bad = run_cli("user", "create", "--email", "not-an-email", "--no-password", database_url=db_url)
+    line = _one_line_error(bad)
+    assert line == "pgwarden: not a valid email address (an email looks like name@example.com)"
+    first = run_cli(
+        "user", "create", "--email", "Dup@Example.com", "--no-password", database_url=db_url
+    )
+    assert first.returncode == 0, first.stderr
+    again = run_cli(
+        "user", "create", "--email", "dup@example.com", "--no-password", database_url=db_url
+    )
+    assert "an account with this email already exists" in _one_line_error(again)
+    group = run_cli("group", "create", "Not A Name", database_url=db_url)
+    assert "not a valid group name" in _one_line_error(group)
+
+
+def test_known_constraints_read_as_the_same_words_in_the_api(
+    db: psycopg.Connection, db_url: str, tmp_path: Path
+) -> None:
+    assert run_cli("example", "load", "library", database_url=db_url).returncode == 0
+    db.autocommit = True
+    db.execute(
+        "insert into pgwarden.constraint_messages values"
+        " ('library', 'branches', 'branches_name_key', 'a branch with this name already exists',"
+        "  'choose another name')"
+    )
+    admin = db.execute("select id from auth.users where role = 'administrator'").fetchone()
+    assert admin is not None
+    secret = "first-hour-secret-" + "s" * 32
+    claims = {"sub": str(admin[0]), "role": "pgw_administrator", "tier": "administrator"}
+    headers = {"Authorization": f"Bearer {jwt.encode(claims, secret, algorithm='HS256')}"}
+    with running_server(db_url, tmp_path, env={"PGRST_JWT_SECRET": secret}) as server:
+        answer = httpx.post(
+            f"{server.base_url}/rest/v1/branches", json={"name": "Central"}, headers=headers
+        )
+    assert answer.status_code == 409, answer.text
+    body = answer.json()
+    assert body["code"] == "23505"
+    assert body["message"] == "a branch with this name already exists"
+    assert body["hint"] == "choose another name"
+    assert "branches_name_key" in body["details"]

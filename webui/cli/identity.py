@@ -64,18 +64,48 @@ def owner_transaction() -> Iterator[psycopg.Connection]:
 
 
 def refusals(handler: Handler) -> Handler:
-    """Prints a database refusal (e.g. a rank guard) as `pgwarden: <message>` and exits 1."""
+    """Prints a database refusal (e.g. a rank guard) as `pgwarden: <message>` and exits 1; a known
+    constraint in the words of pgwarden.constraint_messages."""
 
     @functools.wraps(handler)
     def wrapped(args: argparse.Namespace) -> int:
         try:
             return handler(args)
+        except psycopg.OperationalError:
+            raise  # webui.cli.main says which server is unreachable
         except psycopg.Error as exc:
-            message = exc.diag.message_primary or str(exc).splitlines()[0]
-            print(f"pgwarden: {message}", file=sys.stderr)
+            print(f"pgwarden: {refusal(exc)}", file=sys.stderr)
             return 1
 
     return wrapped
+
+
+def refusal(exc: psycopg.Error) -> str:
+    """The error in one line: the known constraint's message and hint, else PostgreSQL's."""
+    diag = exc.diag
+    message = diag.message_primary or str(exc).splitlines()[0]
+    if not diag.constraint_name:
+        return message
+    known = constraint_message(diag.schema_name, diag.table_name, diag.constraint_name)
+    if known is None:
+        return message
+    text, hint = known
+    return f"{text} ({hint})" if hint else text
+
+
+def constraint_message(
+    schema: str | None, table: str | None, constraint: str
+) -> tuple[str, str | None] | None:
+    """pgwarden.constraint_message(), on a fresh connection (the failed one is aborted)."""
+    try:
+        with psycopg.connect(database_url(), connect_timeout=5) as conn:
+            row = conn.execute(
+                "select message, hint from pgwarden.constraint_message(%s, %s, %s)",
+                [schema, table, constraint],
+            ).fetchone()
+    except psycopg.Error:
+        return None  # an older schema without the table: the raw message stands
+    return (row[0], row[1]) if row else None
 
 
 def user_id(conn: psycopg.Connection, email: str) -> int:
