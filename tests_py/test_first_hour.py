@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import pty
 import socket
 import subprocess
 import sys
@@ -15,6 +16,7 @@ import httpx
 import jwt
 import psycopg
 import psycopg.conninfo
+from argon2 import PasswordHasher
 
 from webui.core.paths import declared_schemas
 from webui.ops.cluster import Cluster
@@ -311,3 +313,121 @@ def test_known_constraints_read_as_the_same_words_in_the_api(
     assert body["message"] == "a branch with this name already exists"
     assert body["hint"] == "choose another name"
     assert "branches_name_key" in body["details"]
+
+
+def test_user_show_tells_tier_groups_permissions_sessions_and_lock(
+    db: psycopg.Connection, db_url: str, server: ServerProcess
+) -> None:
+    password = "a long enough password 42"
+    created = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "webui.cli",
+            "user",
+            "create",
+            "--email",
+            "show@example.com",
+            "--role",
+            "staff",
+            "--group",
+            "viewer",
+            "--password-stdin",
+        ],
+        input=password + "\n",
+        env={**os.environ, "DATABASE_URL": db_url},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert created.returncode == 0, created.stderr
+    db.autocommit = True
+    db.execute(
+        "insert into auth.permissions (codename) values ('gizmos.view') on conflict do nothing"
+    )
+    assert (
+        run_cli(
+            "perm", "grant", "--email", "show@example.com", "gizmos.view", database_url=db_url
+        ).returncode
+        == 0
+    )
+    login = httpx.post(
+        f"{server.base_url}/auth/login", json={"email": "show@example.com", "password": password}
+    )
+    assert login.status_code == 200, login.text
+    shown = run_cli("user", "show", "--email", "SHOW@example.com", database_url=db_url)
+    assert shown.returncode == 0, shown.stderr
+    out = shown.stdout
+    assert "<show@example.com>" in out and "tier:        staff" in out
+    assert "groups:      viewer" in out
+    assert "gizmos.view" in out.split("permissions:")[1].splitlines()[0]
+    assert "sessions:    1 live" in out and "from 127.0.0.1" in out
+    assert "state:       not locked; 0 failed login(s)" in out
+    db.execute(
+        "update auth.users set locked_until = now() + interval '1 hour'"
+        " where email = 'show@example.com'"
+    )
+    assert (
+        "locked until"
+        in run_cli("user", "show", "--email", "show@example.com", database_url=db_url).stdout
+    )
+    missing = run_cli("user", "show", "--email", "nobody@example.com", database_url=db_url)
+    assert "no user with email" in _one_line_error(missing)
+
+
+def test_dbshell_opens_psql_on_the_configured_database(db: psycopg.Connection, db_url: str) -> None:
+    result = run_cli("dbshell", "--", "-tAc", "select current_database()", database_url=db_url)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == db.info.dbname
+    no_psql = run_cli("dbshell", database_url=db_url, env={"PATH": "/nonexistent"})
+    assert "psql is not installed" in _one_line_error(no_psql)
+
+
+def _in_a_terminal(args: list[str], env: dict[str, str], answers: list[str]) -> tuple[int, str]:
+    """Run `pgwarden ARGS` with a pseudo-terminal as its controlling TTY, answering prompts."""
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the pty is its terminal
+        os.execve(sys.executable, [sys.executable, "-m", "webui.cli", *args], env)  # noqa: S606
+    seen = b""
+    for answer in answers:
+        while not seen.rstrip().endswith(b":"):
+            seen += os.read(fd, 1024)
+        os.write(fd, answer.encode() + b"\n")
+        seen += b"|"
+    while True:
+        try:
+            chunk = os.read(fd, 1024)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), seen.decode(errors="replace")
+
+
+def test_create_and_set_password_prompt_hidden_on_a_tty(
+    db: psycopg.Connection, db_url: str
+) -> None:
+    env = {**os.environ, "DATABASE_URL": db_url}
+    first, second = "typed in a terminal 1", "typed in a terminal 2"
+    code, out = _in_a_terminal(
+        ["user", "create", "--email", "tty@example.com"], env, [first, first]
+    )
+    assert code == 0, out
+    assert "Password:" in out and "Again:" in out and first not in out  # never echoed
+    code, out = _in_a_terminal(
+        ["user", "set-password", "--email", "tty@example.com"], env, [second, second]
+    )
+    assert code == 0, out
+    assert second not in out
+    code, out = _in_a_terminal(
+        ["user", "create", "--email", "tty2@example.com"],
+        env,
+        ["one password here", "another password"],
+    )
+    assert code == 1 and "the passwords differ" in out
+    db.autocommit = True
+    row = db.execute("select password_hash from auth.users where email = 'tty@example.com'")
+    stored = row.fetchone()
+    assert stored is not None and PasswordHasher().verify(stored[0], second)

@@ -19,6 +19,7 @@ from webui.ops.migrations import MigrationError
 
 COMMAND_MODULES = [
     "db",
+    "dbshell",
     "migrate",
     "serve",
     "doctor",
