@@ -32,6 +32,7 @@ COMMAND_MODULES = [
     "authz",
     "example",
     "rest",
+    "bootstrap",
 ]
 EXPECTED_ERRORS = (ClusterError, MigrationError, SettingsError)
 
