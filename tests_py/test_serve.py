@@ -107,17 +107,40 @@ def test_make_run_in_ci_form(tmp_path: Path) -> None:
                 check=False,
             )
             docs = get(f"{server.base_url}/docs")
+            counts = {
+                tier: len(json.loads(_as(curl, server.base_url, loaded.stdout, tier)))
+                for tier in ("user", "supervisor", "administrator", "developer")
+            }
         assert status == 200
         assert json.loads(body)["migration"]["last"] == read_plan()[-1].name
         loans = json.loads(answer.stdout)
         assert len(loans) == 60, answer.stdout[:300]  # the staff account's branches only
         assert len({loan["branch_id"] for loan in loans}) == 2
         assert docs[0] == 200 and b"swagger-ui" in docs[2]
+        # the README: 3 loans for a patron (their own), all 150 for supervisors and above
+        assert counts == {"user": 3, "supervisor": 150, "administrator": 150, "developer": 150}
         assert "REST API: " in server.log() and "library, api" in server.log()
         again = run_cli("db", "start", env=env)  # re-running reuses the data
         assert "initialising" not in again.stdout
     finally:
         run_cli("db", "stop", env=env)
+
+
+def _as(curl: str, base: str, printed: str, tier: str) -> str:
+    """The printed curl line, with another demo account's email and password."""
+    found = re.search(rf"^\s+{tier}\s+({tier}@library\.example)\s+(\S+)$", printed, re.MULTILINE)
+    assert found, printed
+    staff = re.search(r'"email": "(staff@[^"]+)", "password": "([^"]+)"', curl)
+    assert staff
+    line = curl.replace(staff[1], found[1]).replace(staff[2], found[2])
+    done = subprocess.run(
+        ["bash", "-c", line.replace("http://BASE", base)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    return done.stdout
 
 
 def _children(pid: int) -> list[int]:
