@@ -1,11 +1,9 @@
 -- A command line's events carry metadata.os_actor and metadata.cli_operation
 -- (sql/audit/45_cli_context.sql), and audit.cli_changes shows them.
 begin;
-select plan(8);
+select plan(9);
 
-select set_config('request.correlation_id', 'cli-0123456789abcdef', true);
-select set_config('request.os_actor', 'alice@db1', true);
-select set_config('request.cli_operation', 'user create', true);
+select pgwarden.begin_command('alice@db1', 'user create', 'cli-0123456789abcdef');
 insert into auth.users (email, role) values ('cli-stamp@example.com', 'user');
 select is((select metadata ->> 'os_actor' from audit.events where event = 'user_created'
             and target_id = (select id::text from auth.users where email = 'cli-stamp@example.com')),
@@ -37,6 +35,9 @@ select function_privs_are('audit', 'stamp_cli_context', array[]::text[], 'public
 
 select table_privs_are('audit', 'cli_changes', 'pgw_staff', array[]::text[],
                        'staff may not read audit.cli_changes');
+
+select function_privs_are('pgwarden', 'begin_command', array['text', 'text', 'text'], 'pgw_user',
+                          array[]::text[], 'a tier may not claim an OS identity');
 
 select * from finish();
 rollback;

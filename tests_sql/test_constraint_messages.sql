@@ -1,4 +1,4 @@
--- Known constraints have human messages (sql/pgwarden/30_constraint_messages.sql), one owner
+-- Known constraints have human messages (sql/pgwarden/40_constraint_messages.sql), one owner
 -- for the CLI and the REST dialect.
 begin;
 select plan(6);

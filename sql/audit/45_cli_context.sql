@@ -34,3 +34,24 @@ create trigger events_cli_context before insert on audit.events
   for each row execute function audit.stamp_cli_context();
 comment on trigger events_cli_context on audit.events is
   'Stamps the OS user and CLI operation of a pgwarden command on the events it writes.';
+
+-- The command line's side of the request context: pgwarden.begin_request() (the one writer of
+-- request.*) with the command's correlation id, then the two settings only a command has.
+create or replace function pgwarden.begin_command(os_actor text, operation text,
+                                                  correlation_id text)
+returns void
+language plpgsql
+volatile
+set search_path = ''
+as $$
+begin
+  perform pgwarden.begin_request(current_user, correlation_id => begin_command.correlation_id);
+  perform pg_catalog.set_config('request.os_actor', coalesce(os_actor, ''), true),
+          pg_catalog.set_config('request.cli_operation', coalesce(operation, ''), true);
+end
+$$;
+comment on function pgwarden.begin_command(text, text, text) is
+  'Starts a pgwarden command''s transaction: pgwarden.begin_request() with its correlation id, '
+  'plus request.os_actor (user@host) and request.cli_operation, which audit.stamp_cli_context() '
+  'stamps on its events.';
+revoke all on function pgwarden.begin_command(text, text, text) from public;

@@ -27,12 +27,9 @@ Handler = Callable[[argparse.Namespace], int]
 
 
 _OPERATION: ContextVar[str] = ContextVar("cli_operation", default="")
-# The command line's request context (sql/audit/45_cli_context.sql stamps it on each event).
-_CONTEXT_SQL = (
-    "select pg_catalog.set_config('request.correlation_id', %s, true),"
-    " pg_catalog.set_config('request.os_actor', %s, true),"
-    " pg_catalog.set_config('request.cli_operation', %s, true)"
-)
+# The command line's request context: pgwarden.begin_command() (sql/audit/45_cli_context.sql)
+# starts it through pgwarden.begin_request() and adds the OS actor and the operation.
+_CONTEXT_SQL = "select pgwarden.begin_command(%s, %s, %s)"
 
 
 def set_operation(name: str) -> None:
@@ -51,7 +48,7 @@ def os_actor() -> str:
 
 def stamp(conn: psycopg.Connection) -> None:
     """Set the command's correlation id, OS actor and operation for this transaction."""
-    conn.execute(_CONTEXT_SQL, [uuid7(), os_actor(), _OPERATION.get()])
+    conn.execute(_CONTEXT_SQL, [os_actor(), _OPERATION.get(), uuid7()])
 
 
 @contextmanager
@@ -109,10 +106,8 @@ def constraint_message(
 
 
 def user_id(conn: psycopg.Connection, email: str) -> int:
-    row = conn.execute(
-        "select id from auth.users where email = auth.normalize_email(%s)", [email]
-    ).fetchone()
-    if row is None:
+    row = conn.execute("select auth.user_id_by_email(%s)", [email]).fetchone()
+    if row is None or row[0] is None:
         raise LookupError(f"no user with email {email!r}")
     return int(row[0])
 

@@ -154,8 +154,8 @@ def show_user(args: argparse.Namespace) -> int:
         uid = user_id(conn, args.email)
         row = conn.execute(_SHOW_SQL, [uid]).fetchone()
         assert row is not None
-        conn.execute(
-            "select pg_catalog.set_config('request.jwt.claims', %s, true)",
+        conn.execute(  # has_perm() asks about the user in the claims
+            "select pgwarden.begin_request(current_user, %s::jsonb)",
             [json.dumps({"sub": str(uid)})],
         )
         perms = conn.execute(_PERMS_SQL).fetchone()
