@@ -4,9 +4,6 @@ BEGIN;
 \ir ../../sql/authz/16_resource_permissions.sql
 
 -- resources declared before this change get theirs once
-insert into auth.permissions (codename, description)
-select r.name || '.' || a.action, a.action || ' ' || r.name || ' (every declared resource)'
-  from authz.resources r
- cross join pg_catalog.unnest(array['view', 'add', 'change', 'delete']) as a(action)
-on conflict (codename) do nothing;
+select auth.register_resource(r.name, r.name || ' (every declared resource)')
+  from authz.resources r;
 COMMIT;

@@ -10,10 +10,8 @@ language plpgsql
 set search_path = ''
 as $$
 begin
-  insert into auth.permissions (codename, description)
-  select new.name || '.' || a.action, a.action || ' ' || new.name || ' (every declared resource)'
-    from pg_catalog.unnest(array['view', 'add', 'change', 'delete']) as a(action)
-  on conflict (codename) do nothing;
+  -- auth.register_resource() owns the four codenames; the label marks what this change seeded
+  perform auth.register_resource(new.name, new.name || ' (every declared resource)');
   return null;
 end;
 $$;
