@@ -16,6 +16,7 @@ import httpx
 import jwt
 import psycopg
 import psycopg.conninfo
+import pytest
 from argon2 import PasswordHasher
 
 from webui.core.paths import declared_schemas
@@ -123,25 +124,25 @@ def _clean_env(**extra: str) -> dict[str, str]:
     return {**{k: v for k, v in os.environ.items() if k not in drop}, **extra}
 
 
-def test_db_stop_stops_every_cluster_under_the_state_folder(tmp_path: Path) -> None:
-    main, test = Cluster(tmp_path / "state"), Cluster(tmp_path / "state" / "test")
+@pytest.mark.slow
+def test_db_stop_and_make_clean_stop_every_cluster_under_the_state_folder(tmp_path: Path) -> None:
+    main, test = Cluster(tmp_path / ".pgwarden"), Cluster(tmp_path / ".pgwarden" / "test")
     try:
         main.start(fast_unsafe=True)
         test.start(fast_unsafe=True)
-        result = run_cli("db", "stop", env=_clean_env(PGWARDEN_HOME=str(tmp_path / "state")))
-        assert result.returncode == 0, result.stderr
+        stopped = subprocess.run(  # from the project folder: its .pgwarden/ is found
+            [sys.executable, "-m", "webui.cli", "db", "stop"],
+            cwd=tmp_path,
+            env=_clean_env(),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert stopped.returncode == 0, stopped.stderr
         assert not main.is_running() and not test.is_running()
-        assert f"PostgreSQL stopped: {test.home}" in result.stdout
-    finally:
-        main.stop()
-        test.stop()
-
-
-def test_make_clean_stops_the_clusters_it_deletes(tmp_path: Path) -> None:
-    test = Cluster(tmp_path / ".pgwarden" / "test")
-    try:
-        test.start(fast_unsafe=True)
-        result = subprocess.run(
+        assert f"PostgreSQL stopped: {test.home}" in stopped.stdout
+        test.start(fast_unsafe=True)  # what `make test` used to leave behind
+        cleaned = subprocess.run(
             ["make", "-s", "-f", str(ROOT / "Makefile"), "clean", f"BIN={ROOT / '.venv' / 'bin'}"],
             cwd=tmp_path,
             env=_clean_env(),
@@ -149,17 +150,19 @@ def test_make_clean_stops_the_clusters_it_deletes(tmp_path: Path) -> None:
             text=True,
             check=False,
         )
-        assert result.returncode == 0, result.stdout + result.stderr
+        assert cleaned.returncode == 0, cleaned.stdout + cleaned.stderr
         assert not (tmp_path / ".pgwarden").exists()
         alive = subprocess.run(
             ["pgrep", "-f", str(test.data_dir)], capture_output=True, check=False
         )
         assert alive.returncode == 1, "a postgres outlived `make clean`"
     finally:
-        if test.is_initialised():
-            test.stop()
+        for cluster in (test, main):
+            if cluster.is_initialised():
+                cluster.stop()
 
 
+@pytest.mark.slow
 def test_a_test_session_stops_the_cluster_it_started(tmp_path: Path) -> None:
     home = tmp_path / "test-cluster"
     result = subprocess.run(
