@@ -6,10 +6,13 @@ from __future__ import annotations
 import getpass
 import os
 import pty
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -119,13 +122,27 @@ def test_serve_logs_why_it_lost_the_database(empty_db_url: str, tmp_path: Path) 
     assert "is not currently accepting connections" in log, log
 
 
+@pytest.fixture
+def cluster_dir() -> Iterator[Path]:
+    """A folder for clusters outside /tmp/pytest-of-root: a starting pytest session resets that
+    one to 0700, and the server runs as the `postgres` OS user, who must traverse it."""
+    folder = Path(tempfile.mkdtemp(prefix="pgw-first-hour-"))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def _clean_env(**extra: str) -> dict[str, str]:
     drop = ("DATABASE_URL", "PGWARDEN_HOME", "PGWARDEN_TEST_HOME", "PGWARDEN_TEST_DATABASE_URL")
     return {**{k: v for k, v in os.environ.items() if k not in drop}, **extra}
 
 
 @pytest.mark.slow
-def test_db_stop_and_make_clean_stop_every_cluster_under_the_state_folder(tmp_path: Path) -> None:
+def test_db_stop_and_make_clean_stop_every_cluster_under_the_state_folder(
+    cluster_dir: Path,
+) -> None:
+    tmp_path = cluster_dir
     main, test = Cluster(tmp_path / ".pgwarden"), Cluster(tmp_path / ".pgwarden" / "test")
     try:
         main.start(fast_unsafe=True)
@@ -163,8 +180,8 @@ def test_db_stop_and_make_clean_stop_every_cluster_under_the_state_folder(tmp_pa
 
 
 @pytest.mark.slow
-def test_a_test_session_stops_the_cluster_it_started(tmp_path: Path) -> None:
-    home = tmp_path / "test-cluster"
+def test_a_test_session_stops_the_cluster_it_started(cluster_dir: Path) -> None:
+    home = cluster_dir / "test-cluster"
     result = subprocess.run(
         [
             sys.executable,
