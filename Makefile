@@ -15,7 +15,7 @@ run:
 	@bash scripts/bootstrap.sh run
 	@$(BIN)/pgwarden db start
 	@$(BIN)/pgwarden migrate deploy
-	@$(BIN)/pgwarden example load library
+	@$(BIN)/pgwarden example load library --base-url http://$(HOST):$(PORT)
 	@$(BIN)/pgwarden serve --host $(HOST) --port $(PORT)
 
 test:
@@ -40,6 +40,12 @@ bench:
 db-stop:
 	@$(BIN)/pgwarden db stop
 
+# Stop every cluster under .pgwarden/ (the embedded one and the test one) before deleting them;
+# without the CLI, pg_ctl stops any server still running on a data folder there.
 clean:
-	-@$(BIN)/pgwarden db stop 2>/dev/null
+	-@if [ -x $(BIN)/pgwarden ]; then env -u DATABASE_URL $(BIN)/pgwarden db stop; fi
+	-@for pid in $$(find .pgwarden -name postmaster.pid 2>/dev/null); do \
+	  data=$$(dirname $$pid); pg=$$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | tail -1); \
+	  if [ "$$(id -u)" = 0 ]; then runuser -u postgres -- $$pg/pg_ctl stop -m fast -D $$data; \
+	  else $$pg/pg_ctl stop -m fast -D $$data; fi; done
 	rm -rf .pgwarden .venv

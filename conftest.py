@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent
 TEST_DB = "pgw_test"
 
 
-TEST_CLUSTER = Cluster(ROOT / ".pgwarden" / "test")
+TEST_CLUSTER = Cluster(Path(os.environ.get("PGWARDEN_TEST_HOME") or ROOT / ".pgwarden" / "test"))
 _STARTED_HERE = False
 
 
@@ -55,8 +55,9 @@ _drop_stale_databases()
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    """In CI, stop the throw-away cluster this run started; locally keep it for the next run."""
-    if _STARTED_HERE and os.environ.get("CI"):
+    """Stop the throw-away cluster this run started (a cluster that already ran is left alone:
+    another session may be using it). `pgwarden db stop` stops a leftover one."""
+    if _STARTED_HERE:
         TEST_CLUSTER.stop()
 
 

@@ -4,23 +4,22 @@
     .venv/bin/python bench/audit_demo.py --write    # also rewrite docs/audit-queries.md
 
 Builds the scratch database `pgw_audit_demo` on DATABASE_URL's server (default: the project's
-test cluster), deploys every migration, and plays a small library back office through the same
-paths the app uses: requests as `authenticator` switching to a tier with the request context
-set (`webui.core.db` does this per request), authority changes through a definer function owned by
-`pgw_session_writer` (as the identity code does), failed logins through
-`audit.record_security_event` (what `webui.audit.record_detached` calls), and one DBA edit in
-psql without any request context. Then it runs QUERIES with psql and prints their output.
+test cluster), deploys every migration, and plays the library example through the shipped paths
+(see play()). Then it runs QUERIES with psql and prints their output.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import functools
 import os
+import re
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
+import httpx
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
@@ -28,256 +27,97 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.audit_insert import server_url  # noqa: E402
-from webui.core.settings import app_url_for  # noqa: E402
-from webui.testing import deploy_all, url_for_database  # noqa: E402
+from webui.testing import deploy_all, run_cli, running_server, url_for_database  # noqa: E402
 
 DB_NAME = "pgw_audit_demo"
 
-SCHEMA = """
-create schema library;
-create table library.patrons (id bigint primary key, full_name text not null, email text not null,
-  card_pin_hash text, is_active boolean not null default true);
-create table library.loans (id bigint primary key, patron_id bigint not null
-  references library.patrons (id), title text not null, status text not null default 'active',
-  due_at date not null);
-grant usage on schema library to pgw_staff;
-grant select, insert, update, delete on library.patrons, library.loans to pgw_staff;
-select audit.enable('library.patrons');
-select audit.enable('library.loans');
-
--- What the identity code looks like from the audit's side: a definer function owned by
--- pgw_session_writer that changes authority and records the typed event in the same transaction.
-create schema identity_demo;
-grant usage on schema identity_demo to pgw_session_writer, pgw_administrator;
-create function identity_demo.authority(event text, target_id text, summary text, metadata jsonb)
-returns bigint language sql security definer set search_path = '' as $$
-  select audit.record(event, 'auth.users', target_id, summary, metadata)
-$$;
-alter function identity_demo.authority(text, text, text, jsonb) owner to pgw_session_writer;
-revoke execute on function identity_demo.authority(text, text, text, jsonb) from public;
-grant execute on function identity_demo.authority(text, text, text, jsonb) to pgw_administrator;
-"""
-
-CONTEXT = """
-select set_config('role', %(role)s, true), set_config('request.jwt.claims', %(claims)s, true),
-       set_config('request.correlation_id', %(corr)s, true),
-       set_config('request.client_ip', %(ip)s, true)
-"""
-
-DETACHED = "select audit.record_security_event(%s, %s, 'auth.users', %s, %s, %s, %s, %s)"
-
-
-def request(
-    conn: psycopg.Connection,
-    user: int,
-    tier: str,
-    corr: str,
-    ip: str,
-    statements: list[tuple[str, list[object]]],
-) -> None:
-    """One request: one transaction as the tier, with the request context set."""
-    claims = json.dumps({"sub": str(user), "role": f"pgw_{tier}", "sid": str(100 + user)})
-    with conn.transaction():
-        conn.execute(CONTEXT, {"role": f"pgw_{tier}", "claims": claims, "corr": corr, "ip": ip})
-        for sql, params in statements:
-            conn.execute(sql, params)
-
-
-def authority(
-    event: str, target: int, summary: str, metadata: dict[str, object]
-) -> tuple[str, list[object]]:
-    return (
-        "select identity_demo.authority(%s, %s, %s, %s)",
-        [event, str(target), summary, json.dumps(metadata)],
-    )
-
-
-def failed_login(conn: psycopg.Connection, user: int, ip: str, corr: str, reason: str) -> None:
-    meta = json.dumps({"reason": reason})
-    conn.execute(
-        DETACHED, ["login_failed", user, str(user), f"login failed: {reason}", meta, corr, ip]
-    )
+STAFF_REQUEST = "req_staff_returns_loan_1"  # the X-Correlation-Id of one REST request
+PASSWORD_LINE = re.compile(r"^\s+(\w+)\s+(\S+@library\.example)\s+(\S+)$")
 
 
 def play(url: str) -> None:
-    with psycopg.connect(url, autocommit=True) as owner:
-        owner.execute(SCHEMA)
-    with psycopg.connect(app_url_for(url), autocommit=True) as app:
-        _patrons_and_loans(app)
-        _logins(app)
-        _administration(app)
-    with psycopg.connect(url, autocommit=True) as dba:
-        dba.execute("update library.loans set due_at = due_at + 14 where id = 3")
-        dba.execute("select audit.seal()")
-        dba.execute("update library.loans set status = 'overdue' where id = 4")
+    """The library back office through the shipped paths only: `pgwarden example load`, logins
+    over HTTP (wrong passwords until the lock, unknown emails), staff writes through /rest/v1 with
+    a session token, a logout, administration with `pgwarden session|user|perm|group`, a DBA's
+    psql edits, and `pgwarden audit seal` between them."""
+    cli = functools.partial(_cli, url)
+    loaded = cli("example", "load", "library", "--reset-passwords")
+    passwords = {m[2]: m[3] for m in map(PASSWORD_LINE.match, loaded.splitlines()) if m}
+    with tempfile.TemporaryDirectory() as logs, running_server(url, Path(logs)) as server:
+        _over_http(server.base_url, passwords)
+    cli("session", "revoke", "--email", "staff@library.example")
+    cli("user", "set-role", "--email", "supervisor@library.example", "administrator")
+    cli("perm", "grant", "--email", "staff@library.example", "loans.delete")
+    cli("group", "add-user", "editor", "--email", "staff@library.example")
+    psql(url, "update library.loans set due_at = due_at + interval '14 days' where id = 3;")
+    cli("audit", "seal")
+    psql(url, "update library.loans set status = 'overdue' where id = 4;")
 
 
-def _patrons_and_loans(app: psycopg.Connection) -> None:
-    request(
-        app,
-        2,
-        "staff",
-        "01J9ZK3F0Q7Y8W6V5T4S3R2P1A",
-        "192.0.2.14",
-        [
-            (
-                "insert into library.patrons values"
-                " (1, 'Ada Byron', 'ada@example.org', 'pin$9f2', true),"
-                " (2, 'Brian Kernighan', 'bwk@example.org', 'pin$77a', true)",
-                [],
-            ),
-        ],
-    )
-    request(
-        app,
-        2,
-        "staff",
-        "01J9ZK4M2C8D1E0F9G8H7J6K5L",
-        "192.0.2.14",
-        [
-            (
-                "insert into library.loans values"
-                " (1, 1, 'Notes on the Analytical Engine', 'active', current_date + 21),"
-                " (2, 2, 'The C Programming Language', 'active', current_date + 21),"
-                " (3, 1, 'Sketch of the Analytical Engine', 'active', current_date + 7),"
-                " (4, 2, 'The UNIX Programming Environment', 'active', current_date - 1)",
-                [],
-            ),
-        ],
-    )
-    request(
-        app,
-        3,
-        "staff",
-        "01J9ZK6N4P0Q1R2S3T4U5V6W7X",
-        "198.51.100.23",
-        [
-            ("update library.loans set status = 'returned' where id = 2", []),
-            ("update library.patrons set email = 'brian@example.org' where id = 2", []),
-        ],
-    )
-    request(
-        app,
-        3,
-        "staff",
-        "01J9ZK7Q5R1S2T3U4V5W6X7Y8Z",
-        "198.51.100.23",
-        [
-            ("update library.patrons set card_pin_hash = 'pin$0c4' where id = 1", []),
-            ("update library.loans set status = status where id = 1", []),
-        ],
-    )
+def _cli(url: str, *args: str) -> str:
+    done = run_cli(*args, database_url=url)
+    if done.returncode != 0:
+        raise RuntimeError(f"pgwarden {' '.join(args)}: {done.stderr.strip()}")
+    return done.stdout
 
 
-def _logins(app: psycopg.Connection) -> None:
-    for n in range(6):
-        failed_login(app, 7, "203.0.113.66", f"01J9ZM0A{n:02d}BCDEFGHJKMNPQRST", "wrong_password")
-    failed_login(app, 7, "203.0.113.66", "01J9ZM0A06BCDEFGHJKMNPQRST", "locked")
-    app.execute(
-        "select audit.record_security_event('account_locked', null, 'auth.users', '7', "
-        "'auto-throttle: 5 failed logins within 10 minutes', "
-        '\'{"via": "auto_throttle", "failed_count": 5, "until": "+15 min"}\', '
-        "'01J9ZM0A04BCDEFGHJKMNPQRST', '203.0.113.66')"
-    )
-    failed_login(app, 4, "198.51.100.23", "01J9ZM1B00CDEFGHJKMNPQRSTV", "wrong_password")
-    failed_login(app, 9, "192.0.2.200", "01J9ZM1B01CDEFGHJKMNPQRSTV", "inactive")
+def _over_http(base: str, passwords: dict[str, str]) -> None:
+    with httpx.Client(base_url=base, timeout=30) as http:
+        for _ in range(6):  # the fifth locks the account, the sixth meets the lock
+            http.post("/auth/login", json={"email": "user@library.example", "password": "guess"})
+        for email in ("ghost@library.example", "admin@library.example"):
+            http.post("/auth/login", json={"email": email, "password": "guess"})
+        staff = _session(http, "staff@library.example", passwords)
+        returned = {"status": "returned", "returned_at": "2026-11-30T10:00:00Z"}
+        headers = {**staff, "X-Correlation-Id": STAFF_REQUEST}
+        http.patch("/rest/v1/loans?id=eq.1", json=returned, headers=headers).raise_for_status()
+        renewed = {"due_at": "2026-12-24T17:00:00Z"}
+        http.patch("/rest/v1/loans?id=eq.2", json=renewed, headers=staff).raise_for_status()
+        patron = {"full_name": "Ada King, Countess of Lovelace"}
+        http.patch("/rest/v1/patrons?id=eq.1", json=patron, headers=staff).raise_for_status()
+        supervisor = _session(http, "supervisor@library.example", passwords)
+        http.post("/auth/logout", json={}, headers=supervisor).raise_for_status()
 
 
-def _administration(app: psycopg.Connection) -> None:
-    corr = "01J9ZN2C3D4E5F6G7H8J9K0M1N"
-    request(
-        app,
-        1,
-        "administrator",
-        corr,
-        "192.0.2.10",
-        [
-            authority(
-                "role_changed",
-                3,
-                "staff -> supervisor",
-                {"previous_role": "staff", "new_role": "supervisor", "reason": "shift lead"},
-            ),
-            authority(
-                "sessions_revoked_by_other",
-                3,
-                "role change revokes sessions",
-                {
-                    "revoked_session_ids": [103, 131],
-                    "reason": "role changed",
-                    "via": "manual",
-                    "invalidated_session_count": 2,
-                },
-            ),
-        ],
+def _session(http: httpx.Client, email: str, passwords: dict[str, str]) -> dict[str, str]:
+    answer = http.post(
+        "/auth/login", json={"email": email, "password": passwords[email], "cookie": False}
     )
-    request(
-        app,
-        1,
-        "administrator",
-        "01J9ZN3D4E5F6G7H8J9K0M1N2P",
-        "192.0.2.10",
-        [
-            authority(
-                "permission_granted",
-                2,
-                "granted library.change_loan",
-                {"permission": "library.change_loan"},
-            ),
-            authority(
-                "group_membership_changed",
-                2,
-                "added to group circulation",
-                {"group": "circulation", "change": "added"},
-            ),
-        ],
-    )
-    request(
-        app,
-        1,
-        "administrator",
-        "01J9ZN4E5F6G7H8J9K0M1N2P3Q",
-        "192.0.2.10",
-        [
-            authority(
-                "sessions_revoked_by_other",
-                7,
-                "lock after throttle",
-                {
-                    "revoked_session_ids": [107],
-                    "reason": "suspicious failed logins",
-                    "via": "manual",
-                    "invalidated_session_count": 1,
-                },
-            ),
-        ],
-    )
+    answer.raise_for_status()
+    return {"Authorization": f"Bearer {answer.json()['token']}"}
 
 
 QUERIES: list[tuple[str, str, str]] = [
     (
         "Who changed this row, and when?",
-        "Every change of loan 3, oldest first: the app user (or the database role of a DBA edit), "
-        "the request, and the changed columns.",
-        """select id, occurred_at::timestamptz(0), event, actor_id,
-       coalesce(set_role, db_role) as via, correlation_id, changed
-  from audit.row_history
+        "Every change of loan 3, oldest first: the app user, the command (`cli`, with the OS "
+        "user who ran it) or the database role of a DBA edit, the request, and the changed "
+        "columns.",
+        """select id, occurred_at::timestamptz(0), event,
+       coalesce('user ' || actor_id, 'cli ' || (metadata ->> 'os_actor'), 'db ' || db_role) as by,
+       coalesce(set_role, db_role) as via, metadata ->> 'cli_operation' as command,
+       array(select jsonb_array_elements_text(metadata -> 'changed')) as changed
+  from audit.events
  where target_table = 'library.loans' and target_id = '3'
  order by id;""",
     ),
     (
         "Everything one request did",
         "All events of one correlation id (the `X-Correlation-Id` a user quotes from an "
-        "error page).",
-        """select id, event, target_table, target_id, summary, metadata
+        "error page, or a client sent).",
+        f"""select id, event, actor_id, set_role, target_table, target_id, metadata
   from audit.events
- where correlation_id = '01J9ZK6N4P0Q1R2S3T4U5V6W7X'
+ where correlation_id = '{STAFF_REQUEST}'
  order by id;""",
     ),
     (
         "Failed logins per IP in the last hour",
-        "Including the requests that failed: these events were committed on their own connection.",
-        """select client_ip, count(*) as failures, count(distinct target_id) as accounts,
+        "Unknown emails included (they have no account, so no `target_id`: the reason and a "
+        "fingerprint of the email tell them apart). These events are committed although the "
+        "login fails.",
+        """select client_ip, count(*) as failures,
+       count(*) filter (where metadata ->> 'reason' = 'unknown_user') as unknown_emails,
+       count(distinct coalesce(target_id, metadata ->> 'email_fingerprint')) as accounts,
        max(occurred_at)::timestamptz(0) as last_seen
   from audit.events
  where event = 'login_failed' and occurred_at > now() - interval '1 hour'
@@ -286,21 +126,26 @@ QUERIES: list[tuple[str, str, str]] = [
     ),
     (
         "All sessions revoked for a user, and why",
-        "Revocations of user 7's sessions, whoever made them.",
-        """select occurred_at::timestamptz(0), event, actor_id,
-       metadata -> 'revoked_session_ids' as sessions, metadata ->> 'reason' as reason
+        "Revocations of user 2's sessions, whoever made them. A revocation targets the session "
+        "(`auth.sessions`); the user is `metadata.user_id`.",
+        """select occurred_at::timestamptz(0), event, target_id as session,
+       coalesce('user ' || actor_id, 'cli ' || (metadata ->> 'os_actor'), 'db ' || db_role) as by,
+       metadata ->> 'reason' as reason
   from audit.authority_events
- where target_table = 'auth.users' and target_id = '7'
-   and event in ('sessions_revoked_self', 'sessions_revoked_by_other', 'session_logout')
+ where event in ('sessions_revoked_self', 'sessions_revoked_by_other', 'session_logout')
+   and metadata ->> 'user_id' = '2'
  order by id;""",
     ),
     (
-        "Authority changes made by administrators last week",
-        "Role, group, permission and policy changes made in requests running as an administrator.",
-        """select occurred_at::timestamptz(0), actor_id, event, target_id as user_id, summary
+        "Authority changes last week, and who made them",
+        "Tier, group, permission and grant changes: by an administrator's request (`actor_id`, "
+        "`set_role`) or by a `pgwarden` command (the OS user and the command).",
+        """select occurred_at::timestamptz(0), event, target_id as user_id, summary,
+       coalesce('user ' || actor_id || ' as ' || set_role,
+                'cli ' || (metadata ->> 'os_actor'), 'db ' || db_role) as by,
+       metadata ->> 'cli_operation' as command
   from audit.authority_events
- where category = 'access' and set_role = 'pgw_administrator'
-   and occurred_at > now() - interval '7 days'
+ where category = 'access' and occurred_at > now() - interval '7 days'
  order by id;""",
     ),
     (
@@ -314,17 +159,24 @@ QUERIES: list[tuple[str, str, str]] = [
     ),
     (
         "Edits made outside the app",
-        "Row changes with no application actor and no tier: a DBA's psql session, named by "
-        "its role.",
-        """select id, db_role, target_table, target_id, event, changed
-  from audit.row_history
- where actor_id is null and set_role is null
- order by id;""",
+        "Row changes with no application actor, no tier and no `pgwarden` command: a DBA's "
+        "psql session, named by its role. The rows of a bulk statement (more than "
+        "`audit.bulk_threshold()`) are written by the sealer and carry no `os_actor`; their "
+        "correlation id still ties them to the command's other events.",
+        """select e.id, e.db_role, e.target_table, e.target_id, e.event,
+       array(select jsonb_array_elements_text(e.metadata -> 'changed')) as changed
+  from audit.events e
+ where e.event in ('create', 'update', 'delete', 'table_truncated')
+   and e.actor_id is null and e.set_role is null
+   and not exists (select from audit.events c
+                    where c.correlation_id = e.correlation_id and c.metadata ? 'os_actor')
+ order by e.id;""",
     ),
     (
         "The full diff of one update",
-        "Column by column, from the redacted before/after images (secrets never reach the trail).",
-        """select d.key as column, e.before -> d.key as before, d.value as after
+        "Column by column, from the redacted before/after images (secrets never reach the trail: "
+        "`email` of patrons is redacted).",
+        """select e.id, d.key as column, e.before -> d.key as before, d.value as after
   from audit.events e, jsonb_each(e.after) d
  where e.event = 'update' and e.target_table = 'library.patrons'
    and d.value is distinct from e.before -> d.key
@@ -334,21 +186,23 @@ QUERIES: list[tuple[str, str, str]] = [
         "Who changed a given column",
         "Every change of `loans.status`, whoever made it.",
         """select target_id as loan, before ->> 'status' as was, after ->> 'status' as now,
-       coalesce(actor_id::text, db_role) as by
+       coalesce(actor_id::text, db_role) as by, set_role
   from audit.row_history
  where target_table = 'library.loans' and 'status' = any (changed)
  order by id;""",
     ),
     (
         "The most active actors today",
-        "Events per application user (NULL: system or DBA).",
-        """select actor_id, count(*) as events,
+        "Events per actor: an application user, a `pgwarden` command's OS user, or a database "
+        "role.",
+        """select coalesce('user ' || actor_id, 'cli ' || (metadata ->> 'os_actor'),
+                'db ' || db_role) as actor, count(*) as events,
        count(*) filter (where event = 'login_failed') as failed_logins,
        array_agg(distinct event order by event) as kinds
   from audit.events
  where occurred_at >= current_date
- group by actor_id
- order by events desc, actor_id nulls last;""",
+ group by 1
+ order by events desc, actor;""",
     ),
     (
         "Which tables are audited, and what is redacted",
@@ -391,14 +245,17 @@ def psql(url: str, sql: str) -> str:
 HEADER = """# Audit queries for DBAs
 
 Ready-to-run SQL over the audit trail (doctrine: [audit.md](audit.md)). Each query is shown with
-its real output from a database in which `bench/audit_demo.py` played a small library back office
-through the app's own paths: staff requests (as `authenticator` switched to `pgw_staff`, with the
-request context set), administrator actions through a `pgw_session_writer` definer function,
-failed logins committed by `audit.record_security_event`, and a DBA's psql edits. Regenerate with
-`.venv/bin/python bench/audit_demo.py --write`; `tests_py/test_audit_queries.py` runs every query
-in this file against a fresh database.
+its real output from a database in which `bench/audit_demo.py` played the library example through
+the shipped paths only: `pgwarden example load library`, logins over HTTP (a wrong password until
+the account locks, unknown emails), staff writes through `/rest/v1` with a session token, a
+logout, administration with `pgwarden session revoke`, `user set-role`, `perm grant` and
+`group add-user` (CLI events carry the OS user and the command), a DBA's psql edits, and
+`pgwarden audit seal`. `tests_py/test_audit_queries.py` plays the same, runs every query of this
+file and checks its answer; `PGWARDEN_WRITE_AUDIT_DOC=1 .venv/bin/pytest
+tests_py/test_audit_queries.py` (or `.venv/bin/python bench/audit_demo.py --write`) rewrites
+this file from that output.
 
-Connect as the owner (or as a member of `pgw_administrator`), e.g. `psql "$(pgwarden db url)"`.
+Connect as the owner (or as a member of `pgw_administrator`), e.g. `pgwarden dbshell`.
 Times are UTC.
 """
 

@@ -83,22 +83,64 @@ def test_healthz_says_503_while_migrations_are_pending(empty_db_url: str, tmp_pa
 
 
 def test_make_run_in_ci_form(tmp_path: Path) -> None:
-    """What `make run` does, on a new embedded cluster: start it, deploy, serve, /healthz 200."""
+    """What `make run` does, on a new embedded cluster: start it, deploy, load the example, serve;
+    /healthz is 200, the printed curl line answers the staff account's loans from /rest/v1/loans
+    (the policy files' schemas are exposed by default), and /docs leads to Swagger UI."""
     env = {"PGWARDEN_HOME": str(tmp_path / "state"), "DATABASE_URL": ""}
     started = run_cli("db", "start", env=env)
     assert started.returncode == 0, started.stdout + started.stderr
     try:
         deployed = run_cli("migrate", "deploy", env=env)
         assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+        loaded = run_cli("example", "load", "library", "--base-url", "http://BASE", env=env)
+        assert loaded.returncode == 0, loaded.stdout + loaded.stderr
+        assert "REST API: http://BASE/rest/v1/" in loaded.stdout
+        curl = next(line.strip() for line in loaded.stdout.splitlines() if "curl " in line)
         url = Cluster(tmp_path / "state").url()
         with running_server(url, tmp_path, env=env) as server:
             status, _, body = get(f"{server.base_url}/healthz")
+            answer = subprocess.run(
+                ["bash", "-c", curl.replace("http://BASE", server.base_url)],
+                capture_output=True,
+                text=True,
+                timeout=30,
+                check=False,
+            )
+            docs = get(f"{server.base_url}/docs")
+            counts = {
+                tier: len(json.loads(_as(curl, server.base_url, loaded.stdout, tier)))
+                for tier in ("user", "supervisor", "administrator", "developer")
+            }
         assert status == 200
         assert json.loads(body)["migration"]["last"] == read_plan()[-1].name
+        loans = json.loads(answer.stdout)
+        assert len(loans) == 60, answer.stdout[:300]  # the staff account's branches only
+        assert len({loan["branch_id"] for loan in loans}) == 2
+        assert docs[0] == 200 and b"swagger-ui" in docs[2]
+        # the README: 3 loans for a patron (their own), all 150 for supervisors and above
+        assert counts == {"user": 3, "supervisor": 150, "administrator": 150, "developer": 150}
+        assert "REST API: " in server.log() and "library, api" in server.log()
         again = run_cli("db", "start", env=env)  # re-running reuses the data
         assert "initialising" not in again.stdout
     finally:
         run_cli("db", "stop", env=env)
+
+
+def _as(curl: str, base: str, printed: str, tier: str) -> str:
+    """The printed curl line, with another demo account's email and password."""
+    found = re.search(rf"^\s+{tier}\s+({tier}@library\.example)\s+(\S+)$", printed, re.MULTILINE)
+    assert found, printed
+    staff = re.search(r'"email": "(staff@[^"]+)", "password": "([^"]+)"', curl)
+    assert staff
+    line = curl.replace(staff[1], found[1]).replace(staff[2], found[2])
+    done = subprocess.run(
+        ["bash", "-c", line.replace("http://BASE", base)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    return done.stdout
 
 
 def _children(pid: int) -> list[int]:

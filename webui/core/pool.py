@@ -26,6 +26,12 @@ log = logging.getLogger("pgwarden.pool")
 Configure = Callable[[AsyncConnection[Any]], Awaitable[None]]
 
 
+def describe_failure(exc: BaseException) -> str:
+    """A connection failure in one line: its type and PostgreSQL's (or libpq's) first line."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
+
+
 class Pool:
     def __init__(
         self,
@@ -66,7 +72,7 @@ class Pool:
         try:
             conn = await self._connect()
         except Exception as exc:
-            log.warning("pool: could not open a connection: %s", type(exc).__name__)
+            log.warning("pool: could not open a connection: %s", describe_failure(exc))
             return
         self._give(conn)
 

@@ -251,3 +251,11 @@ class Cluster:
             return f"no cluster in {self.home} (run `pgwarden db start`)"
         state = "running" if self.is_running() else "stopped"
         return f"{state}: data {self.data_dir}, port {self.port}, socket {self.socket_dir}"
+
+
+def clusters_under(root: Path) -> list[Cluster]:
+    """Every cluster in `root` or in a folder below it (e.g. `.pgwarden/test`), deepest first."""
+    if not root.is_dir():
+        return []
+    found = [Cluster(config.parent) for config in root.rglob("cluster.json")]
+    return sorted(found, key=lambda c: len(c.home.parts), reverse=True)

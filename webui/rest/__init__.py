@@ -7,13 +7,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from aiohttp import web
 from psycopg import AsyncConnection
 
 from webui.core.db import POOL
-from webui.core.pool import Pool
+from webui.core.paths import declared_schemas
+from webui.core.pool import Pool, describe_failure
 from webui.core.settings import SettingsError
 from webui.rest import config as rest_config
 from webui.rest.auth import JwtVerifier
@@ -49,7 +50,7 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     try:
         await state.reload()
     except Exception as exc:
-        log.warning("schema cache not loaded at start: %s", type(exc).__name__)
+        log.warning("schema cache not loaded at start: %s", describe_failure(exc))
     if state.config.db_channel_enabled:
         state.listener = asyncio.create_task(listen(state, state.pool.conninfo))
     yield
@@ -62,11 +63,20 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
 def setup(app: web.Application) -> None:
     """Mount in `pgwarden serve`: PGRST_* configuration, the app's pool, `server-prefix`."""
     try:
-        config = rest_config.load()
+        config = rest_config.load(declared=declared_schemas())
     except rest_config.ConfigError as exc:
         raise SettingsError(f"REST dialect: {exc}") from None
     prefix = "/" + config.server_prefix.strip("/") if config.server_prefix.strip("/") else ""
     add_routes(app, RestState(config, JwtVerifier(config), prefix))
+    if prefix:  # the README's "Swagger UI at /docs"
+        app.router.add_get("/docs", _docs_redirect(prefix + "/docs"))
+
+
+def _docs_redirect(target: str) -> Callable[[web.Request], Awaitable[web.Response]]:
+    async def redirect(request: web.Request) -> web.Response:
+        raise web.HTTPFound(target)
+
+    return redirect
 
 
 async def _configure(conn: AsyncConnection) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -25,7 +25,11 @@ OPTIONS: dict[str, tuple[str, str]] = {
         "",
         "connection string (as `authenticator`); default: DATABASE_URL or the embedded cluster",
     ),
-    "db-schemas": ("api", "exposed schemas, comma separated; the first is the default"),
+    "db-schemas": (
+        "api",
+        "exposed schemas, comma separated; the first is the default"
+        " (default: the schemas of policies/*.toml, then api)",
+    ),
     "db-anon-role": (
         "pgw_anon",
         "role for requests without a token; empty disables anonymous access",
@@ -146,11 +150,19 @@ def _convert(name: str, raw: str) -> object:
 
 
 def load(
-    env: Mapping[str, str] | None = None, config_file: str | None = None, **overrides: str
+    env: Mapping[str, str] | None = None,
+    config_file: str | None = None,
+    declared: Sequence[str] = (),
+    **overrides: str,
 ) -> RestConfig:
-    """Defaults, then the config file, then PGRST_* variables, then explicit overrides."""
+    """Defaults, then the config file, then PGRST_* variables, then explicit overrides.
+
+    `declared` are the schemas of the policy files: by default they are exposed, the first of
+    them as the default profile, with `api` after them."""
     env = os.environ if env is None else env
     raw = {name: default for name, (default, _) in OPTIONS.items()}
+    if declared:
+        raw["db-schemas"] = ",".join(dict.fromkeys([*declared, "api"]))
     sources = ["defaults"]
     path = config_file or env.get("PGRST_CONFIG") or ""
     if path:

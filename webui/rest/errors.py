@@ -19,6 +19,16 @@ class DatabaseError(Protocol):
     hint: str | None
 
 
+# (schema, table, constraint) -> (message, hint): pgwarden.constraint_messages, loaded with the
+# schema cache (webui/rest/state.py). The same words the CLI prints for the same constraint.
+KNOWN_CONSTRAINTS: dict[tuple[str, str, str], tuple[str, str | None]] = {}
+
+
+def set_known_constraints(rows: list[tuple[str, str, str, str, str | None]]) -> None:
+    KNOWN_CONSTRAINTS.clear()
+    KNOWN_CONSTRAINTS.update({(s, t, c): (m, h) for s, t, c, m, h in rows})
+
+
 class ApiError(Exception):
     """An error the dialect answers with a typed 4xx/5xx body."""
 
@@ -131,4 +141,7 @@ def from_database(exc: DatabaseError, authenticated: bool) -> ApiError:
     headers = {}
     if exc.sqlstate == "42501" and not authenticated:
         headers["WWW-Authenticate"] = "Bearer"
+    known = KNOWN_CONSTRAINTS.get(getattr(exc, "constraint", None) or ("", "", ""))
+    if known is not None:  # the human words; PostgreSQL's own message moves to details
+        return ApiError(status, exc.sqlstate, known[0], exc.message, known[1], headers)
     return ApiError(status, exc.sqlstate, exc.message, details, exc.hint, headers)

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from aiohttp import web
 from psycopg import AsyncConnection
 
-from webui.core.pool import Pool
+from webui.core.pool import Pool, describe_failure
 from webui.rest import schema
 from webui.rest.auth import JwtVerifier
 from webui.rest.config import RestConfig
-from webui.rest.errors import ApiError
+from webui.rest.errors import ApiError, set_known_constraints
 from webui.rest.schema import SchemaCache, quote
 
 log = logging.getLogger("pgwarden.rest")
@@ -49,12 +49,31 @@ class RestState:
         async with self.pool.connection() as conn:
             self.cache = await schema.load(conn, self.config.db_schemas)
             self.cache.loaded_at = time.time()
+            set_known_constraints(await _constraint_messages(conn, self.config.db_schemas))
         self.reloads += 1
         log.info(
             "schema cache loaded: %d relations, %d functions",
             len(self.cache.tables),
             len(self.cache.functions),
         )
+
+
+_MESSAGES_SQL = """
+select m.schema_name, m.table_name, m.constraint_name, m.message, m.hint
+  from pgwarden.constraint_messages m where m.schema_name = any(%s)
+"""
+
+
+async def _constraint_messages(
+    conn: AsyncConnection, schemas: tuple[str, ...]
+) -> list[tuple[str, str, str, str, str | None]]:
+    """The known constraints of the exposed schemas (none before that change is deployed)."""
+    probe = await conn.execute("select to_regclass('pgwarden.constraint_messages') is not null")
+    found = await probe.fetchone()
+    if not found or not found[0]:
+        return []
+    cursor = await conn.execute(_MESSAGES_SQL, [list(schemas)])
+    return list(await cursor.fetchall())
 
 
 REST = web.AppKey("rest", RestState)
@@ -76,5 +95,8 @@ async def listen(state: RestState, conninfo: str) -> None:
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            log.warning("schema listener: %s; retrying in 1s", type(exc).__name__)
+            log.warning(
+                "schema listener: %s; retrying in 1s (check DATABASE_URL and that the server runs)",
+                describe_failure(exc),
+            )
             await asyncio.sleep(1)

@@ -27,9 +27,17 @@ _FIELD = pq.DiagnosticField
 class DatabaseError(Exception):
     """A statement failed: PostgreSQL's SQLSTATE, message, detail and hint."""
 
-    def __init__(self, sqlstate: str, message: str, detail: str | None, hint: str | None) -> None:
+    def __init__(
+        self,
+        sqlstate: str,
+        message: str,
+        detail: str | None,
+        hint: str | None,
+        constraint: tuple[str, str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.sqlstate, self.message, self.detail, self.hint = sqlstate, message, detail, hint
+        self.constraint = constraint  # (schema, table, constraint) of a constraint error
 
 
 @dataclass
@@ -91,7 +99,16 @@ def _error(result: pq.PGresult) -> DatabaseError:
         text(_FIELD.MESSAGE_PRIMARY) or "database error",
         text(_FIELD.MESSAGE_DETAIL),
         text(_FIELD.MESSAGE_HINT),
+        _constraint(
+            text(_FIELD.SCHEMA_NAME), text(_FIELD.TABLE_NAME), text(_FIELD.CONSTRAINT_NAME)
+        ),
     )
+
+
+def _constraint(
+    schema: str | None, table: str | None, name: str | None
+) -> tuple[str, str, str] | None:
+    return (schema, table, name) if schema and table and name else None
 
 
 async def execute(conn: AsyncConnection[Any], statements: Sequence[Frag]) -> list[Result]:

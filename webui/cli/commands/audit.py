@@ -89,8 +89,16 @@ def _connect() -> psycopg.Connection:
     return psycopg.connect(database_url(), autocommit=True, connect_timeout=10)
 
 
+def _actor(row: dict[str, Any]) -> str:
+    """user N (a request), cli user@host (a pgwarden command), or db ROLE (anything else)."""
+    if row["actor_id"] is not None:
+        return f"user {row['actor_id']}"
+    os_actor = (row.get("metadata") or {}).get("os_actor")
+    return f"cli {os_actor}" if os_actor else f"db {row['db_role']}"
+
+
 def _format(row: dict[str, Any]) -> str:
-    actor = f"user {row['actor_id']}" if row["actor_id"] is not None else f"db {row['db_role']}"
+    actor = _actor(row)
     target = row["target_table"] or "-"
     if row["target_id"] is not None:
         target += f"#{row['target_id']}"

@@ -14,6 +14,7 @@ from typing import Any
 import psycopg
 
 from webui.cli.console import BAD, OK, fail
+from webui.cli.identity import owner_transaction
 from webui.core import paths
 from webui.ops.database import database_url
 from webui.policies import writer
@@ -167,7 +168,7 @@ def _expiry_sql(value: datetime | timedelta | None) -> tuple[str, Any]:
 
 def _call(query: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]] | int:
     try:
-        with psycopg.connect(database_url()) as conn:
+        with owner_transaction() as conn:
             return conn.execute(query, params).fetchall()
     except psycopg.Error as exc:
         if exc.sqlstate in ("P0002", "22023", "23514", "42501"):

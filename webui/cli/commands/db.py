@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import os
 
-from webui.ops.cluster import Cluster
+from webui.core.paths import state_dir
+from webui.ops.cluster import Cluster, clusters_under
+from webui.ops.database import database_url
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -18,7 +20,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="fsync and synchronous_commit off: for throw-away test clusters only",
     )
     start.set_defaults(handler=start_cluster)
-    actions.add_parser("stop", help="stop the cluster").set_defaults(handler=stop_cluster)
+    actions.add_parser(
+        "stop", help="stop the cluster (and any other under .pgwarden/)"
+    ).set_defaults(handler=stop_cluster)
     actions.add_parser("status", help="say whether it runs").set_defaults(handler=show_status)
     actions.add_parser("url", help="print the connection URL").set_defaults(handler=show_url)
 
@@ -40,9 +44,13 @@ def start_cluster(args: argparse.Namespace) -> int:
 
 
 def stop_cluster(args: argparse.Namespace) -> int:
+    """Stops the cluster and every other one under the state folder (the test cluster too)."""
     if _external():
         return 0
-    Cluster.default().stop()
+    for cluster in clusters_under(state_dir()):
+        if cluster.is_running():
+            cluster.stop()
+            print(f"PostgreSQL stopped: {cluster.home}")
     print("PostgreSQL stopped.")
     return 0
 
@@ -56,6 +64,5 @@ def show_status(args: argparse.Namespace) -> int:
 
 
 def show_url(args: argparse.Namespace) -> int:
-    url = os.environ.get("DATABASE_URL") or Cluster.default().url()
-    print(url)
+    print(database_url())
     return 0

@@ -5,13 +5,17 @@ existing accounts keep their passwords unless --reset-passwords."""
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import secrets
+import shlex
 from dataclasses import dataclass
 
 import psycopg
 from argon2 import PasswordHasher
 
 from webui.cli.console import OK, fail
+from webui.cli.identity import owner_transaction
 from webui.core import paths
 from webui.ops.database import database_url
 from webui.ops.migrations import Migrator
@@ -35,6 +39,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     load.add_argument(
         "--reset-passwords", action="store_true", help="give existing demo accounts new passwords"
     )
+    load.add_argument(
+        "--base-url",
+        default=os.environ.get("PGWARDEN_BASE_URL", "http://127.0.0.1:8000"),
+        help="where `pgwarden serve` will answer, for the printed curl line",
+    )
     load.set_defaults(handler=run_load)
 
 
@@ -46,7 +55,7 @@ def run_load(args: argparse.Namespace) -> int:
     url = database_url()
     Migrator(url, quiet=True).deploy()
     Migrator(url, top=folder / "migrations", quiet=True).deploy()
-    with psycopg.connect(url) as conn:
+    with owner_transaction() as conn:
         accounts = [
             _account(conn, tier, EXAMPLES[args.name], args.reset_passwords) for tier in TIERS
         ]
@@ -54,6 +63,7 @@ def run_load(args: argparse.Namespace) -> int:
         counts = _counts(conn)
     print(f"{OK} example {args.name} loaded: " + ", ".join(f"{n} {t}" for t, n in counts))
     _print_accounts(accounts)
+    _print_try_it(args.base_url.rstrip("/"), accounts)
     return 0
 
 
@@ -95,3 +105,23 @@ def _print_accounts(accounts: list[Account]) -> None:
         secret = a.password or "(exists; unchanged — use --reset-passwords for a new one)"
         print(f"  {a.tier:<14} {a.email:<32} {secret}")
     print("These are demo credentials: do not load the example into a production database.")
+
+
+def curl_line(base: str, email: str, password: str) -> str:
+    """Sign in (a session cookie in a jar), then read the loans this account may see."""
+    body = shlex.quote(json.dumps({"email": email, "password": password}))
+    jar = "/tmp/pgwarden-demo.cookies"  # noqa: S108 (a demo cookie jar, printed for the user)
+    return (
+        f"curl -sf -c {jar} -H 'Content-Type: application/json' -d {body} {base}/auth/login"
+        f" >/dev/null && curl -s -b {jar} '{base}/rest/v1/loans?select=id,branch_id,status'"
+    )
+
+
+def _print_try_it(base: str, accounts: list[Account]) -> None:
+    print(f"REST API: {base}/rest/v1/ (Swagger UI: {base}/docs), once `pgwarden serve` runs.")
+    staff = next((a for a in accounts if a.tier == "staff"), None)
+    if staff is None:
+        return
+    password = staff.password or "PASSWORD"
+    print(f"Try it as {staff.email} (the loans of their own branches):")
+    print(f"  {curl_line(base, staff.email, password)}")

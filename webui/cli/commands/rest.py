@@ -10,6 +10,7 @@ import logging
 from aiohttp import web
 
 from webui.core import settings
+from webui.core.paths import declared_schemas
 from webui.ops.database import database_url
 from webui.rest import config as rest_config
 from webui.rest import create_standalone_app
@@ -43,7 +44,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _load(args: argparse.Namespace) -> tuple[rest_config.RestConfig, str]:
     try:
         config = rest_config.load(
-            config_file=args.config_file, **{"server-host": args.host, "server-port": args.port}
+            config_file=args.config_file,
+            declared=declared_schemas(),
+            **{"server-host": args.host, "server-port": args.port},
         )
     except rest_config.ConfigError as exc:
         raise settings.SettingsError(str(exc)) from None

@@ -7,10 +7,13 @@ import functools
 import logging
 import os
 
+import psycopg
 from aiohttp import web
 
 from webui.core import settings
+from webui.core.paths import declared_schemas
 from webui.ops.database import database_url
+from webui.rest import config as rest_config
 from webui.web.app import create_app
 from webui.web.workers import run_workers, use_fast_event_loop
 
@@ -36,9 +39,20 @@ def _run_worker(host: str, port: int, reuse_port: bool) -> None:
 
 
 def serve(args: argparse.Namespace) -> int:
-    settings.load(
-        database_url(), create_secret=True
-    )  # fail early, before forking, on a missing database
-    print(f"pgwarden serving on http://{args.host}:{args.port}/ with {args.workers} worker(s)")
+    owner = database_url()
+    settings.load(owner, create_secret=True)  # fail early, before forking, on a missing database
+    psycopg.connect(owner, connect_timeout=5).close()  # a dead server: one line, exit 1
+    base = f"http://{args.host}:{args.port}"
+    print(f"pgwarden serving on {base}/ with {args.workers} worker(s)")
+    rest = _rest_config()
+    prefix = "/" + rest.server_prefix.strip("/")
+    print(f"REST API: {base}{prefix}/ (schemas {', '.join(rest.db_schemas)})", flush=True)
     run_workers(functools.partial(_run_worker, args.host, args.port), args.workers)
     return 0
+
+
+def _rest_config() -> rest_config.RestConfig:
+    try:
+        return rest_config.load(declared=declared_schemas())
+    except rest_config.ConfigError as exc:
+        raise settings.SettingsError(f"REST dialect: {exc}") from None

@@ -6,6 +6,9 @@ change and revoke sessions where the doctrine asks; the last-administrator guard
 from __future__ import annotations
 
 import argparse
+import json
+from collections.abc import Sequence
+from typing import Any
 
 import psycopg
 
@@ -31,6 +34,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     _password_options(create, allow_none=True)
     create.set_defaults(handler=create_user)
     actions.add_parser("list", help="list accounts").set_defaults(handler=list_users)
+    show = actions.add_parser(
+        "show", help="one account: tier, groups, effective permissions, sessions, lock state"
+    )
+    show.add_argument("--email", required=True)
+    show.set_defaults(handler=show_user)
     role = actions.add_parser("set-role", help="change a tier (revokes the user's sessions)")
     role.add_argument("--email", required=True)
     role.add_argument("role", choices=TIERS)
@@ -113,6 +121,61 @@ def list_users(args: argparse.Namespace) -> int:
         ).fetchall()
     table(rows, ["id", "email", "role", "active", "locked_until", "groups", "sessions"])
     return 0
+
+
+_SHOW_SQL = """
+select u.id, u.email, u.display_name, u.role,
+       case when not u.is_active then 'deactivated'
+            when u.locked_until > auth.now() then 'locked until '
+                 || u.locked_until::timestamptz(0)::text
+            else 'not locked' end,
+       u.failed_login_count, u.must_change_password, u.password_hash is not null,
+       coalesce((select array_agg(g.name order by g.name) from auth.user_groups ug
+                   join auth.groups g on g.id = ug.group_id where ug.user_id = u.id), '{}')
+  from auth.users u where u.id = %s
+"""
+_PERMS_SQL = """
+select coalesce(array_agg(p.codename order by p.codename), '{}')
+  from auth.permissions p where auth.has_perm(p.codename)
+"""
+_SESSIONS_SQL = """
+select s.id, s.created_at::timestamptz(0), s.last_seen_at::timestamptz(0),
+       host(s.ip), s.absolute_expires_at::timestamptz(0)
+  from auth.sessions s
+ where s.user_id = %s and s.revoked_at is null and s.idle_expires_at > auth.now()
+   and s.absolute_expires_at > auth.now()
+ order by s.id
+"""
+
+
+@command
+def show_user(args: argparse.Namespace) -> int:
+    with owner_transaction() as conn:
+        uid = user_id(conn, args.email)
+        row = conn.execute(_SHOW_SQL, [uid]).fetchone()
+        assert row is not None
+        conn.execute(  # has_perm() asks about the user in the claims
+            "select pgwarden.begin_request(current_user, %s::jsonb)",
+            [json.dumps({"sub": str(uid)})],
+        )
+        perms = conn.execute(_PERMS_SQL).fetchone()
+        sessions = conn.execute(_SESSIONS_SQL, [uid]).fetchall()
+    _print_user(row, perms[0] if perms else [], sessions)
+    return 0
+
+
+def _print_user(row: Sequence[Any], perms: list[str], sessions: list[Any]) -> None:
+    uid, email, name, tier, lock, failures, must_change, has_password, groups = row
+    print(f"user {uid} <{email}>" + (f" ({name})" if name else ""))
+    print(f"  tier:        {tier}")
+    print(f"  groups:      {', '.join(groups) or '-'}")
+    print(f"  state:       {lock}; {failures} failed login(s) in a row")
+    password = "set" if has_password else "none (cannot sign in)"
+    print(f"  password:    {password}" + ("; must be changed at sign-in" if must_change else ""))
+    print(f"  permissions: {', '.join(perms) or '-'}")
+    print(f"  sessions:    {len(sessions)} live")
+    for sid, created, seen, ip, expires in sessions:
+        print(f"    {sid}: since {created}, last seen {seen}, from {ip or '-'}, until {expires}")
 
 
 def _update(email: str, assignments: str, params: list[object]) -> None:
