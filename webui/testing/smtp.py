@@ -3,6 +3,7 @@ to read a reset link out of a message."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import threading
 import time
@@ -22,13 +23,17 @@ LINK = re.compile(r"(https?://\S+)/admin/reset-password/([A-Za-z0-9_-]{43})")
 
 @dataclass
 class Inbox:
-    """Messages received, in order; `fail_next` makes the next N deliveries fail with 451."""
+    """Messages received, in order; `fail_next` makes the next N deliveries fail with 451;
+    `delay` slows every delivery down (to widen race windows)."""
 
     messages: list[EmailMessage] = field(default_factory=list)
     fail_next: int = 0
+    delay: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.delay:
+            await asyncio.sleep(self.delay)
         with self.lock:
             if self.fail_next > 0:
                 self.fail_next -= 1
