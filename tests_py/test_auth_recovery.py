@@ -253,3 +253,53 @@ async def test_rest_with_auth_exposed_refuses_a_bare_password_change(
         assert refused.status in (401, 403), "a forced-change session gets no data over REST"
     assert sql(db_url, "select password_hash from auth.users where id = %s", [uid]) == before
     assert forced_uid
+
+
+async def test_recovery_budgets_are_shared_by_two_processes(db_url: str, tmp_path: Path) -> None:
+    create_user(db_url, "ann@example.com", PASSWORD)
+    quiet = {"PGWARDEN_MAIL_SENDER": "0"}
+    with (
+        running_server(db_url, tmp_path, env=quiet) as one,
+        running_server(db_url, tmp_path, env=quiet) as two,
+    ):
+        for i in range(6):  # 5 per IP per 15 minutes, whichever process answers
+            srv = (one, two)[i % 2]
+            reply = await Client(srv.base_url).request("POST", FORGOT, {"email": "ann@example.com"})
+            assert reply.body == FORGOT_REPLY
+        assert _count(db_url, "select count(*) from auth.password_reset_tokens") == 5
+        for i in range(10):  # 10 consumes per IP per 5 minutes
+            srv = (one, two)[i % 2]
+            bad = await Client(srv.base_url).request(
+                "POST", RESET, {"token": "b" * 43, "password": NEW_PASSWORD}
+            )
+            assert bad.status == 400
+        token = "v" * 43
+        sql(
+            db_url,
+            "select auth.request_password_reset('ann@example.com', %s, 'https://x.example',"
+            " '192.0.2.1')",
+            [token],
+        )
+        valid = await Client(two.base_url).request(
+            "POST", RESET, {"token": token, "password": NEW_PASSWORD}
+        )
+        assert valid.status == 400 and valid.json()["code"] == "link_invalid", "over budget"
+    assert (
+        _count(
+            db_url, "select count(*) from auth.password_reset_tokens where consumed_at is not null"
+        )
+        == 0
+    )
+
+
+async def test_the_throttle_lock_is_soft(server: ServerProcess, db_url: str) -> None:
+    create_user(db_url, "ann@example.com", PASSWORD)
+    mine = Client(server.base_url)
+    assert (await mine.login("ann@example.com", PASSWORD)).status == 200
+    attacker = Client(server.base_url)
+    for _ in range(5):
+        assert (await attacker.login("ann@example.com", "a wrong guess!!")).status == 401
+    assert sql(db_url, "select locked_via from auth.users") == [("auto_throttle",)]
+    assert (await attacker.login("ann@example.com", PASSWORD)).status == 401, "new logins refused"
+    assert (await mine.request("GET", "/auth/me")).status == 200, "the owner's session lives on"
+    assert _count(db_url, "select count(*) from auth.sessions where revoked_at is not null") == 0
