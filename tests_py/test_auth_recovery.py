@@ -198,6 +198,12 @@ async def test_admin_actions_need_the_reauth_wall_and_obey_it(
     )
     assert changed.status == 200, changed.body
     assert (await forced.request("GET", "/auth/me")).status == 200
+    assert _count(
+        db_url,
+        "select count(*) from audit.events where event = 'forced_password_change_completed'"
+        " and target_id = %s",
+        [str(target)],
+    ) == 1
     assert temporary not in server.log(), "the temporary password is never logged"
     assert (
         _count(

@@ -3,6 +3,7 @@
 -- the single writer.
 --   insert                         user_created
 --   password set by the user       password_changed_self; revoke all but the current session
+--                                  (and forced_password_change_completed if it had to)
 --   password set by anyone else    password_reset_by_other; revoke all (password_reset_by_other)
 --   rehash on login                nothing (auth.login_finish() re-encodes the same password)
 --   set by a recovery function     nothing here: auth.consume_password_reset() and
@@ -30,6 +31,7 @@ declare
   at_ timestamptz := auth.now();
   stack text;
   changed text[];
+  revoked bigint[];
   new_locked boolean := coalesce(new.locked_until > at_, false);
   old_locked boolean := coalesce(old.locked_until > at_, false);
   new_via text := coalesce(new.locked_via, 'manual');
@@ -60,10 +62,15 @@ begin
       perform audit.record('password_changed_self', 'auth.users', new.id::text,
                            'password changed by its owner', '{}'::jsonb);
       if auth.session_id() is null then
-        perform auth.invalidate_sessions('user', 'user_requested', new.id);
+        revoked := auth.invalidate_sessions('user', 'user_requested', new.id);
       else
-        perform auth.invalidate_sessions('user_except_current', 'user_requested', new.id,
-                                         auth.session_id());
+        revoked := auth.invalidate_sessions('user_except_current', 'user_requested', new.id,
+                                            auth.session_id());
+      end if;
+      if old.must_change_password and not new.must_change_password then
+        perform audit.record('forced_password_change_completed', 'auth.users', new.id::text,
+          'forced password change completed', pg_catalog.jsonb_build_object(
+            'invalidated_session_count', pg_catalog.cardinality(revoked)));
       end if;
     else
       perform audit.record('password_reset_by_other', 'auth.users', new.id::text,
