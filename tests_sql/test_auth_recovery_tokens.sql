@@ -4,7 +4,7 @@
 -- mail queued in the outbox with the token; the outbox's claim, retry, failure and scrubbing;
 -- the sweep after 7 days. (The two-connection race of the consume: tests_py/test_auth_recovery_race.py.)
 begin;
-select plan(51);
+select plan(53);
 
 create function pg_temp.uid(e text) returns bigint language sql as $$
   select id from auth.users where email = e
@@ -40,6 +40,20 @@ select set_eq($$ select r from unnest(array['authenticator', 'pgw_anon', 'pgw_us
 select ok(not has_table_privilege(r, t, 'select'), r || ' cannot read ' || t)
   from unnest(array['authenticator', 'pgw_developer']) r,
        unnest(array['auth.password_reset_tokens', 'auth.mail_outbox']) t;
+select set_eq($$ select r from unnest(array['authenticator', 'pgw_anon', 'pgw_user',
+                  'pgw_administrator', 'pgw_developer', 'pgw_auth_service']) r
+                 where has_function_privilege(r, 'auth.mail_claim(integer)', 'execute')
+                    or has_function_privilege(r, 'auth.mail_result(bigint, boolean, text)', 'execute') $$,
+              array['authenticator', 'pgw_auth_service'],
+              'only the app (and the owner) drains the outbox');
+select is(array(select p.oid::regprocedure::text from pg_proc p
+                 where p.pronamespace = 'auth'::regnamespace and p.prosecdef
+                   and p.proname in ('request_password_reset', 'consume_password_reset',
+                     'issue_reset_token', 'mail_claim', 'mail_result', 'mail_status',
+                     'throttle_hit', 'purge_recovery')
+                   and (p.proowner <> 'pgw_auth_service'::regrole
+                        or p.proconfig is distinct from array['search_path=""'])), '{}'::text[],
+          'the recovery definer functions are owned by pgw_auth_service and pin search_path');
 select is_definer('auth', 'request_password_reset', array['text', 'text', 'text', 'inet', 'text'],
                   'request_password_reset is SECURITY DEFINER');
 select is((select proconfig from pg_proc
