@@ -33,6 +33,7 @@ COMMAND_MODULES = [
     "example",
     "rest",
     "bootstrap",
+    "mail",
 ]
 EXPECTED_ERRORS = (ClusterError, MigrationError, SettingsError)
 
