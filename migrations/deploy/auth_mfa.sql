@@ -1,0 +1,6 @@
+-- Deploy pgwarden:auth_mfa
+-- requires: auth_sessions
+BEGIN;
+\ir ../../sql/auth/60_mfa_state.sql
+\ir ../../sql/auth/61_mfa.sql
+COMMIT;
