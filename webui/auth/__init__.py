@@ -9,6 +9,7 @@ from aiohttp import web
 
 from webui.auth.config import COOKIE_NAME, AuthConfig
 from webui.auth.identity import Identity, identify, session_token
+from webui.auth.mfa_routes import ROUTES as MFA_ROUTES
 from webui.auth.passwords import Hasher
 from webui.auth.routes import AUTH_CONFIG, HASHER, ROUTES, auth_errors
 
@@ -26,5 +27,5 @@ def setup(app: web.Application) -> None:
     app[AUTH_CONFIG] = AuthConfig.from_env()
     app.cleanup_ctx.append(_hasher_context)
     app.middlewares.append(auth_errors)
-    for method, path, handler in ROUTES:
+    for method, path, handler in ROUTES + MFA_ROUTES:
         app.router.add_route(method, path, handler)
