@@ -3,4 +3,5 @@
 BEGIN;
 \ir ../../sql/auth/60_mfa_state.sql
 \ir ../../sql/auth/61_mfa.sql
+\ir ../../sql/auth/62_emergency.sql
 COMMIT;

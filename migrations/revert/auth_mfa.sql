@@ -1,5 +1,6 @@
 -- Revert pgwarden:auth_mfa
 BEGIN;
+drop function if exists auth.emergency_recovery(text, text, text, text, jsonb, text, text);
 drop function if exists auth.mfa_reset_by_other(bigint, text);
 drop function if exists auth.mfa_disable(text);
 drop function if exists auth.mfa_regenerate_backup_codes(text, text[]);
