@@ -236,8 +236,10 @@ async def test_bad_session_ids_are_typed(server: ServerProcess, alice: int) -> N
 
 async def test_a_forced_change_is_reported_and_cleared(server: ServerProcess, db_url: str) -> None:
     create_user(db_url, "tmp@example.com", PASSWORD, must_change_password=True)
-    client = await signed_in(server, "tmp@example.com")
-    assert (await client.request("GET", "/auth/me")).json()["user"]["must_change_password"]
+    client = Client(server.base_url)
+    assert (await client.login("tmp@example.com", PASSWORD)).json()["user"]["must_change_password"]
+    blocked = await client.request("GET", "/auth/me")
+    assert blocked.status == 403 and blocked.json()["code"] == "password_change_required"
     reply = await client.request(
         "POST",
         "/auth/password",

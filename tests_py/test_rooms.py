@@ -29,9 +29,10 @@ ALLOWED: dict[str, set[str]] = {
     "auth": {"core", "web", "audit"},
     "policies": {"core", "ops"},
     "rest": {"core", "web"},
+    "mail": {"core"},
     "admin": {"core", "web", "auth", "policies"},
-    "cli": {"core", "ops", "web", "audit", "auth", "policies", "rest", "admin"},
-    "testing": {"core", "ops", "web", "audit", "auth", "policies", "rest", "admin", "cli"},
+    "cli": {"core", "ops", "web", "audit", "auth", "policies", "rest", "admin", "mail"},
+    "testing": {"core", "ops", "web", "audit", "auth", "policies", "rest", "admin", "cli", "mail"},
 }
 
 

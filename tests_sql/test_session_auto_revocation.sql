@@ -2,7 +2,7 @@
 -- revokes sessions through the single writer, whoever makes it: the app's functions, a tier
 -- role through RLS, or a DBA's raw UPDATE in psql. Each case is audited.
 begin;
-select plan(36);
+select plan(37);
 
 create function pg_temp.new_session(uid bigint) returns bigint language sql as $$
   insert into auth.sessions (user_id, token_hash, created_at, last_seen_at, idle_expires_at,
@@ -67,6 +67,12 @@ select is(pg_temp.events('password_reset_by_other', pg_temp.uid('reset@example.c
 create temporary table cur as
   select min(id) as sid from auth.sessions where user_id = pg_temp.uid('self@example.com');
 grant select on cur to public;
+select pg_temp.as_user(pg_temp.uid('self@example.com'), (select sid from cur), 'pgw_user');
+select throws_ok($$ select auth.change_password('$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$bmV3') $$,
+                 '42501', null, 'a bare (not elevated) session cannot change the password');
+reset role;
+update auth.sessions set elevated_until = now() + interval '15 minutes'
+ where id = (select sid from cur);
 select pg_temp.as_user(pg_temp.uid('self@example.com'), (select sid from cur), 'pgw_user');
 select lives_ok($$ select auth.change_password('$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$bmV3') $$,
                 'a user changes their own password through auth.change_password');

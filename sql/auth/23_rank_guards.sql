@@ -4,7 +4,8 @@
 --   1. nobody changes or deletes a user whose tier is at or above their own, except themselves;
 --   2. nobody assigns a tier above their own (an equal tier is fine);
 --   3. nobody lowers their own tier, deactivates or deletes themselves;
---   4. no change leaves zero active administrators, or zero active developers, where there was one.
+--   4. no change leaves zero active administrators, or zero active developers, where there was one
+--      (race-free: concurrent removals serialise on auth.protected_tiers).
 -- Refusals raise SQLSTATE 42501 (insufficient_privilege) with a stable code in DETAIL.
 
 create or replace function auth.refuse(code text, message text)
@@ -72,8 +73,12 @@ begin
   if tg_op = 'UPDATE' and new.is_active and new.role = old.role then
     return null;
   end if;
-  -- serialise concurrent demotions so two transactions cannot remove the last two
-  perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('auth.users_orphan_guard'));
+  -- Serialise concurrent removals from this tier on its auth.protected_tiers row: under READ
+  -- COMMITTED a second remover waits here and the check below (a new snapshot) sees the first
+  -- one's commit; under REPEATABLE READ or SERIALIZABLE it fails with 40001 instead of passing on
+  -- a stale snapshot. Test: tests_py/test_auth_last_admin.py.
+  update auth.protected_tiers p set changed_at = pg_catalog.clock_timestamp()
+   where p.tier = old.role;
   if not exists (select 1 from auth.users u where u.role = old.role and u.is_active) then
     perform auth.refuse('last_' || old.role,
                         pg_catalog.format('At least one active %s must remain.', old.role));

@@ -7,6 +7,9 @@
 -- Each revoked session gets one audit event: session_logout (reason logout),
 -- sessions_revoked_self (the acting auth.uid() owns the session) or sessions_revoked_by_other.
 -- Returns the ids it revoked (already revoked or expired sessions are left alone).
+-- Each event's metadata names the acting user (actor_user_id, when a request carries one) and,
+-- inside an R2 action (auth.lock_user() …), the administrator's reason (action_reason, from the
+-- transaction-local setting pgwarden.action_reason that those functions set).
 
 create or replace function auth.invalidate_sessions(
   target text,
@@ -58,8 +61,11 @@ begin
            else 'sessions_revoked_by_other' end,
       'auth.sessions', s.id::text,
       pg_catalog.format('session %s of user %s revoked (%s)', s.id, s.user_id, reason),
-      pg_catalog.jsonb_build_object('reason', reason, 'user_id', s.user_id, 'target', target,
-                                    'revoked_session_ids', pg_catalog.jsonb_build_array(s.id)));
+      pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+        'reason', reason, 'user_id', s.user_id, 'target', target,
+        'revoked_session_ids', pg_catalog.jsonb_build_array(s.id),
+        'actor_user_id', actor,
+        'action_reason', nullif(pg_catalog.current_setting('pgwarden.action_reason', true), ''))));
     revoked := revoked || s.id;
   end loop;
   return revoked;

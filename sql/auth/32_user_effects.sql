@@ -3,12 +3,20 @@
 -- the single writer.
 --   insert                         user_created
 --   password set by the user       password_changed_self; revoke all but the current session
+--                                  (and forced_password_change_completed if it had to)
 --   password set by anyone else    password_reset_by_other; revoke all (password_reset_by_other)
 --   rehash on login                nothing (auth.login_finish() re-encodes the same password)
+--   set by a recovery function     nothing here: auth.consume_password_reset() and
+--                                  auth.admin_reset_password() audit and revoke themselves
 --   tier changed                   role_changed; revoke all (role_changed_by_other)
 --   deactivated                    user_updated; revoke all (account_deactivated)
---   locked                         account_locked (via auto_throttle or manual); revoke all
+--   locked by the login throttle   account_locked (via auto_throttle, no actor); a soft lock:
+--                                  sessions stay (it only refuses new logins)
+--   locked otherwise (a DBA)       account_locked (via manual); revoke all (account_locked)
 --   unlocked                       account_unlocked
+--   (auth.lock_user() and auth.unlock_user() audit and revoke themselves, with the reason)
+-- A BEFORE trigger records what set a lock in locked_via: the login throttle or (anything else)
+-- manual.
 --   other profile columns          user_updated (metadata.changed lists the columns)
 --   delete                         user_deleted; revoke all (user_deleted), then rows cascade
 
@@ -23,7 +31,13 @@ declare
   at_ timestamptz := auth.now();
   stack text;
   changed text[];
+  revoked bigint[];
+  new_locked boolean := coalesce(new.locked_until > at_, false);
+  old_locked boolean := coalesce(old.locked_until > at_, false);
+  new_via text := coalesce(new.locked_via, 'manual');
+  old_via text := coalesce(old.locked_via, 'manual');
 begin
+  get diagnostics stack = pg_context;
   if tg_op = 'INSERT' then
     perform audit.record('user_created', 'auth.users', new.id::text,
       pg_catalog.format('user %s created', new.email),
@@ -39,17 +53,24 @@ begin
   end if;
 
   if new.password_hash is distinct from old.password_hash then
-    get diagnostics stack = pg_context;
     if stack like '%function auth.login_finish(%' and new.password_hash is not null then
       null;  -- a rehash of the same password on login
+    elsif stack like '%function auth.consume_password_reset(%'
+          or stack like '%function auth.admin_reset_password(%' then
+      null;  -- the recovery function audits and revokes itself
     elsif actor = new.id then
       perform audit.record('password_changed_self', 'auth.users', new.id::text,
                            'password changed by its owner', '{}'::jsonb);
       if auth.session_id() is null then
-        perform auth.invalidate_sessions('user', 'user_requested', new.id);
+        revoked := auth.invalidate_sessions('user', 'user_requested', new.id);
       else
-        perform auth.invalidate_sessions('user_except_current', 'user_requested', new.id,
-                                         auth.session_id());
+        revoked := auth.invalidate_sessions('user_except_current', 'user_requested', new.id,
+                                            auth.session_id());
+      end if;
+      if old.must_change_password and not new.must_change_password then
+        perform audit.record('forced_password_change_completed', 'auth.users', new.id::text,
+          'forced password change completed', pg_catalog.jsonb_build_object(
+            'invalidated_session_count', pg_catalog.cardinality(revoked)));
       end if;
     else
       perform audit.record('password_reset_by_other', 'auth.users', new.id::text,
@@ -66,16 +87,21 @@ begin
     perform auth.invalidate_sessions('user', 'role_changed_by_other', new.id);
   end if;
 
-  if coalesce(new.locked_until > at_, false) and not coalesce(old.locked_until > at_, false) then
+  if stack like '%function auth.lock_user(%' or stack like '%function auth.unlock_user(%' then
+    null;  -- the R2 function audits (with the reason) and revokes itself
+  elsif new_locked and (not old_locked or (new_via = 'manual' and old_via = 'auto_throttle')) then
     perform audit.record('account_locked', 'auth.users', new.id::text,
       pg_catalog.format('account locked until %s', new.locked_until),
-      pg_catalog.jsonb_build_object(
-        'via', case when new.failed_login_count > old.failed_login_count
-                    then 'auto_throttle' else 'manual' end,
-        'until', new.locked_until, 'failed_count', new.failed_login_count),
-      case when new.failed_login_count > old.failed_login_count then null else actor end);
-    perform auth.invalidate_sessions('user', 'account_locked', new.id);
-  elsif coalesce(old.locked_until > at_, false) and not coalesce(new.locked_until > at_, false) then
+      pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+        'via', new_via, 'until', new.locked_until, 'failed_count', new.failed_login_count,
+        'reason', case when new_via = 'auto_throttle'
+                       then 'auto-throttle: too many failed logins' end,
+        'actor_user_id', case when new_via = 'manual' then actor end)),
+      case when new_via = 'auto_throttle' then null else actor end);
+    if new_via = 'manual' then
+      perform auth.invalidate_sessions('user', 'account_locked', new.id);
+    end if;
+  elsif old_locked and not new_locked then
     perform audit.record('account_unlocked', 'auth.users', new.id::text, 'account unlocked',
       pg_catalog.jsonb_build_object('previous_until', old.locked_until));
   end if;
@@ -115,5 +141,32 @@ create trigger users_30_effects_delete
   for each row execute function auth.users_effects();
 comment on trigger users_30_effects_delete on auth.users is 'Audits user_deleted and revokes the sessions before the row goes.';
 
+create or replace function auth.users_lock_kind()
+returns trigger
+language plpgsql
+set search_path = ''
+as $$
+declare
+  stack text;
+begin
+  if new.locked_until is null then
+    new.locked_via := null;
+  elsif tg_op = 'INSERT' or new.locked_until is distinct from old.locked_until then
+    get diagnostics stack = pg_context;
+    new.locked_via := case when stack like '%function auth.login_fail(%' then 'auto_throttle'
+                           else 'manual' end;
+  end if;
+  return new;
+end
+$$;
+comment on function auth.users_lock_kind() is
+  'Trigger: records what set a lock (locked_via): the login throttle (auto_throttle) or manual.';
+
+drop trigger if exists users_15_lock_kind on auth.users;
+create trigger users_15_lock_kind
+  before insert or update on auth.users
+  for each row execute function auth.users_lock_kind();
+comment on trigger users_15_lock_kind on auth.users is 'Sets locked_via: auto_throttle or manual.';
+
 alter function auth.users_effects() owner to pgw_auth_service;
-revoke execute on function auth.users_effects() from public;
+revoke execute on function auth.users_effects(), auth.users_lock_kind() from public;

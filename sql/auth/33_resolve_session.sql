@@ -1,7 +1,8 @@
 -- auth.resolve_session(token): who a session token belongs to, or no row. The app calls it (as
 -- authenticator) for every request that carries a pgw_session cookie or a session bearer token.
 -- A row comes back only if the session is not revoked, not past its idle or absolute expiry, and
--- its user is active and not locked. The idle expiry slides, written at most once per
+-- its user is active and not locked by hand (the login throttle's lock is soft: it refuses new
+-- logins and leaves live sessions alone). The idle expiry slides, written at most once per
 -- auth.config.touch_interval per session (not on every request).
 
 create or replace function auth.resolve_session(token text)
@@ -28,7 +29,8 @@ begin
     return;
   end if;
   select * into u from auth.users x where x.id = s.user_id;
-  if not found or not u.is_active or coalesce(u.locked_until > at_, false) then
+  if not found or not u.is_active
+     or (coalesce(u.locked_until > at_, false) and u.locked_via is distinct from 'auto_throttle') then
     return;
   end if;
   select * into cfg from auth.config;

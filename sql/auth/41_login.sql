@@ -159,6 +159,9 @@ security definer
 set search_path = ''
 as $$
 begin
+  -- proof first: a stolen session alone cannot change the password (the app elevates the
+  -- session after verifying the current password; or the user re-authenticated recently)
+  perform auth.require_elevated();
   update auth.users u
      set password_hash = new_password_hash, must_change_password = false
    where u.id = auth.require_user() and u.is_active;
@@ -168,8 +171,9 @@ begin
 end
 $$;
 comment on function auth.change_password(text) is
-  'Sets the caller''s own password hash (the app verified the current password); the users '
-  'trigger audits password_changed_self and revokes every other session.';
+  'Sets the caller''s own password hash. Needs proof, checked here: the session in context must '
+  'be elevated (the app elevates it after verifying the current password, or the user passed the '
+  're-auth wall). The users trigger audits password_changed_self and revokes every other session.';
 
 alter function auth.login_begin(text, inet) owner to pgw_auth_service;
 alter function auth.login_fail(auth.users, text, text) owner to pgw_auth_service;

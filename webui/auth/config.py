@@ -4,7 +4,12 @@ throttle live in the database (`auth.config`); these are the ones the Python sid
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+from webui.auth.origin import OriginConfig, OriginError
+from webui.core.settings import SettingsError
 
 COOKIE_NAME = "pgw_session"
 
@@ -22,6 +27,7 @@ class AuthConfig:
     argon2_time_cost: int | None = None
     argon2_memory_cost: int | None = None
     argon2_parallelism: int | None = None
+    origin: OriginConfig = field(default_factory=OriginConfig)
 
     @classmethod
     def from_env(cls) -> AuthConfig:
@@ -29,7 +35,12 @@ class AuthConfig:
             value = os.environ.get(name)
             return int(value) if value else None
 
+        try:
+            origin = OriginConfig.from_env()
+        except OriginError as exc:
+            raise SettingsError(str(exc)) from None
         return cls(
+            origin=origin,
             cookie_secure=os.environ.get("PGWARDEN_COOKIE_SECURE", "auto"),
             password_min_length=max(8, _int("PGWARDEN_PASSWORD_MIN_LENGTH", 12)),
             hash_concurrency=max(1, _int("PGWARDEN_HASH_CONCURRENCY", 2)),
@@ -37,3 +48,6 @@ class AuthConfig:
             argon2_memory_cost=optional("PGWARDEN_ARGON2_MEMORY_COST"),
             argon2_parallelism=optional("PGWARDEN_ARGON2_PARALLELISM"),
         )
+
+
+AUTH_CONFIG = web.AppKey("auth_config", AuthConfig)

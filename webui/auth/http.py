@@ -8,9 +8,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import psycopg
 from aiohttp import web
 from psycopg import AsyncConnection
 
+from webui.auth import origin
+from webui.auth.config import AUTH_CONFIG
 from webui.auth.identity import Identity, identify
 from webui.core.db import POOL, request_transaction
 from webui.web.correlation import correlation_id
@@ -50,7 +53,8 @@ def too_many(retry_after: int) -> AuthError:
 
 
 def client_ip(request: web.Request) -> str:
-    return request.remote or ""
+    """The client's address: the peer, or what a trusted proxy forwarded (webui.auth.origin)."""
+    return origin.client_ip(request, request.app[AUTH_CONFIG].origin)
 
 
 async def json_body(request: web.Request) -> dict[str, Any]:
@@ -84,7 +88,9 @@ def string_field(body: dict[str, Any], name: str, max_length: int = 1024) -> str
     return value
 
 
-async def require_identity(request: web.Request) -> Identity:
+async def require_identity(request: web.Request, forced_change_ok: bool = False) -> Identity:
+    """The signed-in identity, else 401. A session that must change its password reaches only
+    the endpoints that pass `forced_change_ok` (change password, sign out, its sessions)."""
     identity = await identify(request)
     if identity is None:
         raise AuthError(
@@ -92,6 +98,13 @@ async def require_identity(request: web.Request) -> Identity:
             "not_authenticated",
             "Sign in first.",
             "send the pgw_session cookie or a session bearer token",
+        )
+    if identity.must_change_password and not forced_change_ok:
+        raise AuthError(
+            403,
+            "password_change_required",
+            "Change your password first.",
+            "POST /auth/password with current_password and new_password",
         )
     return identity
 
@@ -119,3 +132,26 @@ async def as_authenticator(request: web.Request) -> AsyncIterator[AsyncConnectio
         client_ip=client_ip(request),
     ) as conn:
         yield conn
+
+
+_SQL_ERRORS: dict[type[Exception], tuple[int, str]] = {
+    psycopg.errors.InsufficientPrivilege: (403, "forbidden"),
+    psycopg.errors.InvalidParameterValue: (400, "invalid_request"),
+    psycopg.errors.NoDataFound: (404, "not_found"),
+}
+
+
+@asynccontextmanager
+async def sql_refusals() -> AsyncIterator[None]:
+    """A refusal raised by a SQL function (its DETAIL is the stable code, e.g. reauth_required
+    or cross_rank) becomes the typed 4xx with the database's own message."""
+    try:
+        yield
+    except tuple(_SQL_ERRORS) as exc:
+        status, default = next(v for k, v in _SQL_ERRORS.items() if isinstance(exc, k))
+        diag = exc.diag  # type: ignore[attr-defined]
+        code = diag.message_detail or default
+        message = diag.message_primary or "Refused."
+        if "permission denied" in message:
+            code, message = "forbidden", "Your tier may not do this."
+        raise AuthError(status, code, message, diag.message_hint) from None

@@ -11,11 +11,13 @@ import psycopg
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from webui.auth.config import COOKIE_NAME, AuthConfig
+from webui.auth import origin
+from webui.auth.config import AUTH_CONFIG, COOKIE_NAME
 from webui.auth.http import (
     AuthError,
     as_authenticator,
     as_user,
+    client_ip,
     invalid_credentials,
     json_body,
     require_identity,
@@ -26,7 +28,7 @@ from webui.auth.identity import Identity
 from webui.auth.passwords import Hasher, PasswordPolicyError, check_policy, normalize
 
 HASHER = web.AppKey("auth_hasher", Hasher)
-AUTH_CONFIG = web.AppKey("auth_config", AuthConfig)
+__all__ = ["AUTH_CONFIG", "HASHER", "ROUTES", "auth_errors"]
 
 _ME_SQL = """
 select json_build_object('id', u.id, 'email', u.email, 'display_name', u.display_name,
@@ -65,7 +67,7 @@ async def _verify_login(
         begin = await (
             await conn.execute(
                 "select user_id, password_hash, retry_after from auth.login_begin(%s, %s)",
-                [email, request.remote or None],
+                [email, client_ip(request) or None],
             )
         ).fetchone()
     user_id, password_hash, retry_after = begin or (None, None, 0)
@@ -88,7 +90,7 @@ async def _verify_login(
                     user_id,
                     verified,
                     token,
-                    request.remote or None,
+                    client_ip(request) or None,
                     request.headers.get("User-Agent", "")[:512],
                     new_hash,
                 ],
@@ -100,8 +102,9 @@ async def _verify_login(
 def _set_cookie(
     request: web.Request, response: web.Response, token: str, expires: datetime
 ) -> None:
-    mode = request.app[AUTH_CONFIG].cookie_secure
-    secure = mode == "always" or (mode == "auto" and request.secure)
+    config = request.app[AUTH_CONFIG]
+    mode = config.cookie_secure
+    secure = mode == "always" or (mode == "auto" and origin.is_https(request, config.origin))
     max_age = max(0, int((expires - datetime.now(UTC)).total_seconds()))
     response.set_cookie(
         COOKIE_NAME,
@@ -148,7 +151,7 @@ async def login(request: web.Request) -> web.Response:
 
 async def logout(request: web.Request) -> web.Response:
     await json_body(request)
-    identity = await require_identity(request)
+    identity = await require_identity(request, forced_change_ok=True)
     async with as_user(request, identity) as conn:
         await conn.execute("select auth.logout()")
     response = web.json_response({"logged_out": True})
@@ -164,7 +167,7 @@ async def me(request: web.Request) -> web.Response:
 
 
 async def sessions(request: web.Request) -> web.Response:
-    identity = await require_identity(request)
+    identity = await require_identity(request, forced_change_ok=True)
     async with as_user(request, identity) as conn:
         row = await (await conn.execute(_SESSIONS_SQL)).fetchone()
     return web.json_response({"sessions": row[0] if row else []})
@@ -201,33 +204,51 @@ async def revoke_others(request: web.Request) -> web.Response:
 async def _check_ip_budget(request: web.Request) -> None:
     async with as_authenticator(request) as conn:
         row = await (
-            await conn.execute("select auth.ip_throttle_hit(%s)", [request.remote or None])
+            await conn.execute("select auth.ip_throttle_hit(%s)", [client_ip(request) or None])
         ).fetchone()
     if row and row[0]:
         raise too_many(int(row[0]))
 
 
-async def change_password(request: web.Request) -> web.Response:
-    body = await json_body(request)
-    identity = await require_identity(request)
-    await _check_ip_budget(request)
-    current = string_field(body, "current_password", 4096)
+async def _verify_current(request: web.Request, identity: Identity, password: str) -> bool:
     try:
-        new = check_policy(string_field(body, "new_password", 4096), request.app[AUTH_CONFIG])
-    except PasswordPolicyError as exc:
-        raise AuthError(400, "password_policy", str(exc)) from None
+        candidate = normalize(password)
+    except ValueError:
+        candidate = ""
     async with as_authenticator(request) as conn:
         row = await (
             await conn.execute("select auth.password_hash_of(%s)", [identity.user_id])
         ).fetchone()
-    hasher = request.app[HASHER]
+    return await request.app[HASHER].verify(row[0] if row else None, candidate)
+
+
+async def _elevate(request: web.Request, identity: Identity) -> None:
+    async with as_authenticator(request) as conn:
+        row = await (
+            await conn.execute("select auth.elevate_session(%s)", [identity.session_id])
+        ).fetchone()
+    if not row or row[0] is None:
+        raise AuthError(401, "not_authenticated", "Sign in first.")
+
+
+async def change_password(request: web.Request) -> web.Response:
+    """Proof first (checked again in SQL by auth.change_password): the current password, which
+    elevates this session, or a session that is already elevated (re-auth wall)."""
+    body = await json_body(request)
+    identity = await require_identity(request, forced_change_ok=True)
+    await _check_ip_budget(request)
+    current = body.get("current_password")
+    if not identity.elevated or current is not None:
+        current = string_field(body, "current_password", 4096)
     try:
-        current = normalize(current)
-    except ValueError:
-        current = ""
-    if not await hasher.verify(row[0] if row else None, current):
-        raise AuthError(403, "wrong_current_password", "The current password is wrong.")
-    new_hash = await hasher.hash(new)
+        new = check_policy(string_field(body, "new_password", 4096), request.app[AUTH_CONFIG])
+    except PasswordPolicyError as exc:
+        raise AuthError(400, "password_policy", str(exc)) from None
+    if current is not None:
+        if not await _verify_current(request, identity, current):
+            raise AuthError(403, "wrong_current_password", "The current password is wrong.")
+        await _elevate(request, identity)
+    new_hash = await request.app[HASHER].hash(new)
     async with as_user(request, identity) as conn:
         await conn.execute("select auth.change_password(%s)", [new_hash])
     return web.json_response({"password_changed": True, "other_sessions_revoked": True})
@@ -238,15 +259,7 @@ async def reauth(request: web.Request) -> web.Response:
     body = await json_body(request)
     identity = await require_identity(request)
     await _check_ip_budget(request)
-    try:
-        password = normalize(string_field(body, "password", 4096))
-    except ValueError:
-        password = ""
-    async with as_authenticator(request) as conn:
-        row = await (
-            await conn.execute("select auth.password_hash_of(%s)", [identity.user_id])
-        ).fetchone()
-    if not await request.app[HASHER].verify(row[0] if row else None, password):
+    if not await _verify_current(request, identity, string_field(body, "password", 4096)):
         raise AuthError(403, "wrong_password", "The password is wrong.")
     async with as_authenticator(request) as conn:
         row = await (

@@ -28,6 +28,7 @@ COMMAND_MODULES = [
     "example",
     "rest",
     "secret",
+    "mail",
 ]
 EXPECTED_ERRORS = (ClusterError, MigrationError, SettingsError)
 

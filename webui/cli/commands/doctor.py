@@ -6,6 +6,7 @@ import argparse
 
 import psycopg
 
+from webui.cli.commands.doctor_email import doctor_email
 from webui.cli.console import check
 from webui.core import settings
 from webui.core.roles import ALL_ROLES
@@ -18,10 +19,16 @@ ROLES = list(ALL_ROLES)
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("doctor", help="check the database, migrations, roles, secrets")
+    parser.add_argument(
+        "topic", nargs="?", choices=["email"], help="email: check the mail transport instead"
+    )
+    parser.add_argument("--to", metavar="ADDR", help="with email: send a test mail to ADDR")
     parser.set_defaults(handler=doctor)
 
 
 def doctor(args: argparse.Namespace) -> int:
+    if getattr(args, "topic", None) == "email":
+        return doctor_email(args.to)
     results = [_check_secret()]
     try:
         url = database_url()

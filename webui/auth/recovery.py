@@ -1,0 +1,94 @@
+"""R1, self-service reset, as JSON (contract: docs/recovery.md). The rules are in SQL
+(auth.request_password_reset, auth.consume_password_reset); these handlers pass them on.
+
+- `POST /auth/password/forgot {"email"}` answers the same bytes whatever happened: a known or
+  unknown or inactive account, an IP over its budget, a host that is not safe to put in a link,
+  a mail that will fail. Every path draws a token and makes the same one database call.
+- `POST /auth/password/reset {"token", "password"}` sets the password from a link, revokes every
+  session and does not sign in. An invalid, expired or used link (or a garbage token, or an IP
+  over its budget) gets "This link is no longer valid"."""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from typing import Any
+
+from aiohttp import web
+
+from webui.auth import origin
+from webui.auth.config import AUTH_CONFIG
+from webui.auth.http import AuthError, as_authenticator, client_ip, json_body, string_field
+from webui.auth.passwords import PasswordPolicyError, check_policy
+from webui.auth.routes import HASHER
+
+FORGOT_REPLY = json.dumps(
+    {
+        "message": "If that email address has an account, we just sent a sign-in link to it.",
+        "details": "The link expires in 1 hour and can only be used once.",
+        "hint": "If your email account may be compromised, contact your administrator instead.",
+    }
+).encode()
+RESET_REPLY = {
+    "password_reset": True,
+    "message": "Your password has been updated. Sign in with your new password.",
+}
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
+_REQUEST_SQL = "select auth.request_password_reset(%s, %s, %s, %s, %s)"
+_CONSUME_SQL = "select auth.consume_password_reset(%s, %s, %s, %s)"
+
+
+def link_invalid() -> AuthError:
+    return AuthError(
+        400,
+        "link_invalid",
+        "This link is no longer valid",
+        "ask for a new one: POST /auth/password/forgot",
+    )
+
+
+def _user_agent(request: web.Request) -> str:
+    return request.headers.get("User-Agent", "")[:512]
+
+
+def _email(body: dict[str, Any]) -> str:
+    value = body.get("email")
+    if not isinstance(value, str) or len(value) > 320 or "\x00" in value:
+        raise AuthError(400, "invalid_field", "`email` must be a string.", "at most 320 characters")
+    return value
+
+
+async def forgot(request: web.Request) -> web.Response:
+    email = _email(await json_body(request))
+    token = secrets.token_urlsafe(32)
+    base = origin.public_base(request, request.app[AUTH_CONFIG].origin)
+    params = [email, token, base, client_ip(request) or None, _user_agent(request)]
+    async with as_authenticator(request) as conn:
+        await conn.execute(_REQUEST_SQL, params)
+    return web.Response(body=FORGOT_REPLY, content_type="application/json")
+
+
+async def reset(request: web.Request) -> web.Response:
+    body = await json_body(request)
+    token = body.get("token")
+    try:
+        password = check_policy(string_field(body, "password", 4096), request.app[AUTH_CONFIG])
+    except PasswordPolicyError as exc:
+        raise AuthError(400, "password_policy", str(exc)) from None
+    well_formed = isinstance(token, str) and _TOKEN.fullmatch(token) is not None
+    # not a token: no hashing, but the SQL still counts the attempt against the budget
+    new_hash = await request.app[HASHER].hash(password) if well_formed else None
+    params = [token if well_formed else None, new_hash, client_ip(request) or None]
+    async with as_authenticator(request) as conn:
+        row = await (await conn.execute(_CONSUME_SQL, [*params, _user_agent(request)])).fetchone()
+    if row is None or row[0] is None:
+        raise link_invalid()
+    reply = {**RESET_REPLY, "invalidated_session_count": row[0]}
+    return web.json_response(reply, headers={"Cache-Control": "no-store"})
+
+
+RECOVERY_ROUTES = [
+    ("POST", "/auth/password/forgot", forgot),
+    ("POST", "/auth/password/reset", reset),
+]
