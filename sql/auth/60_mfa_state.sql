@@ -69,3 +69,8 @@ revoke all on table auth.mfa_secrets, auth.mfa_backup_codes from public;
 grant select, insert, update, delete on table auth.mfa_secrets, auth.mfa_backup_codes
   to pgw_auth_service;
 grant select (trust_level) on table auth.sessions to pgw_user;
+comment on column auth.mfa_secrets.user_id is 'The user this second factor belongs to.';
+comment on column auth.mfa_secrets.created_at is 'When the secret was generated (enrolment started).';
+comment on column auth.mfa_backup_codes.id is 'Identifies one code (the app names it when using it).';
+comment on column auth.mfa_backup_codes.user_id is 'The user the code belongs to.';
+comment on column auth.mfa_backup_codes.created_at is 'When the code was issued.';
