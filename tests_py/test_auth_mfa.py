@@ -89,6 +89,23 @@ async def test_a_pending_session_has_no_data_access_until_verified(
     assert (await stale.request("GET", "/auth/me")).status == 401, "the old session is revoked"
 
 
+async def test_a_pending_session_reaches_only_verify_sign_out_and_its_sessions(
+    server: ServerProcess, user: int
+) -> None:
+    await enrolled(server)
+    pending = await signed_in(server)
+    for method, path, body in (
+        ("GET", "/auth/me", None),
+        ("POST", "/auth/password", {"current_password": PASSWORD, "new_password": "x" * 20}),
+        ("POST", "/auth/reauth", {"password": PASSWORD}),
+        ("POST", "/auth/sessions/revoke-others", {}),
+    ):
+        reply = await pending.request(method, path, body)
+        assert (reply.status, reply.json()["code"]) == (403, "mfa_required"), path
+    assert (await pending.request("GET", "/auth/sessions")).status == 200
+    assert (await pending.request("POST", "/auth/logout", {})).status == 200
+
+
 async def test_every_bad_code_gets_the_same_answer(
     server: ServerProcess, user: int, db_url: str
 ) -> None:
