@@ -3,7 +3,7 @@
 -- codes, atomic regeneration, the verify throttle, an administrator's reset and its guards, and
 -- who may call what.
 begin;
-select plan(43);
+select plan(44);
 
 create function pg_temp.login(e text, tok text) returns bigint language sql as $$
   select session_id from auth.login_finish(e, auth.user_id_by_email(e), true, tok)
@@ -135,8 +135,10 @@ select auth.mfa_fail(repeat('h', 43));
 select ok((select locked_until > auth.now() from auth.users where email = 'mfa-staff@example.org'),
           'the fifth wrong code locks the account');
 select is((select metadata ->> 'via' from audit.events
-            where event = 'account_locked' order by id desc limit 1), 'mfa_throttle',
-          'account_locked says via mfa_throttle');
+            where event = 'account_locked' order by id desc limit 1), 'auto_throttle',
+          'account_locked says via auto_throttle');
+select is((select revoked_at from auth.sessions where id = pg_temp.sid(repeat('h', 43))), null,
+          'the lock is soft: the sessions stay');
 update auth.users set locked_until = null where email = 'mfa-staff@example.org';
 
 -- an administrator's reset

@@ -1,7 +1,8 @@
 -- Deploy pgwarden:auth_mfa
--- requires: auth_sessions
+-- requires: auth_sessions auth_recovery
 BEGIN;
 \ir ../../sql/auth/60_mfa_state.sql
 \ir ../../sql/auth/61_mfa.sql
 \ir ../../sql/auth/62_emergency.sql
+\ir ../../sql/auth/32_user_effects.sql
 COMMIT;

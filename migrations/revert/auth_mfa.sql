@@ -1,5 +1,7 @@
 -- Revert pgwarden:auth_mfa
 BEGIN;
+-- (auth.users_lock_kind() keeps recognising auth.mfa_fail in its call stack: inert once that
+-- function is gone)
 drop function if exists auth.emergency_recovery(text, text, text, text, jsonb, text, text);
 drop function if exists auth.mfa_reset_by_other(bigint, text);
 drop function if exists auth.mfa_disable(text);

@@ -301,20 +301,18 @@ begin
    where m.user_id = s.user_id
   returning m.failed_count into failures;
   if failures >= cfg.max_failed_logins then
+    -- a soft lock, as the password throttle's: auth.users_lock_kind() marks it auto_throttle and
+    -- auth.users_effects() audits account_locked without revoking sessions
     update auth.users u set locked_until = auth.now() + cfg.lock_duration where u.id = s.user_id;
     update auth.mfa_secrets m set failed_count = 0, first_failed_at = null
      where m.user_id = s.user_id;
-    perform audit.record('account_locked', 'auth.users', s.user_id::text,
-      'locked after repeated wrong second-factor codes',
-      pg_catalog.jsonb_build_object('via', 'mfa_throttle', 'failures', failures,
-                                    'until', auth.now() + cfg.lock_duration), s.user_id);
   end if;
   return coalesce(failures, 0);
 end
 $$;
 comment on function auth.mfa_fail(text) is
   'Counts a wrong second-factor code; max_failed_logins in failure_window lock the account for '
-  'lock_duration (a soft lock, as the password throttle''s) and audit account_locked (via mfa_throttle).';
+  'lock_duration (a soft lock, as the password throttle''s: account_locked via auto_throttle).';
 
 create or replace function auth.mfa_regenerate_backup_codes(token text, code_hashes text[])
 returns void
