@@ -107,3 +107,30 @@ def test_the_web_server_never_emits_emergency_recovery() -> None:
         if "emergency_recovery" in p.read_text() and p.parts[len(package.parts)] != "cli"
     ]
     assert writers == []
+
+
+def test_emergency_access_prints_a_single_use_link(db_url: str, admin: int) -> None:
+    done = pgwarden(
+        db_url,
+        "user",
+        "emergency-access",
+        "--email",
+        "root@example.com",
+        "--reason",
+        REASON,
+        "--ttl-minutes",
+        "500",
+        "--yes",
+    )
+    assert done.returncode == 0, done.stderr
+    assert "valid 60 minutes" in done.stdout, "the TTL is clamped to 60"
+    token = done.stdout.strip().rsplit("/", 1)[-1]
+    assert len(token) == 43
+    ((minutes,),) = sql(
+        db_url,
+        "select round(extract(epoch from expires_at - requested_at) / 60) from"
+        " auth.password_reset_tokens where token_hash = sha256(convert_to(%s, 'UTF8'))",
+        [token],
+    )
+    assert minutes == 60
+    assert len(events(db_url)) == 1

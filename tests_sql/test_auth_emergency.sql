@@ -15,7 +15,7 @@ update auth.users set locked_until = now() + interval '1 day', failed_login_coun
 select set_eq(
   $$ select r::text from unnest(array['authenticator', 'pgw_anon', 'pgw_user', 'pgw_staff',
        'pgw_supervisor', 'pgw_administrator', 'pgw_developer']) r
-     where has_function_privilege(r, 'auth.emergency_recovery(text,text,text,text,jsonb,text,text)', 'execute')
+     where has_function_privilege(r, 'auth.emergency_recovery(text,text,text,text,jsonb,text,text,text,integer)', 'execute')
         or has_function_privilege(r, 'audit.record(text,text,text,text,jsonb,bigint)', 'execute') $$,
   array[]::text[], 'no web-facing role may run emergency recovery or write an event directly');
 select is((select detachable from audit.event_types where id = 'emergency_recovery'), false,

@@ -1,5 +1,6 @@
 -- Emergency recovery (R4): the operator's commands for the day the last administrator is locked
--- out or has lost their second factor (`pgwarden user reset-password|unlock|disable-mfa|promote`).
+-- out or has lost their second factor (`pgwarden user reset-password|unlock|disable-mfa|promote|
+-- emergency-access`).
 -- One function, one transaction per command, exactly one emergency_recovery event carrying the
 -- operation, the operator (os_actor, user@host), the argv without the reason's value, the reason,
 -- and the previous and new state. EXECUTE belongs to the owner alone: no web-facing role
@@ -7,6 +8,7 @@
 -- emergency_recovery (tests_sql/test_auth_emergency.sql; tests_py/test_auth_emergency_cli.py).
 -- Code only: re-appliable.
 
+drop function if exists auth.emergency_recovery(text, text, text, text, jsonb, text, text);
 create or replace function auth.emergency_recovery(
   operation text,
   email text,
@@ -14,7 +16,9 @@ create or replace function auth.emergency_recovery(
   os_actor text,
   argv jsonb,
   password_hash text default null,
-  to_tier text default null
+  to_tier text default null,
+  reset_token text default null,
+  ttl_minutes integer default 15
 )
 returns jsonb
 language plpgsql
@@ -31,7 +35,7 @@ begin
     raise exception 'Give a reason of at least 8 characters.' using errcode = 'check_violation',
       detail = 'reason_too_short';
   end if;
-  if operation not in ('reset-password', 'unlock', 'disable-mfa', 'promote') then
+  if operation not in ('reset-password', 'unlock', 'disable-mfa', 'promote', 'emergency-access') then
     raise exception 'unknown emergency operation %', operation using errcode = 'invalid_parameter_value';
   end if;
   select * into u from auth.users x where x.email = auth.normalize_email(emergency_recovery.email)
@@ -66,6 +70,17 @@ begin
       from auth.sessions s,
            lateral pg_catalog.unnest(auth.invalidate_sessions('single', 'emergency_recovery', u.id, s.id)) r
      where s.user_id = u.id and s.trust_level = 'mfa_verified' and s.revoked_at is null;
+  elsif operation = 'emergency-access' then
+    if reset_token is null or reset_token !~ '^[A-Za-z0-9_-]{43}$' then
+      raise exception 'emergency-access needs a 43-character token' using errcode = 'invalid_parameter_value';
+    end if;
+    -- a single-use reset link, the TTL clamped to 1-60 minutes; the sessions end when it is used
+    insert into auth.password_reset_tokens (user_id, token_hash, kind, requested_at, expires_at,
+                                            correlation_id)
+    values (u.id, pg_catalog.sha256(pg_catalog.convert_to(reset_token, 'UTF8')), 'emergency',
+            auth.now(), auth.now() + pg_catalog.make_interval(
+              mins => greatest(1, least(60, coalesce(ttl_minutes, 15)))),
+            pgwarden.correlation_id());
   else
     if to_tier is null or auth.tier_rank(to_tier) = 0 then
       raise exception 'unknown tier %', coalesce(to_tier, 'NULL') using errcode = 'invalid_parameter_value',
@@ -87,9 +102,10 @@ begin
   return pg_catalog.jsonb_build_object('user_id', u.id, 'before', before_, 'after', after_);
 end
 $$;
-comment on function auth.emergency_recovery(text, text, text, text, jsonb, text, text) is
-  'R4: one emergency operation (reset-password, unlock, disable-mfa, promote) by an operator as the '
-  'owner, in one transaction with exactly one emergency_recovery event; no web-facing role may run it.';
+comment on function auth.emergency_recovery(text, text, text, text, jsonb, text, text, text, integer) is
+  'R4: one emergency operation (reset-password, unlock, disable-mfa, promote, emergency-access) by '
+  'an operator as the owner, in one transaction with exactly one emergency_recovery event; no '
+  'web-facing role may run it.';
 
-revoke execute on function auth.emergency_recovery(text, text, text, text, jsonb, text, text)
-  from public;
+revoke execute on function
+  auth.emergency_recovery(text, text, text, text, jsonb, text, text, text, integer) from public;

@@ -6,6 +6,7 @@ second factor. They run as the owner (DATABASE_URL), each as one transaction of
     pgwarden user unlock --email E --reason R [--yes]           clears the lock and the counter
     pgwarden user disable-mfa --email E --reason R [--yes]      also ends mfa_verified sessions
     pgwarden user promote --email E --to-tier T --reason R [--yes]
+    pgwarden user emergency-access --email E --reason R [--ttl-minutes 15] [--yes]
 
 Each prints a red banner saying what it is about to do, needs a reason of at least 8 trimmed
 characters and an interactive `yes` (or --yes); with no TTY and no --yes it exits 2.
@@ -35,20 +36,22 @@ ACTIONS = {
     "unlock": "clear the lock and the failure count of {email} (sessions are left alone)",
     "disable-mfa": "remove the second factor of {email} and end its mfa_verified sessions",
     "promote": "move {email} to the tier {tier} and end all its sessions",
+    "emergency-access": "print a single-use sign-in link for {email}, valid {ttl} minutes",
 }
 
 
 def register_user_actions(actions: argparse._SubParsersAction) -> None:
     """The R4 actions of `pgwarden user` (called by webui.cli.commands.user)."""
     for name in ACTIONS:
-        sub = actions.add_parser(
-            name, help=f"R4 emergency: {ACTIONS[name].format(email='a user', tier='T')}"
-        )
+        text = ACTIONS[name].format(email="a user", tier="T", ttl="N")
+        sub = actions.add_parser(name, help=f"R4 emergency: {text}")
         sub.add_argument("--email", required=True)
         sub.add_argument("--reason", required=True, help="why (at least 8 characters; audited)")
         sub.add_argument("--yes", action="store_true", help="do not ask for confirmation")
         if name == "promote":
             sub.add_argument("--to-tier", required=True, choices=TIERS)
+        if name == "emergency-access":
+            sub.add_argument("--ttl-minutes", type=int, default=15, help="1 to 60 (default 15)")
         sub.set_defaults(handler=run_emergency, operation=name)
 
 
@@ -97,7 +100,10 @@ def _os_actor() -> str:
 def run_emergency(args: argparse.Namespace) -> int:
     if len(args.reason.strip()) < 8:
         return fail("--reason must be at least 8 characters (it is audited): say why")
-    _banner(ACTIONS[args.operation].format(email=args.email, tier=getattr(args, "to_tier", "")))
+    ttl = max(1, min(60, getattr(args, "ttl_minutes", 15)))
+    _banner(
+        ACTIONS[args.operation].format(email=args.email, tier=getattr(args, "to_tier", ""), ttl=ttl)
+    )
     answer = _confirmed(args)
     if answer is None:
         print("pgwarden: no TTY to confirm on: add --yes to run without asking", file=sys.stderr)
@@ -105,10 +111,11 @@ def run_emergency(args: argparse.Namespace) -> int:
     if not answer:
         return fail("not confirmed: nothing changed")
     password = _temporary_password() if args.operation == "reset-password" else None
+    token = secrets.token_urlsafe(32) if args.operation == "emergency-access" else None
     try:
         with psycopg.connect(database_url()) as conn:
             conn.execute(
-                "select auth.emergency_recovery(%s, %s, %s, %s, %s, %s, %s)",
+                "select auth.emergency_recovery(%s, %s, %s, %s, %s, %s, %s, %s, %s)",
                 [
                     args.operation,
                     args.email,
@@ -117,6 +124,8 @@ def run_emergency(args: argparse.Namespace) -> int:
                     json.dumps(_argv()),
                     hash_password(password) if password else None,
                     getattr(args, "to_tier", None),
+                    token,
+                    ttl,
                 ],
             )
     except psycopg.Error as exc:
@@ -124,6 +133,9 @@ def run_emergency(args: argparse.Namespace) -> int:
     print(f"{OK} {args.operation} done for {args.email} (audited as emergency_recovery)")
     if password:
         print(f"Temporary password (shown once; it must be changed at sign-in): {password}")
+    if token:
+        base = os.environ.get("PGWARDEN_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+        print(f"Single-use link, valid {ttl} minutes: {base}/admin/reset-password/{token}")
     return 0
 
 
