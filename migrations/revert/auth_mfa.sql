@@ -1,7 +1,5 @@
 -- Revert pgwarden:auth_mfa
 BEGIN;
--- (auth.users_lock_kind() keeps recognising auth.mfa_fail in its call stack: inert once that
--- function is gone)
 drop function if exists auth.emergency_recovery(text, text, text, text, jsonb, text, text, text, integer);
 drop function if exists auth.mfa_reset_by_other(bigint, text);
 drop function if exists auth.mfa_disable(text);
@@ -18,10 +16,6 @@ drop function if exists auth.mfa_state(text);
 drop function if exists auth.mfa_pending_of(bigint);
 drop function if exists auth.mfa_require_elevated(auth.sessions);
 drop function if exists auth.mfa_session(text, boolean);
-delete from auth.password_reset_tokens where kind = 'emergency';
-alter table auth.password_reset_tokens drop constraint if exists password_reset_tokens_kind;
-alter table auth.password_reset_tokens add constraint password_reset_tokens_kind
-  check (kind in ('self', 'admin'));
 drop table if exists auth.mfa_backup_codes;
 drop table if exists auth.mfa_secrets;
 alter table auth.sessions drop constraint if exists sessions_trust_level;

@@ -75,8 +75,3 @@ comment on column auth.mfa_backup_codes.id is 'Identifies one code (the app name
 comment on column auth.mfa_backup_codes.user_id is 'The user the code belongs to.';
 comment on column auth.mfa_backup_codes.created_at is 'When the code was issued.';
 
--- R4's emergency-access link is a reset token printed to the operator, never mailed
-alter table auth.password_reset_tokens drop constraint if exists password_reset_tokens_kind;
--- self-service (forgot), issued by an administrator (R2 email mode), or by an operator (R4)
-alter table auth.password_reset_tokens add constraint password_reset_tokens_kind
-  check (kind in ('self', 'admin', 'emergency'));
