@@ -1,5 +1,5 @@
 -- Deploy pgwarden:context_begin_request
--- requires: context auth_sessions
+-- requires: context auth_sessions auth_mfa
 BEGIN;
 \ir ../../sql/pgwarden/30_begin_request.sql
 COMMIT;

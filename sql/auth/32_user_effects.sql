@@ -15,8 +15,8 @@
 --   locked otherwise (a DBA)       account_locked (via manual); revoke all (account_locked)
 --   unlocked                       account_unlocked
 --   (auth.lock_user() and auth.unlock_user() audit and revoke themselves, with the reason)
--- A BEFORE trigger records what set a lock in locked_via: the login throttle or (anything else)
--- manual.
+-- A BEFORE trigger records what set a lock in locked_via: the login throttle or the second-factor
+-- throttle (auth.mfa_fail) are auto_throttle, anything else manual.
 --   other profile columns          user_updated (metadata.changed lists the columns)
 --   delete                         user_deleted; revoke all (user_deleted), then rows cascade
 
@@ -153,7 +153,8 @@ begin
     new.locked_via := null;
   elsif tg_op = 'INSERT' or new.locked_until is distinct from old.locked_until then
     get diagnostics stack = pg_context;
-    new.locked_via := case when stack like '%function auth.login_fail(%' then 'auto_throttle'
+    new.locked_via := case when stack like '%function auth.login_fail(%'
+                             or stack like '%function auth.mfa_fail(%' then 'auto_throttle'
                            else 'manual' end;
   end if;
   return new;

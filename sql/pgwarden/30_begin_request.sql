@@ -60,13 +60,14 @@ as $$
   select pg_catalog.jsonb_build_object(
            'sub', s.user_id::text, 'role', 'pgw_' || s.tier, 'tier', s.tier,
            'sid', s.session_id::text, 'elevated', s.elevated,
-           'must_change_password', s.must_change_password)
+           'must_change_password', s.must_change_password,
+           'mfa_pending', auth.mfa_pending_of(s.session_id))
     from auth.resolve_session(token) s
    limit 1
 $$;
 comment on function auth.session_claims(text) is
   'The claims of a live pgwarden session token (sub, role, tier, sid, elevated, '
-  'must_change_password), or NULL: the one place that shapes a session''s claims.';
+  'must_change_password, mfa_pending), or NULL: the one place that shapes a session''s claims.';
 
 create or replace function pgwarden.begin_session_request(
   token text,
@@ -86,12 +87,15 @@ set search_path = ''
 as $$
 declare
   claims jsonb := auth.session_claims(token);
-  -- a session whose user must change their password gives no data access until they have
-  usable boolean := claims is not null and not (claims ->> 'must_change_password')::boolean;
+  -- a session whose user must change their password, or that still owes its second factor,
+  -- gives no data access until it has
+  usable boolean := claims is not null and not (claims ->> 'must_change_password')::boolean
+                    and not coalesce((claims ->> 'mfa_pending')::boolean, false);
 begin
   perform pgwarden.begin_request(
     case when usable then claims ->> 'role' else anon_role end,
-    case when usable then claims - 'elevated' - 'must_change_password' else '{}'::jsonb end,
+    case when usable then claims - 'elevated' - 'must_change_password' - 'mfa_pending'
+         else '{}'::jsonb end,
     method, path, headers, cookies, correlation_id, client_ip, read_only);
   return usable;
 end

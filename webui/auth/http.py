@@ -88,9 +88,13 @@ def string_field(body: dict[str, Any], name: str, max_length: int = 1024) -> str
     return value
 
 
-async def require_identity(request: web.Request, forced_change_ok: bool = False) -> Identity:
+async def require_identity(
+    request: web.Request, forced_change_ok: bool = False, mfa_pending_ok: bool = False
+) -> Identity:
     """The signed-in identity, else 401. A session that must change its password reaches only
-    the endpoints that pass `forced_change_ok` (change password, sign out, its sessions)."""
+    the endpoints that pass `forced_change_ok` (change password, sign out, its sessions); one
+    that owes its second factor only those that pass `mfa_pending_ok` (sign out, its sessions;
+    /auth/mfa/verify reads the token itself)."""
     identity = await identify(request)
     if identity is None:
         raise AuthError(
@@ -98,6 +102,13 @@ async def require_identity(request: web.Request, forced_change_ok: bool = False)
             "not_authenticated",
             "Sign in first.",
             "send the pgw_session cookie or a session bearer token",
+        )
+    if identity.mfa_pending and not mfa_pending_ok:
+        raise AuthError(
+            403,
+            "mfa_required",
+            "Complete the second factor first.",
+            "POST /auth/mfa/verify with a code from your authenticator app or a backup code",
         )
     if identity.must_change_password and not forced_change_ok:
         raise AuthError(

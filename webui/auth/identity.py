@@ -12,7 +12,8 @@ from webui.core.db import POOL
 
 _IDENTITY = "pgw_identity"
 _RESOLVE_SQL = (
-    "select user_id, tier, session_id, elevated, must_change_password from auth.resolve_session(%s)"
+    "select r.user_id, r.tier, r.session_id, r.elevated, r.must_change_password,"
+    " auth.mfa_pending_of(r.session_id) from auth.resolve_session(%s) r"
 )
 
 
@@ -23,6 +24,7 @@ class Identity:
     session_id: int
     elevated: bool
     must_change_password: bool
+    mfa_pending: bool = False  # the session still owes its second factor
 
     @property
     def db_role(self) -> str:

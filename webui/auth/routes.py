@@ -151,7 +151,7 @@ async def login(request: web.Request) -> web.Response:
 
 async def logout(request: web.Request) -> web.Response:
     await json_body(request)
-    identity = await require_identity(request, forced_change_ok=True)
+    identity = await require_identity(request, forced_change_ok=True, mfa_pending_ok=True)
     async with as_user(request, identity) as conn:
         await conn.execute("select auth.logout()")
     response = web.json_response({"logged_out": True})
@@ -167,7 +167,7 @@ async def me(request: web.Request) -> web.Response:
 
 
 async def sessions(request: web.Request) -> web.Response:
-    identity = await require_identity(request, forced_change_ok=True)
+    identity = await require_identity(request, forced_change_ok=True, mfa_pending_ok=True)
     async with as_user(request, identity) as conn:
         row = await (await conn.execute(_SESSIONS_SQL)).fetchone()
     return web.json_response({"sessions": row[0] if row else []})

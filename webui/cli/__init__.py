@@ -33,6 +33,7 @@ COMMAND_MODULES = [
     "example",
     "rest",
     "bootstrap",
+    "secret",
     "mail",
 ]
 EXPECTED_ERRORS = (ClusterError, MigrationError, SettingsError)

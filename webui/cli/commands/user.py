@@ -1,4 +1,5 @@
-"""`pgwarden user create|list|set-role|set-password|deactivate|activate|unlock|delete`.
+"""`pgwarden user create|list|set-role|set-password|deactivate|activate|delete`, and the R4
+emergency actions `reset-password|unlock|disable-mfa|promote` (webui.cli.commands.emergency).
 
 Runs as the owner (DATABASE_URL), like a DBA in psql: the triggers of auth.users audit every
 change and revoke sessions where the doctrine asks; the last-administrator guard applies."""
@@ -12,6 +13,7 @@ from typing import Any
 
 import psycopg
 
+from webui.cli.commands.emergency import register_user_actions
 from webui.cli.identity import (
     command,
     hash_password,
@@ -53,11 +55,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     for name, handler, text in (
         ("deactivate", deactivate, "deactivate (revokes all sessions)"),
         ("activate", activate, "reactivate"),
-        ("unlock", unlock, "clear a lock and the failure count"),
     ):
         sub = actions.add_parser(name, help=text)
         sub.add_argument("--email", required=True)
         sub.set_defaults(handler=handler)
+    register_user_actions(actions)
     delete = actions.add_parser("delete", help="delete an account (sessions revoked first)")
     delete.add_argument("--email", required=True)
     delete.add_argument("--yes", action="store_true", help="confirm")
@@ -217,15 +219,6 @@ def deactivate(args: argparse.Namespace) -> int:
 def activate(args: argparse.Namespace) -> int:
     _update(args.email, "is_active = true", [])
     print(f"{args.email}: active")
-    return 0
-
-
-@command
-def unlock(args: argparse.Namespace) -> int:
-    _update(
-        args.email, "locked_until = null, failed_login_count = 0, first_failed_login_at = null", []
-    )
-    print(f"{args.email}: unlocked")
     return 0
 
 
