@@ -26,6 +26,8 @@ class _Context:
     resource: m.Resource
     row: m.Resource
     action: str
+    inside: bool = False  # inside an exists (row.<field> then names the policy's row)
+    helper: bool = False  # inside an exists compiled to a helper (runs as pgw_policy_reader)
 
 
 class Checker:
@@ -61,6 +63,7 @@ class Checker:
             self.current = None
             for view in decl.views:
                 self.check_view(view)
+        self.check_cycles()
         return self.issues
 
     # --- tables and fields ---------------------------------------------------------------------
@@ -242,9 +245,11 @@ class Checker:
                     f"exists looks into undeclared resource {node.resource!r}",
                 )
                 return
-            self.check_exists_readable(node, target, ctx)
+            if node.visible and not ctx.helper:
+                self.check_exists_readable(node, target, ctx)
+            inner = _Context(target, ctx.row, ctx.action, True, ctx.helper or not node.visible)
             for child in node.where.items:
-                self.check_node(child, _Context(target, ctx.row, ctx.action))
+                self.check_node(child, inner)
             return
         if isinstance(node, (m.AllOf, m.AnyOf, m.Not)):
             return
@@ -268,6 +273,16 @@ class Checker:
             )
 
     def check_leaf(self, node: m.Node, ctx: _Context) -> None:
+        if ctx.helper and isinstance(node, (m.TierAtLeast, m.HasPerm, m.ScopedGrant)):
+            self.add(
+                "error",
+                "caller-test-in-exists",
+                node.key,
+                "an exists is read by its helper function as pgw_policy_reader, so a test of the "
+                "caller (tier_at_least, has_perm, scoped_grant) cannot go inside it: move it next "
+                "to the exists, e.g. all_of = [<test>, { exists = … }]",
+            )
+            return
         if isinstance(node, (m.TierAtLeast, m.HasPerm)):
             return
         name = node.field if isinstance(node, (m.Compare, m.IsNull, m.ScopedGrant)) else ""
@@ -317,7 +332,7 @@ class Checker:
         if s.kind == "input" and ctx.action != "create":
             self.add("error", "invalid-source", key, "input.<field> is only for create.require")
             return
-        if s.kind == "row" and ctx.resource is ctx.row:
+        if s.kind == "row" and not ctx.inside:
             self.add(
                 "error",
                 "invalid-source",
@@ -377,6 +392,29 @@ class Checker:
         floor = min(m.TIERS.index(t) for t in tiers)
         return all(w != "anon" and m.TIERS.index(w) >= floor for w in writers)
 
+    def check_cycles(self) -> None:
+        """Policies that still read another table under the caller's RLS (an `exists` with
+        visible = true, the foreign-key visibility check of a write) must not lead back to
+        themselves: PostgreSQL would refuse every such statement with 42P17 at run time."""
+        graph = rls_reads(self.catalog)
+        reported: set[frozenset[str]] = set()
+        for start in graph:
+            path = _cycle_from(start, graph)
+            if path is None or frozenset(path) in reported:
+                continue
+            reported.add(frozenset(path))
+            resource, _, action = start.partition(".")
+            self.current = self.catalog[resource]
+            self.add(
+                "error",
+                "policy-cycle",
+                f"resources.{resource}.policies.{action}",
+                "these policies read each other under row-level security, which PostgreSQL "
+                f"refuses (42P17): {' → '.join(path)}; drop visible = true from an exists on "
+                "the cycle (a helper then reads it without RLS)",
+            )
+        self.current = None
+
     def check_view(self, view: m.View) -> None:
         key = f"views.{view.name}"
         for name in view.over:
@@ -397,6 +435,53 @@ class Checker:
                 "its owner's rights, bypassing their RLS; set security_invoker = true",
                 view.file,
             )
+
+
+def _visible_exists(node: m.Node) -> Iterator[m.Exists]:
+    """Exists nodes read inline under the caller's RLS (not inside a helper)."""
+    if isinstance(node, m.Exists):
+        if node.visible:
+            yield node
+            for child in node.where.items:
+                yield from _visible_exists(child)
+        return
+    for child in _children(node):
+        yield from _visible_exists(child)
+
+
+def rls_reads(catalog: dict[str, m.Resource]) -> dict[str, list[str]]:
+    """`resource.action` → the `resource.read` policies it runs by reading another table under
+    the caller's row-level security."""
+    graph: dict[str, list[str]] = {}
+    for r in catalog.values():
+        for action in m.ACTIONS:
+            node = r.policies.filter(action)
+            targets = [e.resource for e in _visible_exists(node)] if node is not None else []
+            if action in ("create", "update"):
+                targets += [
+                    f.references
+                    for f in r.fields
+                    if f.references and f.writable and f.references != r.name
+                ]
+            edges = [f"{t}.read" for t in dict.fromkeys(targets) if t in catalog]
+            if edges:
+                graph[f"{r.name}.{action}"] = edges
+    return graph
+
+
+def _cycle_from(start: str, graph: dict[str, list[str]]) -> list[str] | None:
+    """The first path from `start` back to itself (depth first, declaration order)."""
+    stack: list[tuple[str, list[str]]] = [(start, [start])]
+    seen: set[str] = set()
+    while stack:
+        node, path = stack.pop()
+        for nxt in reversed(graph.get(node, [])):
+            if nxt == start:
+                return [*path, start]
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append((nxt, [*path, nxt]))
+    return None
 
 
 def _children(node: m.Node) -> tuple[m.Node, ...]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from webui.core.roles import REQUEST_ROLES
+from webui.policies import helpers
 from webui.policies import model as m
 from webui.policies.expr import Scope, describe, perm_test, tier_test, to_sql
 from webui.policies.sqltext import ident, literal, qualified, text_literal
@@ -16,7 +17,7 @@ from webui.policies.sqltext import ident, literal, qualified, text_literal
 TIER_ROLES = REQUEST_ROLES
 PRIVILEGE = {"read": "select", "create": "insert", "update": "update", "delete": "delete"}
 CORE_REQUIRES = ("authz_helpers",)
-FRAMEWORK = ("authz_helpers", "audit_rows", "auth_users", "authz_grants")
+FRAMEWORK = ("authz_helpers", "audit_rows", "auth_users", "authz_grants", "authz_exists_owner")
 BYPASS_COMMENT = (
     "admin_bypass: administrators and developers see and change every row their grants allow."
 )
@@ -60,8 +61,10 @@ def compile_decl(
     deps = f"-- requires: {', '.join(requires)}\n"
     deploy = _script(f"Deploy {project}:{name} to pg\n{deps}{header}", _deploy_body(decl, catalog))
     deploy += embed(decl, source)
-    revert = _script(f"Revert {project}:{name} from pg\n{header}", _revert_body(decl))
-    verify = _script(f"Verify {project}:{name} on pg\n{header}", _verify_body(decl), "ROLLBACK")
+    revert = _script(f"Revert {project}:{name} from pg\n{header}", _revert_body(decl, catalog))
+    verify = _script(
+        f"Verify {project}:{name} on pg\n{header}", _verify_body(decl, catalog), "ROLLBACK"
+    )
     return Compiled(name, requires, note, deploy, revert, verify)
 
 
@@ -123,7 +126,9 @@ def compile_follow_up(
     deps = f"-- requires: {', '.join(requires)}\n"
     deploy = _script(f"Deploy {project}:{name} to pg\n{deps}{header}", forward) + embed(new, source)
     revert = _script(f"Revert {project}:{name} from pg\n{header}", backward)
-    verify = _script(f"Verify {project}:{name} on pg\n{header}", _verify_body(new), "ROLLBACK")
+    verify = _script(
+        f"Verify {project}:{name} on pg\n{header}", _verify_body(new, new_catalog), "ROLLBACK"
+    )
     note = f"Changes to {source} since {previous}"
     return Compiled(name, requires, note, deploy, revert, verify)
 
@@ -146,6 +151,8 @@ def _requires(decl: m.Declarations, catalog: dict[str, m.Resource]) -> tuple[str
         needs.append("auth_users")
     if any(_uses_scoped_grants(r) for r in decl.resources):
         needs.append("authz_grants")
+    if any(exists_helpers(r, catalog) for r in decl.resources):
+        needs.append("authz_exists_owner")
     for r in decl.resources:
         for f in r.fields:
             target = catalog.get(f.references or "")
@@ -217,8 +224,9 @@ def _deploy_body(decl: m.Declarations, catalog: dict[str, m.Resource]) -> str:
     for r in resources:
         if not r.adopt:
             parts.append(_table(r, catalog))
+    emitted: set[str] = set()
     for r in resources:
-        parts.append(code_sql(r, catalog))
+        parts.append(code_sql(r, catalog, emitted))
     for view in decl.views:
         parts.append(_view(view, catalog))
     return "\n".join(p for p in parts if p)
@@ -373,8 +381,51 @@ def _indexes(r: m.Resource, catalog: dict[str, m.Resource]) -> list[str]:
 # --- code: grants, RLS, triggers, audit --------------------------------------------------------
 
 
-def code_sql(r: m.Resource, catalog: dict[str, m.Resource]) -> str:
+def exists_helpers(
+    r: m.Resource, catalog: dict[str, m.Resource]
+) -> dict[str, tuple[helpers.Helper, list[str]]]:
+    """The exists helpers r's policies call, by name, each with the roles that may execute it
+    (those its calling policies apply to)."""
+    found: dict[str, tuple[helpers.Helper, list[str]]] = {}
+    for action in m.ACTIONS:
+        role, node = grant_role(r, action), r.policies.filter(action)
+        if role is None or node is None:
+            continue
+        collected: list[helpers.Helper] = []
+        to_sql(node, Scope(r, "", r, catalog, found=collected))
+        roles = ["pgw_anon", "pgw_user"] if role == "pgw_anon" else [role]
+        for helper in collected:
+            _, grantees = found.setdefault(helper.name, (helper, []))
+            grantees += [g for g in roles if g not in grantees]
+    return found
+
+
+def decl_helpers(decl: m.Declarations, catalog: dict[str, m.Resource]) -> list[helpers.Helper]:
+    """Every exists helper of a file, once, in the order of first use."""
+    found: dict[str, helpers.Helper] = {}
+    for r in ordered(decl):
+        for name, (helper, _) in exists_helpers(r, catalog).items():
+            found.setdefault(name, helper)
+    return list(found.values())
+
+
+def _helper_sql(
+    r: m.Resource, catalog: dict[str, m.Resource], emitted: set[str] | None
+) -> list[str]:
+    lines = []
+    for name, (helper, grantees) in exists_helpers(r, catalog).items():
+        if emitted is not None and name in emitted:
+            lines.append(f"grant execute on function {helper.signature} to {', '.join(grantees)};")
+            continue
+        if emitted is not None:
+            emitted.add(name)
+        lines.append(helpers.render(helper, grantees))
+    return lines
+
+
+def code_sql(r: m.Resource, catalog: dict[str, m.Resource], emitted: set[str] | None = None) -> str:
     parts = [f"-- {r.name}: privileges, row-level security, triggers"]
+    parts += _helper_sql(r, catalog, emitted)
     parts += _grants(r)
     parts += _rls(r, catalog)
     parts += _assign_trigger(r)
@@ -679,7 +730,7 @@ def _view(view: m.View, catalog: dict[str, m.Resource]) -> str:
 # --- revert and verify -------------------------------------------------------------------------
 
 
-def _revert_body(decl: m.Declarations) -> str:
+def _revert_body(decl: m.Declarations, catalog: dict[str, m.Resource]) -> str:
     lines = [f"drop view if exists {qualified(v.schema, v.name)};" for v in reversed(decl.views)]
     names = ", ".join(text_literal(r.name) for r in decl.resources)
     if names:
@@ -697,6 +748,7 @@ def _revert_body(decl: m.Declarations) -> str:
         if r.group_permissions:
             names = ", ".join(text_literal(c) for c in codenames(r))
             lines.append(f"delete from auth.permissions where codename in ({names});")
+    lines += [helpers.drop(h) for h in decl_helpers(decl, catalog)]
     for schema in sorted(
         {r.schema for r in decl.resources if not r.adopt} - {"public"}, reverse=True
     ):
@@ -747,7 +799,8 @@ def _verify_view(v: m.View) -> str:
     )
 
 
-def _verify_body(decl: m.Declarations) -> str:
+def _verify_body(decl: m.Declarations, catalog: dict[str, m.Resource]) -> str:
     checks = [_verify_resource(r) for r in decl.resources] + [_verify_view(v) for v in decl.views]
+    checks += [helpers.verify(h) for h in decl_helpers(decl, catalog)]
     body = "\n".join(checks) if checks else "  null;"
     return f"do $verify$\nbegin\n{body}\nend\n$verify$;\n"

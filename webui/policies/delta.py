@@ -7,7 +7,7 @@ written by hand (`sqitch add`) before compiling again."""
 
 from __future__ import annotations
 
-from webui.policies import compiler
+from webui.policies import compiler, helpers
 from webui.policies import model as m
 from webui.policies.sqltext import ident, literal, qualified, text_literal
 
@@ -163,12 +163,15 @@ def _transition(
             if not b.adopt:
                 parts += _column_changes(a, b) + _column_drops(a, b)
                 parts += _constraint_changes(a, b, ca, cb) + _index_changes(a, b, ca, cb)
+    emitted: set[str] = set()
     for b in compiler.ordered(b_decl):
         a = a_decl.resource(b.name)
         if a is not None:
             parts += _retire_code(a, b)
-        parts.append(compiler.code_sql(b, cb))
+        parts.append(compiler.code_sql(b, cb, emitted))
     parts += [compiler._view(v, cb) for v in b_decl.views]
+    kept = {h.name for h in compiler.decl_helpers(b_decl, cb)}
+    parts += [helpers.drop(h) for h in compiler.decl_helpers(a_decl, ca) if h.name not in kept]
     for a in reversed(compiler.ordered(a_decl)):
         if b_decl.resource(a.name) is None:
             parts += _drop_resource(a)

@@ -95,9 +95,14 @@ class Not:
 
 @dataclass(frozen=True)
 class Exists:
+    """A matching row of `resource` exists. Compiled to a SECURITY DEFINER helper that reads the
+    row whatever the caller may see (VSR's semantics); `visible = true` reads it inline, under the
+    caller's own row-level security instead (only rows the caller can read count)."""
+
     resource: str
     where: AllOf
     key: str
+    visible: bool = False
 
 
 @dataclass(frozen=True)

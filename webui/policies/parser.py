@@ -491,14 +491,17 @@ def _object_leaf(reader: _Reader, raw: dict[str, Any], key: str) -> m.Node | Non
 def _exists(reader: _Reader, raw: Any, key: str) -> m.Node | None:
     if not reader.typed(raw, dict, key):
         return None
-    reader.unknown_keys(raw, {"resource", "where"}, key)
+    reader.unknown_keys(raw, {"resource", "where", "visible"}, key)
     resource = raw.get("resource")
+    visible = raw.get("visible", False)
+    if not reader.typed(visible, bool, f"{key}.visible"):
+        visible = False
     if not isinstance(resource, str):
         reader.error(f"{key}.resource", "exists needs the resource it looks into", "syntax")
         return None
     where = raw.get("where", [])
     node = _group(reader, where if isinstance(where, list) else [where], f"{key}.where", m.AllOf)
-    return m.Exists(resource, node, key) if isinstance(node, m.AllOf) else None
+    return m.Exists(resource, node, key, visible) if isinstance(node, m.AllOf) else None
 
 
 def _tier(reader: _Reader, value: Any, key: str) -> m.Node | None:

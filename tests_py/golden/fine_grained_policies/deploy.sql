@@ -1,5 +1,5 @@
 -- Deploy pgwarden:policies_fine_grained_policies to pg
--- requires: authz_helpers, audit_rows
+-- requires: authz_helpers, audit_rows, authz_exists_owner
 -- Compiled by `pgwarden policies compile` from examples/fine_grained_policies/fine_grained_policies.toml: do not edit; change the
 -- declarations and compile again.
 BEGIN;
@@ -157,6 +157,36 @@ insert into authz.resources (name, relation, declared_in, display_field, default
 select audit.enable('ops.workspaces'::regclass);
 
 -- projects: privileges, row-level security, triggers
+create or replace function authz.fine_grained_policies_workspaces_e8e9adb2(bigint)
+returns setof bigint
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  select e1.id from ops.workspaces e1 where e1.owner_user_id = $1
+$$;
+grant usage on schema ops to pgw_policy_reader;
+grant select on ops.workspaces to pgw_policy_reader;
+alter function authz.fine_grained_policies_workspaces_e8e9adb2(bigint) owner to pgw_policy_reader;
+revoke execute on function authz.fine_grained_policies_workspaces_e8e9adb2(bigint) from public;
+grant execute on function authz.fine_grained_policies_workspaces_e8e9adb2(bigint) to pgw_user;
+comment on function authz.fine_grained_policies_workspaces_e8e9adb2(bigint) is 'Policy helper: EXISTS a workspaces row where (id = row.workspace_id AND owner_user_id = user.id); read by pgw_policy_reader, without RLS.';
+create or replace function authz.fine_grained_policies_workspaces_8bcf2aed(bigint)
+returns setof bigint
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  select e1.id from ops.workspaces e1 where e1.owner_user_id = $1 and e1.is_archived = false
+$$;
+grant usage on schema ops to pgw_policy_reader;
+grant select on ops.workspaces to pgw_policy_reader;
+alter function authz.fine_grained_policies_workspaces_8bcf2aed(bigint) owner to pgw_policy_reader;
+revoke execute on function authz.fine_grained_policies_workspaces_8bcf2aed(bigint) from public;
+grant execute on function authz.fine_grained_policies_workspaces_8bcf2aed(bigint) to pgw_user;
+comment on function authz.fine_grained_policies_workspaces_8bcf2aed(bigint) is 'Policy helper: EXISTS a workspaces row where (id = input.workspace_id AND owner_user_id = user.id AND is_archived = false); read by pgw_policy_reader, without RLS.';
 revoke all on ops.projects from pgw_anon, pgw_user, pgw_staff, pgw_supervisor, pgw_administrator, pgw_developer;
 grant select on ops.projects to pgw_user;
 grant insert (tenant_id, workspace_id, name, lead_user_id, status, visibility) on ops.projects to pgw_user;
@@ -168,13 +198,13 @@ drop policy if exists projects_read on ops.projects;
 create policy projects_read on ops.projects as permissive for select to pgw_user
   using (
     tenant_id = (select auth.claim('tenant_id'))::bigint
-    and (visibility = 'public' or lead_user_id = (select auth.uid()) or exists (select from ops.workspaces e1 where e1.id = projects.workspace_id and e1.owner_user_id = (select auth.uid())))
+    and (visibility = 'public' or lead_user_id = (select auth.uid()) or projects.workspace_id in (select authz.fine_grained_policies_workspaces_e8e9adb2((select auth.uid()))))
   );
 comment on policy projects_read on ops.projects is 'read: tier user and above; on rows where (tenant_id = claim.tenant_id AND (visibility = ''public'' OR lead_user_id = user.id OR EXISTS a workspaces row where (id = row.workspace_id AND owner_user_id = user.id))).';
 drop policy if exists projects_create on ops.projects;
 create policy projects_create on ops.projects as permissive for insert to pgw_user
   with check (
-    exists (select from ops.workspaces e1 where e1.id = projects.workspace_id and e1.owner_user_id = (select auth.uid()) and e1.is_archived = false)
+    projects.workspace_id in (select authz.fine_grained_policies_workspaces_8bcf2aed((select auth.uid())))
     and exists (select from ops.workspaces v where v.id = projects.workspace_id)
   );
 comment on policy projects_create on ops.projects is 'create: tier user and above; may insert when EXISTS a workspaces row where (id = input.workspace_id AND owner_user_id = user.id AND is_archived = false).';

@@ -17,6 +17,8 @@ drop function if exists ops.projects_assign();
 select audit.disable('ops.workspaces'::regclass);
 drop table if exists ops.workspaces;
 drop function if exists ops.workspaces_assign();
+drop function if exists authz.fine_grained_policies_workspaces_e8e9adb2(bigint);
+drop function if exists authz.fine_grained_policies_workspaces_8bcf2aed(bigint);
 drop schema if exists ops;
 
 COMMIT;

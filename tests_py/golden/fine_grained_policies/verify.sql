@@ -40,6 +40,12 @@ begin
   assert (select coalesce(c.reloptions, '{}') @> array['security_invoker=true']
           from pg_catalog.pg_class c where c.oid = 'ops.open_incidents'::regclass) = true,
     'ops.open_incidents: security_invoker differs from the declaration';
+  assert (select p.prosecdef and p.proowner = (select r.oid from pg_catalog.pg_roles r where r.rolname = 'pgw_policy_reader')
+          from pg_catalog.pg_proc p where p.oid = 'authz.fine_grained_policies_workspaces_e8e9adb2(bigint)'::regprocedure),
+    'authz.fine_grained_policies_workspaces_e8e9adb2: must be SECURITY DEFINER owned by pgw_policy_reader';
+  assert (select p.prosecdef and p.proowner = (select r.oid from pg_catalog.pg_roles r where r.rolname = 'pgw_policy_reader')
+          from pg_catalog.pg_proc p where p.oid = 'authz.fine_grained_policies_workspaces_8bcf2aed(bigint)'::regprocedure),
+    'authz.fine_grained_policies_workspaces_8bcf2aed: must be SECURITY DEFINER owned by pgw_policy_reader';
 end
 $verify$;
 
