@@ -37,6 +37,16 @@ class Checker:
         self.issues: list[m.Issue] = [i for d in decls for i in d.issues]
         self.current: m.Resource | None = None
         self.claims: tuple[str, ...] | None = None
+        declared = [d.authorization for d in decls if d.authorization]
+        self.authz = (
+            m.Authorization(
+                tuple(s for a in declared for s in a.scopes),
+                tuple(p for a in declared for p in a.permissions),
+                tuple(t for a in declared for t in a.templates),
+            )
+            if declared
+            else None
+        )
 
     def add(self, level: str, code: str, key: str, message: str, file: str = "") -> None:
         resource = self.current.name if self.current else ""
@@ -63,6 +73,9 @@ class Checker:
             self.current = None
             for view in decl.views:
                 self.check_view(view)
+        for decl in self.decls:
+            if decl.authorization:
+                self.check_authorization(decl.authorization, str(decl.path))
         self.check_cycles()
         return self.issues
 
@@ -285,6 +298,8 @@ class Checker:
             return
         if isinstance(node, (m.TierAtLeast, m.HasPerm)):
             return
+        if isinstance(node, m.ScopedGrant):
+            self.check_scoped_grant(node, ctx)
         name = node.field if isinstance(node, (m.Compare, m.IsNull, m.ScopedGrant)) else ""
         f = ctx.resource.field(name)
         if f is None:
@@ -392,6 +407,63 @@ class Checker:
         floor = min(m.TIERS.index(t) for t in tiers)
         return all(w != "anon" and m.TIERS.index(w) >= floor for w in writers)
 
+    # --- authorization ---------------------------------------------------------------------------
+
+    def check_authorization(self, a: m.Authorization, file: str) -> None:
+        """Scopes, permissions and templates refer to declared names only."""
+        assert self.authz is not None
+        scopes = {s.name for s in self.authz.scopes}
+        for s in a.scopes:
+            key = f"authorization.scopes.{s.name}.parent"
+            if s.parent and s.parent not in scopes:
+                self.add("error", "unknown-scope", key, f"unknown parent scope {s.parent!r}", file)
+            elif s.parent and _scope_loops(s, self.authz):
+                self.add("error", "scope-cycle", key, "scope parents form a cycle", file)
+        for p in a.permissions:
+            key = f"authorization.permissions.{p.name}"
+            for r in p.resources:
+                if r not in self.catalog:
+                    msg = f"unknown resource {r!r}"
+                    self.add("error", "unknown-resource", f"{key}.resources", msg, file)
+            for name in p.scopes:
+                if name not in scopes:
+                    self.add(
+                        "error", "unknown-scope", f"{key}.scopes", f"unknown scope {name!r}", file
+                    )
+        for t in a.templates:
+            key = f"authorization.templates.{t.name}"
+            if t.scope not in scopes:
+                self.add(
+                    "error", "unknown-scope", f"{key}.scope", f"unknown scope {t.scope!r}", file
+                )
+            for name in t.permissions:
+                perm = self.authz.permission(name)
+                if perm is None:
+                    msg = f"unknown permission {name!r}"
+                    self.add("error", "unknown-permission", f"{key}.permissions", msg, file)
+                elif perm.scopes and not set(_lineage(t.scope, self.authz)) & set(perm.scopes):
+                    msg = f"permission {name!r} is given at {', '.join(perm.scopes)}, not at "
+                    msg += f"scope {t.scope!r} or a scope it lies inside"
+                    self.add("error", "scope-mismatch", f"{key}.permissions", msg, file)
+
+    def check_scoped_grant(self, node: m.ScopedGrant, ctx: _Context) -> None:
+        """With an `[authorization]` block, a scoped_grant names a declared permission that
+        covers this resource and action, at a declared scope."""
+        if self.authz is None:
+            return
+        perm = self.authz.permission(node.permission)
+        if perm is None:
+            msg = f"unknown permission {node.permission!r} (declare it under [authorization])"
+            self.add("error", "unknown-permission", node.key, msg)
+        elif self.authz.scope(node.scope) is None:
+            self.add("error", "unknown-scope", node.key, f"unknown scope {node.scope!r}")
+        elif ctx.row.name not in perm.resources or ctx.action not in perm.actions:
+            msg = f"permission {perm.name!r} does not cover {ctx.action} on {ctx.row.name}"
+            self.add("error", "permission-not-for-resource", node.key, msg)
+        elif perm.scopes and node.scope not in perm.scopes:
+            msg = f"permission {perm.name!r} is not given at scope {node.scope!r}"
+            self.add("error", "scope-mismatch", node.key, msg)
+
     def check_cycles(self) -> None:
         """Policies that still read another table under the caller's RLS (an `exists` with
         visible = true, the foreign-key visibility check of a write) must not lead back to
@@ -435,6 +507,29 @@ class Checker:
                 "its owner's rights, bypassing their RLS; set security_invoker = true",
                 view.file,
             )
+
+
+def _lineage(name: str, authz: m.Authorization) -> list[str]:
+    """The scope and the scopes it lies inside (household → family)."""
+    found = [name]
+    current = authz.scope(name)
+    while current and current.parent and current.parent not in found:
+        found.append(current.parent)
+        current = authz.scope(current.parent)
+    return found
+
+
+def _scope_loops(start: m.AuthScope, authz: m.Authorization) -> bool:
+    seen, current = {start.name}, start
+    while current.parent:
+        parent = authz.scope(current.parent)
+        if parent is None:
+            return False
+        if parent.name in seen:
+            return True
+        seen.add(parent.name)
+        current = parent
+    return False
 
 
 def _visible_exists(node: m.Node) -> Iterator[m.Exists]:

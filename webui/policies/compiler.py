@@ -17,7 +17,14 @@ from webui.policies.sqltext import ident, literal, qualified, text_literal
 TIER_ROLES = REQUEST_ROLES
 PRIVILEGE = {"read": "select", "create": "insert", "update": "update", "delete": "delete"}
 CORE_REQUIRES = ("authz_helpers",)
-FRAMEWORK = ("authz_helpers", "audit_rows", "auth_users", "authz_grants", "authz_exists_owner")
+FRAMEWORK = (
+    "authz_helpers",
+    "audit_rows",
+    "auth_users",
+    "authz_grants",
+    "authz_exists_owner",
+    "authz_scopes",
+)
 BYPASS_COMMENT = (
     "admin_bypass: administrators and developers see and change every row their grants allow."
 )
@@ -153,6 +160,8 @@ def _requires(decl: m.Declarations, catalog: dict[str, m.Resource]) -> tuple[str
         needs.append("authz_grants")
     if any(exists_helpers(r, catalog) for r in decl.resources):
         needs.append("authz_exists_owner")
+    if decl.authorization:
+        needs.append("authz_scopes")
     for r in decl.resources:
         for f in r.fields:
             target = catalog.get(f.references or "")
@@ -229,7 +238,55 @@ def _deploy_body(decl: m.Declarations, catalog: dict[str, m.Resource]) -> str:
         parts.append(code_sql(r, catalog, emitted))
     for view in decl.views:
         parts.append(_view(view, catalog))
+    if decl.authorization:
+        parts.append(authorization_sql(decl.authorization))
     return "\n".join(p for p in parts if p)
+
+
+def _scopes_in_order(a: m.Authorization) -> list[m.AuthScope]:
+    done: list[m.AuthScope] = []
+    pending = list(a.scopes)
+    while pending:
+        ready = [s for s in pending if not s.parent or s.parent in {d.name for d in done}]
+        if not ready:  # a parent from another file, or a cycle (refused by the checker)
+            ready = pending[:1]
+        done.append(ready[0])
+        pending.remove(ready[0])
+    return done
+
+
+def authorization_sql(a: m.Authorization) -> str:
+    """Scopes and templates as rows of authz.scopes and authz.templates (upserted), so runtime
+    grants can name them; permissions live in the compiled policies (scoped_grant)."""
+    lines = ["-- authorization: scopes and templates for runtime grants"]
+    for s in _scopes_in_order(a):
+        parent = text_literal(s.parent) if s.parent else "null"
+        lines.append(
+            "insert into authz.scopes (name, parent, description)\n"
+            f"  values ({text_literal(s.name)}, {parent}, {text_literal(s.description)})\n"
+            "  on conflict (name) do update set parent = excluded.parent,\n"
+            "    description = excluded.description;"
+        )
+    for t in a.templates:
+        perms = ", ".join(text_literal(p) for p in t.permissions)
+        lines.append(
+            "insert into authz.templates (name, permissions, description, scope)\n"
+            f"  values ({text_literal(t.name)}, array[{perms}]::text[], "
+            f"{text_literal(t.description)}, {text_literal(t.scope)})\n"
+            "  on conflict (name) do update set permissions = excluded.permissions,\n"
+            "    description = excluded.description, scope = excluded.scope;"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def unauthorize(a: m.Authorization) -> list[str]:
+    lines = []
+    if a.templates:
+        names = ", ".join(text_literal(t.name) for t in a.templates)
+        lines.append(f"delete from authz.templates where name in ({names});")
+    for s in reversed(_scopes_in_order(a)):
+        lines.append(f"delete from authz.scopes where name = {text_literal(s.name)};")
+    return lines
 
 
 def _schemas(decl: m.Declarations) -> str:
@@ -749,6 +806,8 @@ def _revert_body(decl: m.Declarations, catalog: dict[str, m.Resource]) -> str:
             names = ", ".join(text_literal(c) for c in codenames(r))
             lines.append(f"delete from auth.permissions where codename in ({names});")
     lines += [helpers.drop(h) for h in decl_helpers(decl, catalog)]
+    if decl.authorization:
+        lines += unauthorize(decl.authorization)
     for schema in sorted(
         {r.schema for r in decl.resources if not r.adopt} - {"public"}, reverse=True
     ):

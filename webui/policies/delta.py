@@ -170,6 +170,10 @@ def _transition(
             parts += _retire_code(a, b)
         parts.append(compiler.code_sql(b, cb, emitted))
     parts += [compiler._view(v, cb) for v in b_decl.views]
+    if a_decl.authorization:
+        parts += compiler.unauthorize(a_decl.authorization)
+    if b_decl.authorization:
+        parts.append(compiler.authorization_sql(b_decl.authorization))
     kept = {h.name for h in compiler.decl_helpers(b_decl, cb)}
     parts += [helpers.drop(h) for h in compiler.decl_helpers(a_decl, ca) if h.name not in kept]
     for a in reversed(compiler.ordered(a_decl)):

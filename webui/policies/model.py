@@ -235,6 +235,54 @@ class View:
     read: str | None = None  # tier
 
 
+# --- authorization: scopes, permissions, templates (VSR's `authorization` block) --------------
+
+
+@dataclass(frozen=True)
+class AuthScope:
+    """A kind of scope a runtime grant is given on (family, household), optionally inside a
+    parent scope."""
+
+    name: str
+    parent: str | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Permission:
+    """A permission a runtime grant (or a template) gives: these actions on these resources, at
+    these scopes. Policies ask for it with `scoped_grant`."""
+
+    name: str
+    actions: tuple[str, ...]
+    resources: tuple[str, ...]
+    scopes: tuple[str, ...]
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Template:
+    """A named set of permissions granted at once, at one scope (authz.templates)."""
+
+    name: str
+    permissions: tuple[str, ...]
+    scope: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Authorization:
+    scopes: tuple[AuthScope, ...] = ()
+    permissions: tuple[Permission, ...] = ()
+    templates: tuple[Template, ...] = ()
+
+    def permission(self, name: str) -> Permission | None:
+        return next((p for p in self.permissions if p.name == name), None)
+
+    def scope(self, name: str) -> AuthScope | None:
+        return next((s for s in self.scopes if s.name == name), None)
+
+
 @dataclass
 class Declarations:
     """All resources and views of one policy file (one compiled change)."""
@@ -248,6 +296,7 @@ class Declarations:
     resources: list[Resource] = field(default_factory=list)
     views: list[View] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
+    authorization: Authorization | None = None
 
     @property
     def stem(self) -> str:
