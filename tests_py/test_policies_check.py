@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from webui.cli import main
-from webui.ops.migrations import Migrator
 
 BASE = """
 [settings]
@@ -183,7 +181,10 @@ roles = { read = "user", create = "user", update = "user", delete = "user" }
 id = { type = "bigint", primary_key = true, generated = "identity" }
 owner_id = { type = "bigint" }
 [resources.families.policies]
-read = { any_of = ["owner_id = user.id", { exists = { resource = "members", where = ["family_id = row.id", "user_id = user.id"]MARK } }] }
+read = { any_of = [
+  "owner_id = user.id",
+  { exists = { resource = "members", where = ["family_id = row.id", "user_id = user.id"]MARK } },
+] }
 
 [resources.members]
 roles = { read = "user", create = "user", update = "user", delete = "user" }
