@@ -384,6 +384,12 @@ def _index_columns(r: m.Resource, catalog: dict[str, m.Resource]) -> list[tuple[
     for other in catalog.values():
         wanted += [(n.field,) for n in _exists_leaves(other, r.name) if _indexable(n)]
     wanted += [(n.field,) for n in _nodes(r) if _indexable(n) and _top_level(r, n)]
+    # the policy row's columns an exists compares (row.<f>): the membership side of a list
+    wanted += [
+        (n.source.name,)
+        for n in _nodes(r)
+        if isinstance(n, m.Compare) and n.source.kind == "row" and not _top_level(r, n)
+    ]
     covered = {(f.name,) for f in r.fields if f.unique or f.primary_key}
     covered |= {i.fields[:1] for i in r.indexes if i.unique}
     return [cols for cols in dict.fromkeys(wanted) if cols not in covered]

@@ -99,6 +99,7 @@ comment on table family.child_profile is 'A child of a family, living in one of 
 create index child_profile_family_id_idx on family.child_profile (family_id);
 create index child_profile_household_id_idx on family.child_profile (household_id);
 create index child_profile_created_by_user_id_idx on family.child_profile (created_by_user_id);
+create index child_profile_primary_guardian_user_id_idx on family.child_profile (primary_guardian_user_id);
 
 -- care_plan: A care plan for a child, written by a guardian.
 create table family.care_plan (
@@ -156,6 +157,7 @@ create table family.household_announcement (
 comment on table family.household_announcement is 'An announcement to one household of a family (by its slug).';
 create index household_announcement_family_id_idx on family.household_announcement (family_id);
 create index household_announcement_author_user_id_idx on family.household_announcement (author_user_id);
+create index household_announcement_household_slug_idx on family.household_announcement (household_slug);
 
 -- shopping_item: Something to buy for a household; its creator sees it, and holders of family_contribute.
 create table family.shopping_item (
