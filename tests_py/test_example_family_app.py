@@ -145,3 +145,37 @@ def test_template_at_the_wrong_scope_is_refused(
     assert code == 1
     assert "template caregiver is granted at scope family, not household" in out.out + out.err
     assert db.execute("select count(*) from authz.scoped_grants").fetchone() == (0,)
+
+
+def test_explain_names_the_widening_templates(capsys: pytest.CaptureFixture[str]) -> None:
+    folder = str(Path(__file__).resolve().parents[1] / "examples" / "family_app")
+    assert main(["authz", "explain", "shopping_item", "--dir", folder]) == 0
+    out = capsys.readouterr().out
+    read = out.split("\n  read (select)")[1].split("\n  create")[0]
+    assert (
+        "widened by a runtime grant of family_contribute on family = row.family_id; "
+        "templates: guardian (at family), caregiver (at family)"
+    ) in read
+    assert "child_viewer" not in read
+
+
+def test_check_validates_the_authorization_block(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = Path(__file__).resolve().parents[1] / "examples" / "family_app" / "family_app.toml"
+    broken = (
+        source.read_text()
+        .replace(
+            'permissions = ["family_read", "family_contribute", "child_care_read"]',
+            'permissions = ["family_read", "family_contributes", "child_care_read"]',
+        )
+        .replace('parent = "family"', 'parent = "clan"')
+    )
+    (tmp_path / "family_app.toml").write_text(broken)
+    assert main(["policies", "check", "--dir", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert (
+        "key authorization.templates.caregiver.permissions: unknown permission "
+        "'family_contributes' [unknown-permission]"
+    ) in out
+    assert "authorization.scopes.household.parent: unknown parent scope 'clan'" in out

@@ -67,7 +67,38 @@ def decision(r: m.Resource, action: str, tier: str) -> str:
     return "; ".join([*parts, rows])
 
 
-def explain(r: m.Resource, catalog: dict[str, m.Resource]) -> str:
+def _grants_in(node: m.Node | None) -> list[m.ScopedGrant]:
+    if node is None:
+        return []
+    if isinstance(node, m.ScopedGrant):
+        return [node]
+    if isinstance(node, (m.AllOf, m.AnyOf)):
+        return [g for item in node.items for g in _grants_in(item)]
+    if isinstance(node, m.Not):
+        return _grants_in(node.item)
+    return []
+
+
+def widening(r: m.Resource, action: str, authz: m.Authorization | None) -> list[str]:
+    """Which runtime grants, and through which templates, widen this action's rows."""
+    lines = []
+    for grant in _grants_in(r.policies.filter(action)):
+        templates = [
+            f"{t.name} (at {t.scope})"
+            for t in (authz.templates if authz else ())
+            if grant.permission in t.permissions
+        ]
+        via = f"; templates: {', '.join(templates)}" if templates else ""
+        lines.append(
+            f"    widened by a runtime grant of {grant.permission} on {grant.scope} = "
+            f"row.{grant.field}{via}"
+        )
+    return lines
+
+
+def explain(
+    r: m.Resource, catalog: dict[str, m.Resource], authz: m.Authorization | None = None
+) -> str:
     lines = [f"{r.name} ({r.qualified}), declared in {r.file}"]
     if r.comment:
         lines.append(f"  {r.comment}")
@@ -77,6 +108,7 @@ def explain(r: m.Resource, catalog: dict[str, m.Resource]) -> str:
         lines.append(f"\n  {action} ({compiler.PRIVILEGE[action]}): {granted}")
         for tier in ("anon", *m.TIERS):
             lines.append(f"    {tier:<14} {decision(r, action, tier)}")
+        lines += widening(r, action, authz)
         if r.policies.create.assign and action == "create":
             assigned = ", ".join(f"{c} := {s.describe()}" for c, s in r.policies.create.assign)
             lines.append(f"    assigned on insert, kept on update: {assigned}")
