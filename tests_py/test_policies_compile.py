@@ -18,7 +18,7 @@ from webui.policies import writer
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = Path(__file__).parent / "golden"
-EXAMPLES = ["todo_app", "fine_grained_policies"]
+EXAMPLES = ["todo_app", "fine_grained_policies", "family_app", "bridgeboard"]
 KINDS = ("deploy", "revert", "verify")
 
 

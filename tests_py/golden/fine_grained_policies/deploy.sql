@@ -1,5 +1,5 @@
--- Deploy pgwarden:policies_fine_grained_policies to pg
--- requires: authz_helpers, audit_rows, authz_exists_owner
+-- Deploy fine_grained_policies:policies_fine_grained_policies to pg
+-- requires: pgwarden:authz_helpers, pgwarden:audit_rows, pgwarden:authz_exists_owner
 -- Compiled by `pgwarden policies compile` from examples/fine_grained_policies/fine_grained_policies.toml: do not edit; change the
 -- declarations and compile again.
 BEGIN;
@@ -417,6 +417,7 @@ COMMIT;
 -- |
 -- | [settings]
 -- | schema = "ops"
+-- | migrations = "examples/fine_grained_policies/migrations"
 -- | claims = ["tenant_id"]
 -- | comment = "VSR fine_grained_policies example: tenant-scoped operations data."
 -- |

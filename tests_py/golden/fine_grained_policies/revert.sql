@@ -1,4 +1,4 @@
--- Revert pgwarden:policies_fine_grained_policies from pg
+-- Revert fine_grained_policies:policies_fine_grained_policies from pg
 -- Compiled by `pgwarden policies compile` from examples/fine_grained_policies/fine_grained_policies.toml: do not edit; change the
 -- declarations and compile again.
 BEGIN;

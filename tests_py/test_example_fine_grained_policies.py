@@ -1,0 +1,101 @@
+"""VSR's fine_grained_policies as an acceptance test (REFERENCE §B6), over the REST dialect with
+the real `postgrest` client: tenant-readable data by the `tenant_id` claim, owner-scoped changes,
+tenant and owner assigned on create (an administrator may supply the tenant), a require reading
+another resource, and a self-scoped resource without admin bypass. Each rule as every tier in
+SQL: tests_sql/test_policy_tenant.sql."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import jwt
+import psycopg
+import pytest
+from example_support import SECRET, add_user, claims, deploy, serve
+from postgrest import SyncPostgrestClient
+from postgrest.exceptions import APIError
+
+from webui.testing import ServerProcess
+
+SCHEMA = "ops"
+
+
+@pytest.fixture
+def ops(db: psycopg.Connection, db_url: str, tmp_path: Path) -> Iterator[ServerProcess]:
+    deploy(db_url, "fine_grained_policies")
+    with serve(db_url, tmp_path, SCHEMA) as server:
+        yield server
+
+
+def tenant_client(
+    server: ServerProcess, user_id: int, tenant: int, tier: str = "user"
+) -> SyncPostgrestClient:
+    payload = {**claims(user_id, tier), "tenant_id": str(tenant), "exp": int(time.time()) + 600}
+    headers = {"Authorization": f"Bearer {jwt.encode(payload, SECRET, algorithm='HS256')}"}
+    return SyncPostgrestClient(f"{server.base_url}/rest/v1", schema=SCHEMA, headers=headers)
+
+
+def test_scenario(ops: ServerProcess, db: psycopg.Connection) -> None:
+    owner_id, colleague_id, other_id, admin_id = (
+        add_user(db, f"{n}@ops.example", t)
+        for n, t in (
+            ("owner", "user"),
+            ("colleague", "user"),
+            ("other", "user"),
+            ("admin", "administrator"),
+        )
+    )
+    owner = tenant_client(ops, owner_id, 1)
+    colleague = tenant_client(ops, colleague_id, 1)
+    other = tenant_client(ops, other_id, 2)
+    admin = tenant_client(ops, admin_id, 1, "administrator")
+
+    # create assigns tenant (claim) and owner (session), whatever the payload says
+    made = (
+        owner.from_("workspaces")
+        .insert({"slug": "alpha", "name": "Alpha", "tenant_id": 2, "owner_user_id": other_id})
+        .execute()
+    )
+    ws = made.data[0]
+    assert (ws["tenant_id"], ws["owner_user_id"]) == (1, owner_id)
+    # an administrator may supply the tenant explicitly
+    theirs = admin.from_("workspaces").insert({"slug": "beta", "name": "Beta", "tenant_id": 2})
+    assert theirs.execute().data[0]["tenant_id"] == 2
+
+    # tenant-readable: the colleague sees tenant 1's workspace, the other tenant does not
+    assert [w["slug"] for w in colleague.from_("workspaces").select("slug").execute().data] == [
+        "alpha"
+    ]
+    assert [w["slug"] for w in other.from_("workspaces").select("slug").execute().data] == ["beta"]
+
+    # owner-scoped update: the colleague's update matches nothing, the owner's one row
+    assert (
+        colleague.from_("workspaces").update({"name": "Hijacked"}).eq("id", ws["id"]).execute().data
+        == []
+    )
+    assert owner.from_("workspaces").update({"name": "Alpha 2"}).eq("id", ws["id"]).execute().data
+
+    # require reads workspaces: only the workspace owner creates projects in it
+    project = (
+        owner.from_("projects")
+        .insert({"workspace_id": ws["id"], "name": "Internal", "lead_user_id": colleague_id})
+        .execute()
+        .data[0]
+    )
+    assert project["tenant_id"] == 1
+    with pytest.raises(APIError) as refused:
+        colleague.from_("projects").insert({"workspace_id": ws["id"], "name": "Mine"}).execute()
+    assert refused.value.code == "42501"
+    # read: the lead and the workspace owner (exists) see the internal project, the other
+    # tenant does not
+    assert len(colleague.from_("projects").select("id").execute().data) == 1
+    assert len(owner.from_("projects").select("id").execute().data) == 1
+    assert other.from_("projects").select("id").execute().data == []
+
+    # time entries: self-scoped, administrators included (no admin bypass)
+    owner.from_("time_entries").insert({"minutes": 30, "user_id": colleague_id}).execute()
+    assert len(owner.from_("time_entries").select("id").execute().data) == 1
+    assert colleague.from_("time_entries").select("id").execute().data == []
+    assert admin.from_("time_entries").select("id").execute().data == []
