@@ -246,7 +246,7 @@ class Checker:
             self.check_source(f, source, key, _Context(r, r, "create"))
 
     def check_node(self, node: m.Node, ctx: _Context) -> None:
-        for child in _children(node):
+        for child in () if isinstance(node, m.Exists) else m.children(node):
             self.check_node(child, ctx)
         if isinstance(node, m.Exists):
             target = self.catalog.get(node.resource)
@@ -377,7 +377,7 @@ class Checker:
             return
         scope = {
             n.field
-            for n in walk(read)
+            for n in m.walk(read, into_exists=False)
             if isinstance(n, m.Compare) and n.source.kind in ("claim", "user_id")
         }
         if not scope or self._writers_see_all(r, read):
@@ -540,7 +540,7 @@ def _visible_exists(node: m.Node) -> Iterator[m.Exists]:
             for child in node.where.items:
                 yield from _visible_exists(child)
         return
-    for child in _children(node):
+    for child in m.children(node):
         yield from _visible_exists(child)
 
 
@@ -577,21 +577,6 @@ def _cycle_from(start: str, graph: dict[str, list[str]]) -> list[str] | None:
                 seen.add(nxt)
                 stack.append((nxt, [*path, nxt]))
     return None
-
-
-def _children(node: m.Node) -> tuple[m.Node, ...]:
-    if isinstance(node, (m.AllOf, m.AnyOf)):
-        return node.items
-    if isinstance(node, m.Not):
-        return (node.item,)
-    return ()
-
-
-def walk(node: m.Node) -> Iterator[m.Node]:
-    """Every node of a tree that belongs to the tree's own resource (not inside exists)."""
-    yield node
-    for child in _children(node):
-        yield from walk(child)
 
 
 def _rank(tier: str) -> int:

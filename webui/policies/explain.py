@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from webui.policies import compiler
+from webui.policies import code
 from webui.policies import model as m
 from webui.policies.expr import describe
 
@@ -47,7 +47,7 @@ def _rank(tier: str) -> int:
 
 def decision(r: m.Resource, action: str, tier: str) -> str:
     """One line: may `tier` do `action` on `r`, and on which rows."""
-    role = compiler.grant_role(r, action)
+    role = code.grant_role(r, action)
     if role is None or _rank(tier) < _rank(role.removeprefix("pgw_")):
         return "denied: no privilege"
     if r.policies.admin_bypass and _rank(tier) >= _rank("administrator"):
@@ -68,15 +68,10 @@ def decision(r: m.Resource, action: str, tier: str) -> str:
 
 
 def _grants_in(node: m.Node | None) -> list[m.ScopedGrant]:
+    """The scoped grants of a condition (not inside an exists: those ask about its rows)."""
     if node is None:
         return []
-    if isinstance(node, m.ScopedGrant):
-        return [node]
-    if isinstance(node, (m.AllOf, m.AnyOf)):
-        return [g for item in node.items for g in _grants_in(item)]
-    if isinstance(node, m.Not):
-        return _grants_in(node.item)
-    return []
+    return [n for n in m.walk(node, into_exists=False) if isinstance(n, m.ScopedGrant)]
 
 
 def widening(r: m.Resource, action: str, authz: m.Authorization | None) -> list[str]:
@@ -103,9 +98,9 @@ def explain(
     if r.comment:
         lines.append(f"  {r.comment}")
     for action in m.ACTIONS:
-        role = compiler.grant_role(r, action)
+        role = code.grant_role(r, action)
         granted = f"granted to {role} and the tiers above" if role else "granted to no tier"
-        lines.append(f"\n  {action} ({compiler.PRIVILEGE[action]}): {granted}")
+        lines.append(f"\n  {action} ({code.PRIVILEGE[action]}): {granted}")
         for tier in ("anon", *m.TIERS):
             lines.append(f"    {tier:<14} {decision(r, action, tier)}")
         lines += widening(r, action, authz)
@@ -113,5 +108,5 @@ def explain(
             assigned = ", ".join(f"{c} := {s.describe()}" for c, s in r.policies.create.assign)
             lines.append(f"    assigned on insert, kept on update: {assigned}")
     lines.append("\nCompiled SQL (privileges, row-level security, triggers):\n")
-    lines.append(compiler.code_sql(r, catalog))
+    lines.append(code.code_sql(r, catalog))
     return "\n".join(lines)

@@ -141,17 +141,9 @@ def _key_compare(node: m.Exists, scope: Scope) -> m.Compare | None:
 
 
 def _reads(node: m.Node, catalog: dict[str, m.Resource]) -> list[tuple[str, str]]:
-    found = []
-    if isinstance(node, m.Exists):
-        target = catalog[node.resource]
-        found.append((target.schema, target.table))
-        node = node.where
-    if isinstance(node, (m.AllOf, m.AnyOf)):
-        for item in node.items:
-            found += _reads(item, catalog)
-    elif isinstance(node, m.Not):
-        found += _reads(node.item, catalog)
-    return found
+    """The tables an exists (and the exists nested in it) reads."""
+    targets = [catalog[n.resource] for n in m.walk(node) if isinstance(n, m.Exists)]
+    return [(t.schema, t.table) for t in targets]
 
 
 def exists_helper(node: m.Exists, scope: Scope) -> tuple[Helper, str]:

@@ -8,7 +8,7 @@ from typing import Any
 import psycopg
 
 from webui.core.roles import REQUEST_ROLES
-from webui.policies import compiler
+from webui.policies import code, tables
 from webui.policies import model as m
 
 TIERS_SQL = "array[" + ", ".join(f"'{role}'" for role in REQUEST_ROLES) + "]"
@@ -62,11 +62,11 @@ def _expected_grants(r: m.Resource) -> set[tuple[str, str]]:
     found: set[tuple[str, str]] = set()
     writable = [f.name for f in r.fields if f.writable]
     for action in m.ACTIONS:
-        role = compiler.grant_role(r, action)
+        role = code.grant_role(r, action)
         if role is None:
             continue
         roles = ["pgw_anon", "pgw_user"] if role == "pgw_anon" else [role]
-        privilege = compiler.PRIVILEGE[action].upper()
+        privilege = code.PRIVILEGE[action].upper()
         for grantee in roles:
             if action in ("create", "update") and not r.adopt:
                 found |= {(grantee, f"{privilege}({c})") for c in writable}
@@ -78,7 +78,7 @@ def _expected_grants(r: m.Resource) -> set[tuple[str, str]]:
 def _expected_constraints(r: m.Resource, catalog: dict[str, m.Resource]) -> set[str]:
     if r.adopt:
         return set()
-    return {text.split()[1].strip('"') for text in compiler._constraints(r, catalog)}
+    return {c.name for c in tables.constraints(r, catalog)}
 
 
 def _rows(conn: psycopg.Connection, query: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
@@ -110,7 +110,7 @@ def _diff_resource(
     out += _set_drift(
         r.name,
         "policy",
-        set(compiler.policy_names(r)),
+        set(code.policy_names(r)),
         {p for (p,) in _rows(conn, _POLICIES, {"schema": r.schema, "table": r.table})},
     )
     out += _set_drift(

@@ -6,6 +6,7 @@ compiler turns it into SQL text. Nothing here talks to a database.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -128,6 +129,27 @@ class ScopedGrant:
 
 
 Node = Compare | IsNull | AllOf | AnyOf | Not | Exists | TierAtLeast | HasPerm | ScopedGrant
+
+
+def children(node: Node) -> tuple[Node, ...]:
+    """The direct sub-conditions of a node (an exists' `where` included)."""
+    if isinstance(node, (AllOf, AnyOf)):
+        return node.items
+    if isinstance(node, Not):
+        return (node.item,)
+    if isinstance(node, Exists):
+        return (node.where,)
+    return ()
+
+
+def walk(node: Node, into_exists: bool = True) -> Iterator[Node]:
+    """Every node of a tree, parents first (the one tree walker of the policies package);
+    `into_exists=False` stops at an exists, whose conditions belong to another resource."""
+    yield node
+    if isinstance(node, Exists) and not into_exists:
+        return
+    for child in children(node):
+        yield from walk(child, into_exists)
 
 
 @dataclass(frozen=True)
