@@ -129,15 +129,16 @@ def _exists(node: m.Exists, scope: Scope) -> str:
     )
 
 
-def _key_compare(node: m.Exists, scope: Scope) -> m.Compare | None:
-    """The one comparison with a policy-row column, when the exists has exactly one and is not
-    negated: the helper can then return the matching keys (see webui.policies.helpers)."""
-    keys = [
-        i
-        for i in node.where.items
-        if isinstance(i, m.Compare) and i.source.kind in ("row", "input")
-    ]
-    return keys[0] if len(keys) == 1 and scope.positive else None
+def _key_compares(node: m.Exists, scope: Scope) -> list[m.Compare]:
+    """The comparisons with policy-row columns, when the helper may return the matching keys
+    instead of a per-row answer: the exists is not negated (a NULL then counts as false), and
+    its other conditions narrow the lookup by the request (user.id, a claim), so the set is the
+    caller's own and small (webui.policies.helpers)."""
+    items = node.where.items
+    keys = [i for i in items if isinstance(i, m.Compare) and i.source.kind in ("row", "input")]
+    rest = [n for i in items if i not in keys for n in m.walk(i, into_exists=False)]
+    narrowed = any(isinstance(n, m.Compare) and n.source.kind in ("user_id", "claim") for n in rest)
+    return keys if keys and narrowed and scope.positive else []
 
 
 def _reads(node: m.Node, catalog: dict[str, m.Resource]) -> list[tuple[str, str]]:
@@ -154,16 +155,14 @@ def exists_helper(node: m.Exists, scope: Scope) -> tuple[Helper, str]:
         scope, resource=target, qualifier="e1", depth=1, pretty=False, params=params, found=None
     )
     table = qualified(target.schema, target.table)
-    key = _key_compare(node, scope)
-    if key is not None:
-        rest = tuple(i for i in node.where.items if i is not key)
+    keys = _key_compares(node, scope)
+    if keys:
+        rest = tuple(i for i in node.where.items if i not in keys)
         where = f" where {to_sql(m.AllOf(rest, node.key), inner)}" if rest else ""
-        field = target.field(key.field)
-        assert field is not None, "checked by the checker"
-        body, returns = (
-            f"select e1.{ident(key.field)} from {table} e1{where}",
-            f"setof {field.type}",
-        )
+        fields = [target.field(k.field) for k in keys]
+        columns = ", ".join(f"e1.{ident(k.field)}" for k in keys)
+        body = f"select {columns} from {table} e1{where}"
+        returns = f"setof {fields[0].type}" if len(keys) == 1 else _row_type(keys, fields)
     else:
         body = f"select exists (select from {table} e1 where {to_sql(node.where, inner)})"
         returns = "boolean"
@@ -173,9 +172,22 @@ def exists_helper(node: m.Exists, scope: Scope) -> tuple[Helper, str]:
     comment = f"Policy helper: {describe(node)}; read by pgw_policy_reader, without RLS."
     helper = Helper(name, types, returns, body, tuple(_reads(node, scope.catalog)), comment)
     args = [value for value, _ in params]
-    if key is None:
+    if not keys:
         return helper, helper.call(args)
-    return helper, f"{row_column(scope, key.source.name)} in (select {helper.call(args)})"
+    row = [row_column(scope, k.source.name) for k in keys]
+    left = row[0] if len(row) == 1 else f"({', '.join(row)})"
+    return helper, f"{left} in (select * from {helper.call(args)})" if len(row) > 1 else (
+        f"{left} in (select {helper.call(args)})"
+    )
+
+
+def _row_type(keys: list[m.Compare], fields: list[m.Field | None]) -> str:
+    """`returns table (…)` of a key-set helper with several key columns."""
+    columns = ", ".join(
+        f"k{i + 1} {f.type if f else 'text'}"
+        for i, (_, f) in enumerate(zip(keys, fields, strict=True))
+    )
+    return f"table ({columns})"
 
 
 # --- descriptions -------------------------------------------------------------------------------

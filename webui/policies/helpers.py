@@ -13,10 +13,10 @@ refuses every statement with 42P17. Instead, each `exists` shape becomes one SQL
 - EXECUTE revoked from PUBLIC and granted to the roles the calling policies apply to;
 - in schema `authz`, which the REST dialect never exposes.
 
-When the `exists` compares exactly one column of the policy row, the helper returns the set of
-matching keys instead (`family_id in (select authz.…(user id))`): called once per statement, so
-the planner can still drive the list through the index on that column. docs/policies.md says
-why; bench/policies_exists.py measures it.
+When the `exists` compares columns of the policy row and is narrowed by the request (user.id, a
+claim), the helper returns the caller's matching keys instead (`family_id in (select authz.…(user
+id))`): called once per statement, so the planner can still drive the list through the index on
+that column. docs/policies.md says why; bench/policies_exists.py measures it.
 """
 
 from __future__ import annotations

@@ -89,8 +89,8 @@ begin
           from pg_catalog.pg_proc p where p.oid = 'authz.family_app_family_member_f141b40f(bigint)'::regprocedure),
     'authz.family_app_family_member_f141b40f: must be SECURITY DEFINER owned by pgw_policy_reader';
   assert (select p.prosecdef and p.proowner = (select r.oid from pg_catalog.pg_roles r where r.rolname = 'pgw_policy_reader')
-          from pg_catalog.pg_proc p where p.oid = 'authz.family_app_family_delegate_e641d25a(bigint, bigint, bigint)'::regprocedure),
-    'authz.family_app_family_delegate_e641d25a: must be SECURITY DEFINER owned by pgw_policy_reader';
+          from pg_catalog.pg_proc p where p.oid = 'authz.family_app_family_delegate_22c7c197(bigint)'::regprocedure),
+    'authz.family_app_family_delegate_22c7c197: must be SECURITY DEFINER owned by pgw_policy_reader';
   assert (select p.prosecdef and p.proowner = (select r.oid from pg_catalog.pg_roles r where r.rolname = 'pgw_policy_reader')
           from pg_catalog.pg_proc p where p.oid = 'authz.family_app_family_8d82a190(bigint)'::regprocedure),
     'authz.family_app_family_8d82a190: must be SECURITY DEFINER owned by pgw_policy_reader';

@@ -212,21 +212,21 @@ alter function authz.family_app_family_member_f141b40f(bigint) owner to pgw_poli
 revoke execute on function authz.family_app_family_member_f141b40f(bigint) from public;
 grant execute on function authz.family_app_family_member_f141b40f(bigint) to pgw_user;
 comment on function authz.family_app_family_member_f141b40f(bigint) is 'Policy helper: EXISTS a family_member row where (family_id = row.id AND user_id = user.id); read by pgw_policy_reader, without RLS.';
-create or replace function authz.family_app_family_delegate_e641d25a(bigint, bigint, bigint)
-returns boolean
+create or replace function authz.family_app_family_delegate_22c7c197(bigint)
+returns table (k1 bigint, k2 bigint)
 language sql
 stable
 security definer
 set search_path = ''
 as $$
-  select exists (select from family.family_delegate e1 where e1.family_id = $1 and e1.primary_user_id = $2 and e1.delegate_user_id = $3)
+  select e1.family_id, e1.primary_user_id from family.family_delegate e1 where e1.delegate_user_id = $1
 $$;
 grant usage on schema family to pgw_policy_reader;
 grant select on family.family_delegate to pgw_policy_reader;
-alter function authz.family_app_family_delegate_e641d25a(bigint, bigint, bigint) owner to pgw_policy_reader;
-revoke execute on function authz.family_app_family_delegate_e641d25a(bigint, bigint, bigint) from public;
-grant execute on function authz.family_app_family_delegate_e641d25a(bigint, bigint, bigint) to pgw_user;
-comment on function authz.family_app_family_delegate_e641d25a(bigint, bigint, bigint) is 'Policy helper: EXISTS a family_delegate row where (family_id = row.id AND primary_user_id = row.owner_user_id AND delegate_user_id = user.id); read by pgw_policy_reader, without RLS.';
+alter function authz.family_app_family_delegate_22c7c197(bigint) owner to pgw_policy_reader;
+revoke execute on function authz.family_app_family_delegate_22c7c197(bigint) from public;
+grant execute on function authz.family_app_family_delegate_22c7c197(bigint) to pgw_user;
+comment on function authz.family_app_family_delegate_22c7c197(bigint) is 'Policy helper: EXISTS a family_delegate row where (family_id = row.id AND primary_user_id = row.owner_user_id AND delegate_user_id = user.id); read by pgw_policy_reader, without RLS.';
 revoke all on family.family from pgw_anon, pgw_user, pgw_staff, pgw_supervisor, pgw_administrator, pgw_developer;
 grant select on family.family to pgw_user;
 grant insert (owner_user_id, slug, name, timezone) on family.family to pgw_user;
@@ -249,11 +249,11 @@ drop policy if exists family_update on family.family;
 create policy family_update on family.family as permissive for update to pgw_user
   using (
     owner_user_id = (select auth.uid())
-    or authz.family_app_family_delegate_e641d25a(family.id, family.owner_user_id, (select auth.uid()))
+    or (family.id, family.owner_user_id) in (select * from authz.family_app_family_delegate_22c7c197((select auth.uid())))
   )
   with check (
     owner_user_id = (select auth.uid())
-    or authz.family_app_family_delegate_e641d25a(family.id, family.owner_user_id, (select auth.uid()))
+    or (family.id, family.owner_user_id) in (select * from authz.family_app_family_delegate_22c7c197((select auth.uid())))
   );
 comment on policy family_update on family.family is 'update: tier user and above; on rows where (owner_user_id = user.id OR EXISTS a family_delegate row where (family_id = row.id AND primary_user_id = row.owner_user_id AND delegate_user_id = user.id)).';
 drop policy if exists family_delete on family.family;
@@ -561,7 +561,7 @@ alter function authz.family_app_household_7909d5ec(bigint, bigint) owner to pgw_
 revoke execute on function authz.family_app_household_7909d5ec(bigint, bigint) from public;
 grant execute on function authz.family_app_household_7909d5ec(bigint, bigint) to pgw_user;
 comment on function authz.family_app_household_7909d5ec(bigint, bigint) is 'Policy helper: EXISTS a household row where (id = input.household_id AND family_id = input.family_id); read by pgw_policy_reader, without RLS.';
-grant execute on function authz.family_app_family_delegate_e641d25a(bigint, bigint, bigint) to pgw_user;
+grant execute on function authz.family_app_family_delegate_22c7c197(bigint) to pgw_user;
 revoke all on family.child_profile from pgw_anon, pgw_user, pgw_staff, pgw_supervisor, pgw_administrator, pgw_developer;
 grant select on family.child_profile to pgw_user;
 grant insert (family_id, household_id, created_by_user_id, primary_guardian_user_id, display_name, school, pickup_code) on family.child_profile to pgw_user;
@@ -589,11 +589,11 @@ drop policy if exists child_profile_update on family.child_profile;
 create policy child_profile_update on family.child_profile as permissive for update to pgw_user
   using (
     created_by_user_id = (select auth.uid())
-    or authz.family_app_family_delegate_e641d25a(child_profile.family_id, child_profile.primary_guardian_user_id, (select auth.uid()))
+    or (child_profile.family_id, child_profile.primary_guardian_user_id) in (select * from authz.family_app_family_delegate_22c7c197((select auth.uid())))
   )
   with check (
     (created_by_user_id = (select auth.uid())
-    or authz.family_app_family_delegate_e641d25a(child_profile.family_id, child_profile.primary_guardian_user_id, (select auth.uid())))
+    or (child_profile.family_id, child_profile.primary_guardian_user_id) in (select * from authz.family_app_family_delegate_22c7c197((select auth.uid()))))
     and exists (select from family.family v where v.id = child_profile.family_id)
     and exists (select from family.household v where v.id = child_profile.household_id)
   );

@@ -35,7 +35,7 @@ select audit.disable('family.family'::regclass);
 drop table if exists family.family;
 drop function if exists family.family_assign();
 drop function if exists authz.family_app_family_member_f141b40f(bigint);
-drop function if exists authz.family_app_family_delegate_e641d25a(bigint, bigint, bigint);
+drop function if exists authz.family_app_family_delegate_22c7c197(bigint);
 drop function if exists authz.family_app_family_8d82a190(bigint);
 drop function if exists authz.family_app_household_7909d5ec(bigint, bigint);
 drop function if exists authz.family_app_child_profile_74f3027e(bigint, bigint);
