@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import html as html_text
 import http.client
 import os
 import re
@@ -90,21 +91,24 @@ def hidden(html: str, name: str) -> str:
     return match.group(1)
 
 
-def form_fields(html: str) -> dict[str, str]:
-    """Every named input of the first form with a value (a browser's submission of it)."""
+def form_fields(html: str, field: str = "title") -> dict[str, str]:
+    """What a browser submits of the form holding `field`: its named inputs, selected options
+    and text areas (checkboxes left out: unticked)."""
+    forms = re.findall(r"<form[^>]*>.*?</form>", html, re.S)
+    html = next((f for f in forms if f'name="{field}"' in f), html)
     fields: dict[str, str] = {}
     for tag in re.findall(r"<input[^>]*>", html):
         name = re.search(r'name="([^"]+)"', tag)
         if not name or re.search(r'type="(checkbox|submit)"', tag):
             continue
         value = re.search(r'value="([^"]*)"', tag)
-        fields[name.group(1)] = value.group(1) if value else ""
+        fields[name.group(1)] = html_text.unescape(value.group(1)) if value else ""
     for select in re.finditer(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', html, re.S):
         chosen = re.search(r'<option[^>]*value="([^"]*)"[^>]*selected', select.group(2))
         if chosen:
-            fields[select.group(1)] = chosen.group(1)
+            fields[select.group(1)] = html_text.unescape(chosen.group(1))
     for area in re.finditer(r'<textarea[^>]*name="([^"]+)"[^>]*>(.*?)</textarea>', html, re.S):
-        fields[area.group(1)] = area.group(2)
+        fields[area.group(1)] = html_text.unescape(area.group(2))
     return fields
 
 
@@ -117,7 +121,7 @@ class Target:
     save: Callable[[Browser], int]
 
 
-def pgwarden_target(email: str, password: str) -> Target:
+def pgwarden_target(email: str, password: str, page: int) -> Target:
     def login(browser: Browser) -> None:
         _, page, _ = browser.request("GET", "/admin/login")
         form = {"email": email, "password": password, "csrf_token": hidden(page, "csrf_token")}
@@ -135,7 +139,7 @@ def pgwarden_target(email: str, password: str) -> Target:
 
     pages = {
         "changelist": "/admin/items",
-        "page 1,000": "/admin/items?page=1000",
+        "page 1,000": f"/admin/items?p={page}",
         "search": "/admin/items?q=Atlas",
         "filter": "/admin/items?kind=dvd",
         "edit page": f"/admin/items/{EDIT_ID}/edit",
@@ -143,7 +147,7 @@ def pgwarden_target(email: str, password: str) -> Target:
     return Target("pgwarden", login, pages, save)
 
 
-def django_target(name: str) -> Target:
+def django_target(name: str, page: int) -> Target:
     base = "/admin/admin_django/item/"
 
     def login(browser: Browser) -> None:
@@ -169,7 +173,7 @@ def django_target(name: str) -> Target:
 
     pages = {
         "changelist": base,
-        "page 1,000": f"{base}?p=1000",
+        "page 1,000": f"{base}?p={page - 1}",  # Django counts pages from 0
         "search": f"{base}?q=Atlas",
         "filter": f"{base}?kind__exact=dvd",
         "edit page": f"{base}{EDIT_ID}/change/",
@@ -292,7 +296,12 @@ def django_environment(url: str, full_count: bool = True) -> dict[str, str]:
 @contextlib.contextmanager
 def pgwarden(url: str) -> Iterator[str]:
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": url, "PGWARDEN_SECRET_KEY": "bench-" + "x" * 40}
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "PGWARDEN_SECRET_KEY": "bench-" + "x" * 40,
+        "PGRST_DB_SCHEMAS": "api,library,audit",
+    }
     command = [sys.executable, "-m", "webui.cli", "serve", "--port", str(port)]
     with _server([*command, "--workers", str(WORKERS)], env, port, "/healthz") as base:
         yield base
@@ -357,13 +366,15 @@ def main() -> int:
     args = parser.parse_args()
     args.load_before = os.getloadavg()
     url, email, password = prepare_database(args.rows)
+    page = min(1000, args.rows // 25)
     results: dict[str, dict[str, list[float]]] = {}
     with pgwarden(url) as base:
-        results["pgwarden"] = measure(base, pgwarden_target(email, password), args.requests)
+        target = pgwarden_target(email, password, page)
+        results["pgwarden"] = measure(base, target, args.requests)
     for full_count in (True, False):
         name = f"Django (full count {'on' if full_count else 'off'})"
         with django(url, full_count) as base:
-            results[name] = measure(base, django_target(name), args.requests)
+            results[name] = measure(base, django_target(name, page), args.requests)
     write_report(results, args)
     print((RESULTS / "admin.md").read_text())
     return 0
