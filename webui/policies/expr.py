@@ -175,10 +175,9 @@ def exists_helper(node: m.Exists, scope: Scope) -> tuple[Helper, str]:
     if not keys:
         return helper, helper.call(args)
     row = [row_column(scope, k.source.name) for k in keys]
-    left = row[0] if len(row) == 1 else f"({', '.join(row)})"
-    return helper, f"{left} in (select * from {helper.call(args)})" if len(row) > 1 else (
-        f"{left} in (select {helper.call(args)})"
-    )
+    if len(row) == 1:
+        return helper, f"{row[0]} in (select {helper.call(args)})"
+    return helper, f"({', '.join(row)}) in (select * from {helper.call(args)})"
 
 
 def _row_type(keys: list[m.Compare], fields: list[m.Field | None]) -> str:
