@@ -179,3 +179,152 @@ def test_check_validates_the_authorization_block(
         "'family_contributes' [unknown-permission]"
     ) in out
     assert "authorization.scopes.household.parent: unknown parent scope 'clan'" in out
+
+
+def _grant(db_url: str, monkeypatch: pytest.MonkeyPatch, email: str, template: str, scope: str):
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    assert main(["authz", "grant", "--user", email, "--template", template, "--scope", scope]) == 0
+
+
+def _refused(query: object) -> None:
+    with pytest.raises(APIError) as refused:
+        query.execute()  # type: ignore[attr-defined]
+    assert refused.value.code == "42501", refused.value
+
+
+def test_every_rule_of_the_fact_sheet(
+    family_server: ServerProcess,
+    db: psycopg.Connection,
+    db_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """REFERENCE §B6's family_app table, row by row: who reads, creates, updates, deletes."""
+    ids = {n: add_user(db, f"{n}@family.example") for n in ("guardian", "spouse", "helper", "out")}
+    c = {n: client(family_server, SCHEMA, i) for n, i in ids.items()}
+    g, s, h, o = c["guardian"], c["spouse"], c["helper"], c["out"]
+
+    fid = g.from_("family").insert({"slug": "koski", "name": "Koski"}).execute().data[0]["id"]
+    other = g.from_("family").insert({"slug": "second", "name": "Second"}).execute().data[0]["id"]
+    g.from_("family_member").insert(
+        {"family_id": fid, "user_id": ids["spouse"], "display_name": "Spouse"}
+    ).execute()
+    # family_delegate: create assigns primary = me (a forged one is replaced), requires owner
+    made = g.from_("family_delegate").insert(
+        {"family_id": fid, "primary_user_id": ids["spouse"], "delegate_user_id": ids["helper"]}
+    )
+    assert made.execute().data[0]["primary_user_id"] == ids["guardian"]
+    _refused(
+        s.from_("family_delegate").insert({"family_id": fid, "delegate_user_id": ids["out"]})
+    )
+
+    # family.read: owner or member; the delegate alone and an outsider see nothing
+    assert [count(x, "family") for x in (g, s, h, o)] == [2, 1, 0, 0]
+    # family.update: owner or delegate of the owner; family.delete: owner only
+    assert s.from_("family").update({"name": "Spouse's"}).eq("id", fid).execute().data == []
+    assert g.from_("family").update({"name": "Koski 2"}).eq("id", fid).execute().data
+    assert s.from_("family").delete().eq("id", fid).execute().data == []
+    assert count(g, "family") == 2
+
+    # family_delegate: read primary or delegate; update and delete primary only
+    assert [count(x, "family_delegate") for x in (g, s, h, o)] == [1, 0, 1, 0]
+    assert h.from_("family_delegate").update({"label": "boss"}).execute().data == []
+    assert h.from_("family_delegate").delete().execute().data == []
+    assert g.from_("family_delegate").update({"label": "sitter"}).execute().data
+
+    # household: create by owner or member (creator assigned), read by owner or member
+    hid = g.from_("household").insert({"family_id": fid, "slug": "home", "label": "Home"})
+    hid = hid.execute().data[0]["id"]
+    hid2 = g.from_("household").insert({"family_id": other, "slug": "cabin", "label": "Cabin"})
+    hid2 = hid2.execute().data[0]["id"]
+    own = s.from_("household").insert({"family_id": fid, "slug": "flat", "label": "Flat"})
+    (flat,) = own.execute().data
+    assert flat["created_by_user_id"] == ids["spouse"]
+    _refused(o.from_("household").insert({"family_id": fid, "slug": "mine", "label": "Mine"}))
+    assert [count(x, "household", family_id=fid) for x in (g, s, h, o)] == [2, 2, 0, 0]
+    # household update/delete: creator only, not even the family owner
+    assert g.from_("household").update({"label": "X"}).eq("id", flat["id"]).execute().data == []
+    assert s.from_("household").update({"label": "Flat 2"}).eq("id", flat["id"]).execute().data
+    assert g.from_("household").delete().eq("id", flat["id"]).execute().data == []
+
+    # family_member: read self, creator, owner or co-member; update/delete creator or owner
+    assert [count(x, "family_member", family_id=fid) for x in (g, s, h, o)] == [1, 1, 0, 0]
+    g.from_("family_member").insert(
+        {"family_id": fid, "user_id": ids["guardian"], "display_name": "Guardian"}
+    ).execute()
+    assert count(s, "family_member", family_id=fid) == 2
+    assert s.from_("family_member").update({"role_label": "boss"}).execute().data == []
+    assert len(g.from_("family_member").update({"role_label": "parent"}).execute().data) == 2
+
+    # child_profile: require membership and a household of the same family; read owner/member
+    child = {"family_id": fid, "primary_guardian_user_id": ids["guardian"], "display_name": "Ella"}
+    _refused(g.from_("child_profile").insert({**child, "household_id": hid2}))
+    _refused(o.from_("child_profile").insert({**child, "household_id": hid}))
+    (kid,) = s.from_("child_profile").insert({**child, "household_id": hid}).execute().data
+    assert kid["created_by_user_id"] == ids["spouse"]
+    assert [count(x, "child_profile") for x in (g, s, h, o)] == [1, 1, 0, 0]
+    # update: creator (or a delegate of the primary guardian); delete: creator only
+    assert g.from_("child_profile").update({"school": "A"}).eq("id", kid["id"]).execute().data == []
+    assert s.from_("child_profile").update({"school": "B"}).eq("id", kid["id"]).execute().data
+    assert g.from_("child_profile").delete().eq("id", kid["id"]).execute().data == []
+
+    # care_plan and guardian_note: require membership and the child in the same family; read,
+    # update, delete by the author, widened by child_care_read / child_care_manage grants
+    plan = {"family_id": fid, "child_profile_id": kid["id"], "title": "Naps"}
+    note = {"family_id": fid, "child_profile_id": kid["id"], "category": "health", "body": "Ok"}
+    _refused(o.from_("care_plan").insert(plan))
+    _refused(g.from_("care_plan").insert({**plan, "family_id": other}))
+    _refused(o.from_("guardian_note").insert(note))
+    (p,) = s.from_("care_plan").insert(plan).execute().data
+    (n,) = s.from_("guardian_note").insert(note).execute().data
+    assert (p["author_user_id"], n["author_user_id"]) == (ids["spouse"], ids["spouse"])
+    for table in ("care_plan", "guardian_note"):
+        assert [count(x, table) for x in (g, s, h, o)] == [0, 1, 0, 0]
+    assert g.from_("care_plan").update({"title": "Mine"}).eq("id", p["id"]).execute().data == []
+
+    # household_announcement: read needs membership AND a household of that slug
+    ann = {"family_id": fid, "household_slug": "home", "title": "Dinner at six"}
+    _refused(s.from_("household_announcement").insert({**ann, "household_slug": "nowhere"}))
+    _refused(o.from_("household_announcement").insert(ann))
+    (a,) = s.from_("household_announcement").insert(ann).execute().data
+    assert a["author_user_id"] == ids["spouse"]
+    assert [count(x, "household_announcement") for x in (g, s, h, o)] == [1, 1, 0, 0]
+    g.from_("household").update({"slug": "house"}).eq("id", hid).execute()
+    assert [count(x, "household_announcement") for x in (g, s)] == [0, 0]
+    g.from_("household").update({"slug": "home"}).eq("id", hid).execute()
+    title = {"title": "Changed"}
+    assert g.from_("household_announcement").update(title).eq("id", a["id"]).execute().data == []
+    assert s.from_("household_announcement").update(title).eq("id", a["id"]).execute().data
+
+    # shopping_item and calendar_event: require membership and the household in that family;
+    # read, update, delete by the creator (+ family / household grants)
+    item = {"family_id": fid, "household_id": hid, "title": "Bread"}
+    event = {**item, "starts_at": "2026-01-01T10:00Z", "ends_at": "2026-01-01T11:00Z"}
+    for table, row in (("shopping_item", item), ("calendar_event", event)):
+        _refused(o.from_(table).insert(row))
+        _refused(g.from_(table).insert({**row, "household_id": hid2}))
+        assert s.from_(table).insert(row).execute().data[0]["created_by_user_id"] == ids["spouse"]
+        assert [count(x, table) for x in (g, s, h, o)] == [0, 1, 0, 0]
+        assert g.from_(table).update({"title": "G"}).execute().data == []
+        assert g.from_(table).delete().execute().data == []
+
+    # Runtime grants: caregiver (family) reads care plans and notes but cannot manage them;
+    # guardian (family) manages them; household_moderator (household) widens calendar events.
+    _grant(db_url, monkeypatch, "helper@family.example", "caregiver", f"family={fid}")
+    assert [count(h, t) for t in ("care_plan", "guardian_note", "shopping_item")] == [1, 1, 1]
+    assert h.from_("care_plan").update({"title": "H"}).eq("id", p["id"]).execute().data == []
+    assert count(h, "calendar_event") == 0
+    _grant(db_url, monkeypatch, "guardian@family.example", "guardian", f"family={fid}")
+    assert g.from_("care_plan").update({"title": "G"}).eq("id", p["id"]).execute().data
+    assert len(g.from_("guardian_note").delete().eq("id", n["id"]).execute().data) == 1
+    assert count(g, "calendar_event") == 0
+    _grant(db_url, monkeypatch, "guardian@family.example", "household_moderator", f"household={hid}")
+    assert count(g, "calendar_event") == 1
+    assert g.from_("calendar_event").update({"title": "Moved"}).execute().data
+    assert count(o, "calendar_event") == 0
+
+    # The totals each user sees at the end.
+    tables = ("family", "household", "family_member", "family_delegate", "child_profile",
+              "care_plan", "guardian_note", "household_announcement", "shopping_item",
+              "calendar_event")  # fmt: skip
+    assert [count(s, t) for t in tables] == [1, 2, 2, 0, 1, 1, 0, 1, 1, 1]
+    assert [count(o, t) for t in tables] == [0] * 10
