@@ -353,7 +353,7 @@ def test_every_rule_of_the_fact_sheet(
 def test_delegate_updates_by_id(family_server: ServerProcess, db: psycopg.Connection) -> None:
     gid, did = add_user(db, "g@family.example"), add_user(db, "d@family.example")
     g, d = client(family_server, SCHEMA, gid), client(family_server, SCHEMA, did)
-    fid = g.from_("family").insert({"slug": "k", "name": "K"}).execute().data[0]["id"]
+    fid = g.from_("family").insert({"slug": "kk", "name": "K"}).execute().data[0]["id"]
     g.from_("family_delegate").insert({"family_id": fid, "delegate_user_id": did}).execute()
     headers = {**d.session.headers, "Prefer": "return=minimal"}
     url = f"{family_server.base_url}/rest/v1/family?id=eq.{fid}"
@@ -372,8 +372,8 @@ def test_delegate_updates_child_profile(
 ) -> None:
     gid, did = add_user(db, "g@family.example"), add_user(db, "d@family.example")
     g, d = client(family_server, SCHEMA, gid), client(family_server, SCHEMA, did)
-    fid = g.from_("family").insert({"slug": "k", "name": "K"}).execute().data[0]["id"]
-    hid = g.from_("household").insert({"family_id": fid, "slug": "h", "label": "H"})
+    fid = g.from_("family").insert({"slug": "kk", "name": "K"}).execute().data[0]["id"]
+    hid = g.from_("household").insert({"family_id": fid, "slug": "hh", "label": "H"})
     hid = hid.execute().data[0]["id"]
     g.from_("family_delegate").insert({"family_id": fid, "delegate_user_id": did}).execute()
     child = {"family_id": fid, "household_id": hid, "display_name": "E"}
