@@ -99,3 +99,67 @@ def test_scenario(ops: ServerProcess, db: psycopg.Connection) -> None:
     assert len(owner.from_("time_entries").select("id").execute().data) == 1
     assert colleague.from_("time_entries").select("id").execute().data == []
     assert admin.from_("time_entries").select("id").execute().data == []
+
+
+def test_every_rule_of_the_fact_sheet(ops: ServerProcess, db: psycopg.Connection) -> None:
+    """§B6 fine_grained_policies: tenant-readable, tenant-and-owner-scoped update and delete,
+    tenant and owner assigned on create, admin bypass; self-scoped time entries without it."""
+    ids = [add_user(db, f"{n}@ops.example") for n in ("owner", "colleague", "other")]
+    admin_id = add_user(db, "admin@ops.example", "administrator")
+    owner, colleague = tenant_client(ops, ids[0], 1), tenant_client(ops, ids[1], 1)
+    other, admin = tenant_client(ops, ids[2], 2), tenant_client(ops, admin_id, 1, "administrator")
+    # the same owner under another tenant's claim is another tenant: sees and changes nothing
+    owner_elsewhere = tenant_client(ops, ids[0], 2)
+
+    ws = owner.from_("workspaces").insert({"slug": "alpha", "name": "Alpha"}).execute().data[0]
+    gone = owner.from_("workspaces").insert({"slug": "gone", "name": "Gone"}).execute().data[0]
+    assert [len(c.from_("workspaces").select("id").execute().data) for c in (
+        owner, colleague, other, owner_elsewhere, admin)] == [2, 2, 0, 0, 2]  # fmt: skip
+    assert owner_elsewhere.from_("workspaces").update({"name": "Other"}).execute().data == []
+    assert colleague.from_("workspaces").delete().eq("id", gone["id"]).execute().data == []
+    assert other.from_("workspaces").delete().eq("id", gone["id"]).execute().data == []
+    assert len(owner.from_("workspaces").delete().eq("id", gone["id"]).execute().data) == 1
+    # the administrator bypasses the owner: updates another's workspace
+    assert admin.from_("workspaces").update({"name": "Admin"}).eq("id", ws["id"]).execute().data
+
+    # projects: an internal project is read by its lead and the workspace owner; a public one
+    # by the whole tenant; update by the lead; delete needs supervisor and a non-active status
+    project = {"workspace_id": ws["id"], "name": "Internal", "lead_user_id": ids[0]}
+    internal = owner.from_("projects").insert(project).execute().data[0]
+    public = {**project, "name": "Public", "visibility": "public"}
+    pub = owner.from_("projects").insert(public).execute().data[0]
+    assert [len(c.from_("projects").select("id").execute().data) for c in (
+        owner, colleague, other)] == [2, 1, 0]  # fmt: skip
+    assert colleague.from_("projects").update({"name": "X"}).execute().data == []
+    assert owner.from_("projects").update({"status": "closed"}).eq("id", internal["id"]).execute()
+    assert owner.from_("projects").delete().eq("id", internal["id"]).execute().data == []
+    supervisor = tenant_client(ops, add_user(db, "sup@ops.example", "supervisor"), 1, "supervisor")
+    assert supervisor.from_("projects").delete().execute().data == []  # public, but active
+    owner.from_("projects").update({"status": "paused"}).eq("id", pub["id"]).execute()
+    assert len(supervisor.from_("projects").delete().execute().data) == 1  # the public one
+    assert [p["id"] for p in owner.from_("projects").select("id").execute().data] == [
+        internal["id"]
+    ]
+
+    # incidents: tenant-readable; update by the commander or while none is set; delete by the
+    # commander once resolved
+    inc = colleague.from_("incidents").insert({"title": "Outage", "severity": 2}).execute().data[0]
+    assert inc["tenant_id"] == 1
+    assert [len(c.from_("incidents").select("id").execute().data) for c in (
+        owner, colleague, other)] == [1, 1, 0]  # fmt: skip
+    assert owner.from_("incidents").update({"commander_user_id": ids[0]}).execute().data
+    assert colleague.from_("incidents").update({"severity": 1}).execute().data == []
+    assert owner.from_("incidents").delete().execute().data == []
+    assert owner.from_("incidents").update({"resolved_at": "2026-01-01T00:00Z"}).execute().data
+    assert colleague.from_("incidents").delete().execute().data == []
+    assert len(owner.from_("incidents").delete().execute().data) == 1
+
+    # time entries: self-scoped for every verb, the administrator included (no bypass)
+    entry = colleague.from_("time_entries").insert({"minutes": 15, "user_id": ids[0]})
+    (mine,) = entry.execute().data
+    assert mine["user_id"] == ids[1]
+    for c in (owner, admin):
+        assert c.from_("time_entries").update({"minutes": 60}).execute().data == []
+        assert c.from_("time_entries").delete().execute().data == []
+    assert colleague.from_("time_entries").update({"minutes": 20}).execute().data
+    assert len(colleague.from_("time_entries").delete().execute().data) == 1
