@@ -50,6 +50,14 @@ def test_scenario(todo_server: ServerProcess, db: psycopg.Connection) -> None:
         headers={**bob.session.headers, "Prefer": "return=minimal"},
     )
     assert gone.status_code == 204
+    # without a filter or a returned row only the update/delete policy decides: still nothing
+    minimal = {**bob.session.headers, "Prefer": "return=minimal"}
+    url = f"{todo_server.base_url}/rest/v1/todos"
+    assert httpx.patch(url, json={"title": "Bob's now"}, headers=minimal).status_code == 204
+    assert httpx.delete(url, headers=minimal).status_code == 204
+    assert count(bob, "todos") == 0 and count(admin, "todos") == 2
+    assert alice.from_("todos").select("title").execute().data == [{"title": "Verify todo example"}]
+    bob.from_("todos").insert([{"title": "Bob one"}, {"title": "Bob two"}]).execute()
     mine = alice.from_("todos").select("completed").eq("id", todo["id"]).execute().data
     assert mine == [{"completed": False}]
 
@@ -65,6 +73,8 @@ def test_scenario(todo_server: ServerProcess, db: psycopg.Connection) -> None:
     assert count(alice, "todos") == 1
     assert len(alice.from_("todos").delete().eq("id", todo["id"]).execute().data) == 1
     assert count(admin, "todos") == 3
+    assert len(admin.from_("todos").delete().eq("user_id", bob_id).execute().data) == 2
+    assert count(bob, "todos") == 0 and count(admin, "todos") == 1
 
     # Anonymous requests are refused (no grant to pgw_anon).
     with pytest.raises(APIError) as anonymous:
