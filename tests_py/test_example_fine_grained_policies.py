@@ -168,3 +168,55 @@ def test_every_rule_of_the_fact_sheet(ops: ServerProcess, db: psycopg.Connection
     assert colleague.from_("time_entries").select("minutes").execute().data == [{"minutes": 15}]
     assert colleague.from_("time_entries").update({"minutes": 20}).execute().data
     assert len(colleague.from_("time_entries").delete().execute().data) == 1
+
+
+OWNED = {
+    "runbooks": "owner_user_id",
+    "escalation_rules": "owner_user_id",
+    "incident_notes": "author_user_id",
+    "deployment_windows": "owner_user_id",
+}
+SELF_SCOPED = ("on_call_subscriptions", "audit_exports")
+
+
+def test_the_other_resources_of_the_fact_sheet(ops: ServerProcess, db: psycopg.Connection) -> None:
+    """§B6's remaining resources: runbooks, escalation rules, incident notes and deployment
+    windows are tenant-readable and owner-changeable; on-call subscriptions and audit exports
+    are self-scoped without admin bypass."""
+    ids = [add_user(db, f"{n}@ops.example") for n in ("owner", "colleague", "other")]
+    admin_id = add_user(db, "admin@ops.example", "administrator")
+    owner, colleague = tenant_client(ops, ids[0], 1), tenant_client(ops, ids[1], 1)
+    other, admin = tenant_client(ops, ids[2], 2), tenant_client(ops, admin_id, 1, "administrator")
+    incident = owner.from_("incidents").insert({"title": "Outage", "severity": 3}).execute()
+    extra = {"incident_notes": {"incident_id": incident.data[0]["id"]}}
+
+    def minimal(c: SyncPostgrestClient, table: str) -> None:
+        """A filterless PATCH and DELETE: only the update/delete policy decides."""
+        headers = {**c.session.headers, "Prefer": "return=minimal"}
+        url = f"{ops.base_url}/rest/v1/{table}"
+        assert httpx.patch(url, json={"title": "Taken"}, headers=headers).status_code == 204
+        assert httpx.delete(url, headers=headers).status_code == 204
+
+    for table, owner_field in OWNED.items():
+        row = {"title": "First", "tenant_id": 2, owner_field: ids[2], **extra.get(table, {})}
+        (made,) = owner.from_(table).insert(row).execute().data
+        assert (made["tenant_id"], made[owner_field]) == (1, ids[0]), table
+        assert [len(c.from_(table).select("id").execute().data) for c in (
+            owner, colleague, other, admin)] == [1, 1, 0, 1], table  # fmt: skip
+        for c in (colleague, other):
+            minimal(c, table)
+        assert owner.from_(table).select("title").execute().data == [{"title": "First"}], table
+        assert admin.from_(table).update({"title": "By admin"}).execute().data, table
+        assert owner.from_(table).update({"title": "Second"}).execute().data, table
+        assert len(owner.from_(table).delete().execute().data) == 1, table
+
+    for table in SELF_SCOPED:
+        (made,) = colleague.from_(table).insert({"title": "Mine", "user_id": ids[0]}).execute().data
+        assert made["user_id"] == ids[1], table
+        assert [len(c.from_(table).select("id").execute().data) for c in (
+            colleague, owner, admin)] == [1, 0, 0], table  # fmt: skip
+        for c in (owner, admin):
+            minimal(c, table)
+        assert colleague.from_(table).select("title").execute().data == [{"title": "Mine"}], table
+        assert colleague.from_(table).update({"title": "Still mine"}).execute().data, table
+        assert len(colleague.from_(table).delete().execute().data) == 1, table
