@@ -18,7 +18,7 @@ from webui.policies import writer
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = Path(__file__).parent / "golden"
-EXAMPLES = ["todo_app", "fine_grained_policies"]
+EXAMPLES = ["todo_app", "fine_grained_policies", "family_app", "bridgeboard"]
 KINDS = ("deploy", "revert", "verify")
 
 
@@ -118,11 +118,24 @@ def test_compiled_change_deploys_verifies_reverts(
     migrator = Migrator(db_url, top=top, quiet=True)
     assert migrator.deploy() == 1
     assert migrator.verify()[-1] == (f"policies_{example}", None)
-    schema = {"todo_app": "todo", "fine_grained_policies": "ops"}[example]
+    schema = {
+        "todo_app": "todo",
+        "fine_grained_policies": "ops",
+        "family_app": "family",
+        "bridgeboard": "bridgeboard",
+    }[example]
     previous = migrator.changes[-2].name
     assert migrator.revert(to=previous) == 1
     gone = db.execute("select to_regnamespace(%s) is null", (schema,)).fetchone()
     assert gone == (True,)
+    # the exists helpers, templates and scopes of the change go with it
+    left = db.execute(
+        "select (select count(*) from pg_proc p join pg_namespace n on n.oid = p.pronamespace"
+        "         where n.nspname = 'authz' and p.proname like %s),"
+        " (select count(*) from authz.templates), (select count(*) from authz.scopes)",
+        (f"{example}_%",),
+    ).fetchone()
+    assert left == (0, 0, 0)
     assert migrator.deploy() == 1
 
 
@@ -202,3 +215,38 @@ def test_a_removal_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     out = capsys.readouterr().out
     assert "field todos.updated_at was removed" in out and "sqitch add" in out
     assert not (top / "deploy" / "policies_todo_app_2.sql").exists()
+
+
+def test_follow_up_adds_and_retires_exists_helpers(
+    tmp_path: Path, db: psycopg.Connection, db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A follow-up change creates the helpers of new exists shapes; its revert drops them."""
+    top, policies = _project(tmp_path, "family_app")
+    args = ["policies", "compile", "--dir", str(policies), "--migrations", str(top)]
+    assert main(args) == 0
+    migrator = Migrator(db_url, top=top, quiet=True)
+    migrator.deploy()
+    toml = policies / "family_app.toml"
+    by_household = (
+        '  { exists = { resource = "household", '
+        'where = ["id = row.household_id", "created_by_user_id = user.id"] } },\n'
+    )
+    text = toml.read_text().replace(
+        "[resources.shopping_item.policies]\nread = { any_of = [\n",
+        "[resources.shopping_item.policies]\nread = { any_of = [\n" + by_household,
+    )
+    toml.write_text(text)
+    capsys.readouterr()
+    assert main(args) == 0
+    assert "created   policies_family_app_2" in capsys.readouterr().out
+    helpers = (
+        "select count(*) from pg_proc p join pg_namespace n on n.oid = p.pronamespace "
+        "where n.nspname = 'authz' and p.proname like 'family_app_household_%'"
+    )
+    before = db.execute(helpers).fetchone()
+    migrator = Migrator(db_url, top=top, quiet=True)
+    assert migrator.deploy() == 1
+    assert migrator.verify()[-1] == ("policies_family_app_2", None)
+    assert db.execute(helpers).fetchone()[0] == before[0] + 1
+    assert migrator.revert(to="policies_family_app") == 1
+    assert db.execute(helpers).fetchone() == before

@@ -71,3 +71,30 @@ def test_drift_is_reported(
         assert line in out, out
     failures = dict(library.verify())
     assert "row-level security must be enabled and forced" in (failures["policies_library"] or "")
+
+
+def test_plan_objects_drift(
+    library: Migrator,
+    db: psycopg.Connection,
+    db_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Indexes and exists helpers of the plan are compared with the catalog too (and triggers)."""
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    helper = db.execute(
+        "select p.oid::regprocedure::text from pg_proc p join pg_namespace n "
+        "on n.oid = p.pronamespace where n.nspname = 'authz' and p.proname like 'library_%' "
+        "order by 1 limit 1"
+    ).fetchone()[0]
+    db.execute(f"drop function {helper} cascade")
+    db.execute("drop index library.loans_patron_id_idx")
+    db.commit()
+    assert main(["policies", "diff"]) == 1
+    out = capsys.readouterr().out
+    for line in [
+        "missing exists helper",
+        "loans: missing index loans_patron_id_idx",
+    ]:
+        assert line in out, out
+    assert dict(library.verify())["policies_library"] is not None

@@ -9,14 +9,7 @@ import ast
 from collections import defaultdict
 from pathlib import Path
 
-import pytest
-
 import webui
-
-POLICY_DEBT = pytest.mark.xfail(
-    strict=True,
-    reason="issue 10 section 3: policies.delta reads the compiler's private helpers (a cycle)",
-)
 
 PACKAGE = Path(webui.__file__).resolve().parent
 
@@ -116,13 +109,11 @@ def _private_uses(module: str, path: Path) -> list[str]:
     return found
 
 
-@POLICY_DEBT
 def test_no_module_uses_another_modules_private_names() -> None:
     wrong = {m: _private_uses(m, p) for m, p in _modules().items()}
     assert {m: uses for m, uses in wrong.items() if uses} == {}
 
 
-@POLICY_DEBT
 def test_no_import_cycle_between_modules() -> None:
     modules = _modules()
     graph: dict[str, set[str]] = defaultdict(set)

@@ -67,6 +67,16 @@ begin
      and not exists (select from authz.templates t where t.name = grant_scoped.target_name) then
     raise exception 'unknown template %', target_name using errcode = 'invalid_parameter_value';
   end if;
+  -- a template declares the one scope it is granted at (policies/*.toml [authorization])
+  if target_kind = 'template' and exists (
+       select from authz.templates t
+        where t.name = grant_scoped.target_name and t.scope is not null
+          and t.scope <> grant_scoped.scope_name) then
+    raise exception 'template % is granted at scope %, not %', target_name,
+        (select t.scope from authz.templates t where t.name = grant_scoped.target_name), scope_name
+      using errcode = 'invalid_parameter_value',
+            hint = 'give --scope the scope the template declares';
+  end if;
   if expires_at is not null and expires_at <= pg_catalog.now() then
     raise exception 'expires_at % is not in the future', expires_at
       using errcode = 'invalid_parameter_value';

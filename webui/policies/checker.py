@@ -26,6 +26,8 @@ class _Context:
     resource: m.Resource
     row: m.Resource
     action: str
+    inside: bool = False  # inside an exists (row.<field> then names the policy's row)
+    helper: bool = False  # inside an exists compiled to a helper (runs as pgw_policy_reader)
 
 
 class Checker:
@@ -35,6 +37,16 @@ class Checker:
         self.issues: list[m.Issue] = [i for d in decls for i in d.issues]
         self.current: m.Resource | None = None
         self.claims: tuple[str, ...] | None = None
+        declared = [d.authorization for d in decls if d.authorization]
+        self.authz = (
+            m.Authorization(
+                tuple(s for a in declared for s in a.scopes),
+                tuple(p for a in declared for p in a.permissions),
+                tuple(t for a in declared for t in a.templates),
+            )
+            if declared
+            else None
+        )
 
     def add(self, level: str, code: str, key: str, message: str, file: str = "") -> None:
         resource = self.current.name if self.current else ""
@@ -61,6 +73,10 @@ class Checker:
             self.current = None
             for view in decl.views:
                 self.check_view(view)
+        for decl in self.decls:
+            if decl.authorization:
+                self.check_authorization(decl.authorization, str(decl.path))
+        self.check_cycles()
         return self.issues
 
     # --- tables and fields ---------------------------------------------------------------------
@@ -230,7 +246,7 @@ class Checker:
             self.check_source(f, source, key, _Context(r, r, "create"))
 
     def check_node(self, node: m.Node, ctx: _Context) -> None:
-        for child in _children(node):
+        for child in () if isinstance(node, m.Exists) else m.children(node):
             self.check_node(child, ctx)
         if isinstance(node, m.Exists):
             target = self.catalog.get(node.resource)
@@ -242,9 +258,11 @@ class Checker:
                     f"exists looks into undeclared resource {node.resource!r}",
                 )
                 return
-            self.check_exists_readable(node, target, ctx)
+            if node.visible and not ctx.helper:
+                self.check_exists_readable(node, target, ctx)
+            inner = _Context(target, ctx.row, ctx.action, True, ctx.helper or not node.visible)
             for child in node.where.items:
-                self.check_node(child, _Context(target, ctx.row, ctx.action))
+                self.check_node(child, inner)
             return
         if isinstance(node, (m.AllOf, m.AnyOf, m.Not)):
             return
@@ -268,8 +286,20 @@ class Checker:
             )
 
     def check_leaf(self, node: m.Node, ctx: _Context) -> None:
+        if ctx.helper and isinstance(node, (m.TierAtLeast, m.HasPerm, m.ScopedGrant)):
+            self.add(
+                "error",
+                "caller-test-in-exists",
+                node.key,
+                "an exists is read by its helper function as pgw_policy_reader, so a test of the "
+                "caller (tier_at_least, has_perm, scoped_grant) cannot go inside it: move it next "
+                "to the exists, e.g. all_of = [<test>, { exists = … }]",
+            )
+            return
         if isinstance(node, (m.TierAtLeast, m.HasPerm)):
             return
+        if isinstance(node, m.ScopedGrant):
+            self.check_scoped_grant(node, ctx)
         name = node.field if isinstance(node, (m.Compare, m.IsNull, m.ScopedGrant)) else ""
         f = ctx.resource.field(name)
         if f is None:
@@ -317,7 +347,7 @@ class Checker:
         if s.kind == "input" and ctx.action != "create":
             self.add("error", "invalid-source", key, "input.<field> is only for create.require")
             return
-        if s.kind == "row" and ctx.resource is ctx.row:
+        if s.kind == "row" and not ctx.inside:
             self.add(
                 "error",
                 "invalid-source",
@@ -347,7 +377,7 @@ class Checker:
             return
         scope = {
             n.field
-            for n in walk(read)
+            for n in m.walk(read, into_exists=False)
             if isinstance(n, m.Compare) and n.source.kind in ("claim", "user_id")
         }
         if not scope or self._writers_see_all(r, read):
@@ -377,6 +407,86 @@ class Checker:
         floor = min(m.TIERS.index(t) for t in tiers)
         return all(w != "anon" and m.TIERS.index(w) >= floor for w in writers)
 
+    # --- authorization ---------------------------------------------------------------------------
+
+    def check_authorization(self, a: m.Authorization, file: str) -> None:
+        """Scopes, permissions and templates refer to declared names only."""
+        assert self.authz is not None
+        scopes = {s.name for s in self.authz.scopes}
+        for s in a.scopes:
+            key = f"authorization.scopes.{s.name}.parent"
+            if s.parent and s.parent not in scopes:
+                self.add("error", "unknown-scope", key, f"unknown parent scope {s.parent!r}", file)
+            elif s.parent and _scope_loops(s, self.authz):
+                self.add("error", "scope-cycle", key, "scope parents form a cycle", file)
+        for p in a.permissions:
+            key = f"authorization.permissions.{p.name}"
+            for r in p.resources:
+                if r not in self.catalog:
+                    msg = f"unknown resource {r!r}"
+                    self.add("error", "unknown-resource", f"{key}.resources", msg, file)
+            for name in p.scopes:
+                if name not in scopes:
+                    self.add(
+                        "error", "unknown-scope", f"{key}.scopes", f"unknown scope {name!r}", file
+                    )
+        for t in a.templates:
+            key = f"authorization.templates.{t.name}"
+            if t.scope not in scopes:
+                self.add(
+                    "error", "unknown-scope", f"{key}.scope", f"unknown scope {t.scope!r}", file
+                )
+            for name in t.permissions:
+                perm = self.authz.permission(name)
+                if perm is None:
+                    msg = f"unknown permission {name!r}"
+                    self.add("error", "unknown-permission", f"{key}.permissions", msg, file)
+                elif perm.scopes and not set(_lineage(t.scope, self.authz)) & set(perm.scopes):
+                    msg = f"permission {name!r} is given at {', '.join(perm.scopes)}, not at "
+                    msg += f"scope {t.scope!r} or a scope it lies inside"
+                    self.add("error", "scope-mismatch", f"{key}.permissions", msg, file)
+
+    def check_scoped_grant(self, node: m.ScopedGrant, ctx: _Context) -> None:
+        """With an `[authorization]` block, a scoped_grant names a declared permission that
+        covers this resource and action, at a declared scope."""
+        if self.authz is None:
+            return
+        perm = self.authz.permission(node.permission)
+        if perm is None:
+            msg = f"unknown permission {node.permission!r} (declare it under [authorization])"
+            self.add("error", "unknown-permission", node.key, msg)
+        elif self.authz.scope(node.scope) is None:
+            self.add("error", "unknown-scope", node.key, f"unknown scope {node.scope!r}")
+        elif ctx.row.name not in perm.resources or ctx.action not in perm.actions:
+            msg = f"permission {perm.name!r} does not cover {ctx.action} on {ctx.row.name}"
+            self.add("error", "permission-not-for-resource", node.key, msg)
+        elif perm.scopes and node.scope not in perm.scopes:
+            msg = f"permission {perm.name!r} is not given at scope {node.scope!r}"
+            self.add("error", "scope-mismatch", node.key, msg)
+
+    def check_cycles(self) -> None:
+        """Policies that still read another table under the caller's RLS (an `exists` with
+        visible = true, the foreign-key visibility check of a write) must not lead back to
+        themselves: PostgreSQL would refuse every such statement with 42P17 at run time."""
+        graph = rls_reads(self.catalog)
+        reported: set[frozenset[str]] = set()
+        for start in graph:
+            path = _cycle_from(start, graph)
+            if path is None or frozenset(path) in reported:
+                continue
+            reported.add(frozenset(path))
+            resource, _, action = start.partition(".")
+            self.current = self.catalog[resource]
+            self.add(
+                "error",
+                "policy-cycle",
+                f"resources.{resource}.policies.{action}",
+                "these policies read each other under row-level security, which PostgreSQL "
+                f"refuses (42P17): {' → '.join(path)}; drop visible = true from an exists on "
+                "the cycle (a helper then reads it without RLS)",
+            )
+        self.current = None
+
     def check_view(self, view: m.View) -> None:
         key = f"views.{view.name}"
         for name in view.over:
@@ -399,19 +509,74 @@ class Checker:
             )
 
 
-def _children(node: m.Node) -> tuple[m.Node, ...]:
-    if isinstance(node, (m.AllOf, m.AnyOf)):
-        return node.items
-    if isinstance(node, m.Not):
-        return (node.item,)
-    return ()
+def _lineage(name: str, authz: m.Authorization) -> list[str]:
+    """The scope and the scopes it lies inside (household → family)."""
+    found = [name]
+    current = authz.scope(name)
+    while current and current.parent and current.parent not in found:
+        found.append(current.parent)
+        current = authz.scope(current.parent)
+    return found
 
 
-def walk(node: m.Node) -> Iterator[m.Node]:
-    """Every node of a tree that belongs to the tree's own resource (not inside exists)."""
-    yield node
-    for child in _children(node):
-        yield from walk(child)
+def _scope_loops(start: m.AuthScope, authz: m.Authorization) -> bool:
+    seen, current = {start.name}, start
+    while current.parent:
+        parent = authz.scope(current.parent)
+        if parent is None:
+            return False
+        if parent.name in seen:
+            return True
+        seen.add(parent.name)
+        current = parent
+    return False
+
+
+def _visible_exists(node: m.Node) -> Iterator[m.Exists]:
+    """Exists nodes read inline under the caller's RLS (not inside a helper)."""
+    if isinstance(node, m.Exists):
+        if node.visible:
+            yield node
+            for child in node.where.items:
+                yield from _visible_exists(child)
+        return
+    for child in m.children(node):
+        yield from _visible_exists(child)
+
+
+def rls_reads(catalog: dict[str, m.Resource]) -> dict[str, list[str]]:
+    """`resource.action` → the `resource.read` policies it runs by reading another table under
+    the caller's row-level security."""
+    graph: dict[str, list[str]] = {}
+    for r in catalog.values():
+        for action in m.ACTIONS:
+            node = r.policies.filter(action)
+            targets = [e.resource for e in _visible_exists(node)] if node is not None else []
+            if action in ("create", "update"):
+                targets += [
+                    f.references
+                    for f in r.fields
+                    if f.references and f.writable and f.references != r.name
+                ]
+            edges = [f"{t}.read" for t in dict.fromkeys(targets) if t in catalog]
+            if edges:
+                graph[f"{r.name}.{action}"] = edges
+    return graph
+
+
+def _cycle_from(start: str, graph: dict[str, list[str]]) -> list[str] | None:
+    """The first path from `start` back to itself (depth first, declaration order)."""
+    stack: list[tuple[str, list[str]]] = [(start, [start])]
+    seen: set[str] = set()
+    while stack:
+        node, path = stack.pop()
+        for nxt in reversed(graph.get(node, [])):
+            if nxt == start:
+                return [*path, start]
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append((nxt, [*path, nxt]))
+    return None
 
 
 def _rank(tier: str) -> int:

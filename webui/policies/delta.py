@@ -7,7 +7,7 @@ written by hand (`sqitch add`) before compiling again."""
 
 from __future__ import annotations
 
-from webui.policies import compiler
+from webui.policies import code, helpers, tables
 from webui.policies import model as m
 from webui.policies.sqltext import ident, literal, qualified, text_literal
 
@@ -42,15 +42,12 @@ def check_supported(old: m.Declarations, new: m.Declarations) -> None:
 
 
 def _constraint_map(r: m.Resource, catalog: dict[str, m.Resource]) -> dict[str, str]:
-    found = {}
-    for text in compiler._constraints(r, catalog):
-        name = text.split()[1]
-        found[name] = text
-    return found
+    """The plan's constraints by name (each as printed)."""
+    return {c.name: c.sql() for c in tables.constraints(r, catalog)}
 
 
 def _index_map(r: m.Resource, catalog: dict[str, m.Resource]) -> dict[str, str]:
-    return {line.split()[2]: line for line in compiler._indexes(r, catalog)}
+    return {i.name: i.sql() for i in tables.indexes(r, catalog)}
 
 
 def _column_changes(a: m.Resource, b: m.Resource) -> list[str]:
@@ -61,7 +58,7 @@ def _column_changes(a: m.Resource, b: m.Resource) -> list[str]:
     for g in b.fields:
         f = a.field(g.name)
         if f is None:
-            lines.append(f"alter table {table} add column {compiler._column(g)};")
+            lines.append(f"alter table {table} add column {tables.column_sql(g)};")
             continue
         col = ident(g.name)
         if f.nullable != g.nullable and not g.primary_key and not g.generated:
@@ -94,7 +91,7 @@ def _constraint_changes(
     table = qualified(b.schema, b.table)
     old, new = _constraint_map(a, ca), _constraint_map(b, cb)
     lines = [
-        f"alter table {table} drop constraint if exists {name};"
+        f"alter table {table} drop constraint if exists {ident(name)};"
         for name in old
         if old[name] != new.get(name)
     ]
@@ -109,7 +106,7 @@ def _index_changes(
 ) -> list[str]:
     old, new = _index_map(a, ca), _index_map(b, cb)
     lines = [
-        f"drop index if exists {ident(b.schema)}.{name};"
+        f"drop index if exists {ident(b.schema)}.{ident(name)};"
         for name in old
         if old[name] != new.get(name)
     ]
@@ -121,13 +118,13 @@ def _retire_code(a: m.Resource, b: m.Resource) -> list[str]:
     table = qualified(b.schema, b.table)
     lines = [
         f"drop policy if exists {ident(p)} on {table};"
-        for p in compiler.policy_names(a)
-        if p not in compiler.policy_names(b)
+        for p in code.policy_names(a)
+        if p not in code.policy_names(b)
     ]
     if a.policies.create.assign and not b.policies.create.assign:
         lines += [
             f"drop trigger if exists {ident(a.table + '_assign')} on {table};",
-            f"drop function if exists {compiler.assign_function(a)}();",
+            f"drop function if exists {code.assign_function(a)}();",
         ]
     if any(f.generated == "updated_at" for f in a.fields) and not any(
         f.generated == "updated_at" for f in b.fields
@@ -135,7 +132,7 @@ def _retire_code(a: m.Resource, b: m.Resource) -> list[str]:
         lines.append(f"drop trigger if exists {ident(a.table + '_touch')} on {table};")
     if a.audit and not b.audit:
         lines.append(f"select audit.disable({text_literal(b.qualified)}::regclass);")
-    gone = [c for c in compiler.codenames(a) if c not in compiler.codenames(b)]
+    gone = [c for c in code.codenames(a) if c not in code.codenames(b)]
     if gone:
         names = ", ".join(text_literal(c) for c in gone)
         lines.append(f"delete from auth.permissions where codename in ({names});")
@@ -150,41 +147,39 @@ def _transition(
 ) -> str:
     """SQL turning the database from version a into version b (either direction)."""
     parts: list[str] = []
-    for b in compiler.ordered(b_decl):
+    for b in tables.ordered(b_decl):
         a = a_decl.resource(b.name)
         if a is None and not b.adopt:
-            parts.append(compiler._table(b, cb))
+            parts.append(tables.table_sql(b, cb))
         elif a is not None:
             table = qualified(b.schema, b.table)
             # policies may use columns that change or go: they are re-created below
-            parts += [
-                f"drop policy if exists {ident(p)} on {table};" for p in compiler.policy_names(a)
-            ]
+            parts += [f"drop policy if exists {ident(p)} on {table};" for p in code.policy_names(a)]
             if not b.adopt:
                 parts += _column_changes(a, b) + _column_drops(a, b)
                 parts += _constraint_changes(a, b, ca, cb) + _index_changes(a, b, ca, cb)
-    for b in compiler.ordered(b_decl):
+    emitted: set[str] = set()
+    for b in tables.ordered(b_decl):
         a = a_decl.resource(b.name)
         if a is not None:
             parts += _retire_code(a, b)
-        parts.append(compiler.code_sql(b, cb))
-    parts += [compiler._view(v, cb) for v in b_decl.views]
-    for a in reversed(compiler.ordered(a_decl)):
+        parts.append(code.code_sql(b, cb, emitted))
+    parts += [code.view(v).sql() for v in b_decl.views]
+    if a_decl.authorization:
+        parts += code.unauthorize(a_decl.authorization)
+    if b_decl.authorization:
+        parts.append(code.authorization_sql(b_decl.authorization))
+    kept = {h.name for h in code.decl_helpers(b_decl, cb)}
+    parts += [helpers.drop(h) for h in code.decl_helpers(a_decl, ca) if h.name not in kept]
+    for a in reversed(tables.ordered(a_decl)):
         if b_decl.resource(a.name) is None:
             parts += _drop_resource(a)
     return "\n".join(parts) + "\n"
 
 
 def _drop_resource(r: m.Resource) -> list[str]:
-    lines = [f"delete from authz.resources where name = {text_literal(r.name)};"]
-    if r.audit:
-        lines.append(f"select audit.disable({text_literal(r.qualified)}::regclass);")
-    if r.adopt:
-        return lines + compiler._unadopt(r)
-    lines.append(f"drop table if exists {qualified(r.schema, r.table)};")
-    if r.policies.create.assign:
-        lines.append(f"drop function if exists {compiler.assign_function(r)}();")
-    return lines
+    hints = f"delete from authz.resources where name = {text_literal(r.name)};"
+    return [hints, *code.drop_resource(r)]
 
 
 def follow_up(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from webui.policies import compiler
+from webui.policies import code
 from webui.policies import model as m
 from webui.policies.expr import describe
 
@@ -47,7 +47,7 @@ def _rank(tier: str) -> int:
 
 def decision(r: m.Resource, action: str, tier: str) -> str:
     """One line: may `tier` do `action` on `r`, and on which rows."""
-    role = compiler.grant_role(r, action)
+    role = code.grant_role(r, action)
     if role is None or _rank(tier) < _rank(role.removeprefix("pgw_")):
         return "denied: no privilege"
     if r.policies.admin_bypass and _rank(tier) >= _rank("administrator"):
@@ -67,19 +67,46 @@ def decision(r: m.Resource, action: str, tier: str) -> str:
     return "; ".join([*parts, rows])
 
 
-def explain(r: m.Resource, catalog: dict[str, m.Resource]) -> str:
+def _grants_in(node: m.Node | None) -> list[m.ScopedGrant]:
+    """The scoped grants of a condition (not inside an exists: those ask about its rows)."""
+    if node is None:
+        return []
+    return [n for n in m.walk(node, into_exists=False) if isinstance(n, m.ScopedGrant)]
+
+
+def widening(r: m.Resource, action: str, authz: m.Authorization | None) -> list[str]:
+    """Which runtime grants, and through which templates, widen this action's rows."""
+    lines = []
+    for grant in _grants_in(r.policies.filter(action)):
+        templates = [
+            f"{t.name} (at {t.scope})"
+            for t in (authz.templates if authz else ())
+            if grant.permission in t.permissions
+        ]
+        via = f"; templates: {', '.join(templates)}" if templates else ""
+        lines.append(
+            f"    widened by a runtime grant of {grant.permission} on {grant.scope} = "
+            f"row.{grant.field}{via}"
+        )
+    return lines
+
+
+def explain(
+    r: m.Resource, catalog: dict[str, m.Resource], authz: m.Authorization | None = None
+) -> str:
     lines = [f"{r.name} ({r.qualified}), declared in {r.file}"]
     if r.comment:
         lines.append(f"  {r.comment}")
     for action in m.ACTIONS:
-        role = compiler.grant_role(r, action)
+        role = code.grant_role(r, action)
         granted = f"granted to {role} and the tiers above" if role else "granted to no tier"
-        lines.append(f"\n  {action} ({compiler.PRIVILEGE[action]}): {granted}")
+        lines.append(f"\n  {action} ({code.PRIVILEGE[action]}): {granted}")
         for tier in ("anon", *m.TIERS):
             lines.append(f"    {tier:<14} {decision(r, action, tier)}")
+        lines += widening(r, action, authz)
         if r.policies.create.assign and action == "create":
             assigned = ", ".join(f"{c} := {s.describe()}" for c, s in r.policies.create.assign)
             lines.append(f"    assigned on insert, kept on update: {assigned}")
     lines.append("\nCompiled SQL (privileges, row-level security, triggers):\n")
-    lines.append(compiler.code_sql(r, catalog))
+    lines.append(code.code_sql(r, catalog))
     return "\n".join(lines)

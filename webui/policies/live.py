@@ -8,8 +8,9 @@ from typing import Any
 import psycopg
 
 from webui.core.roles import REQUEST_ROLES
-from webui.policies import compiler
+from webui.policies import code, tables
 from webui.policies import model as m
+from webui.policies.plan import grantees
 
 TIERS_SQL = "array[" + ", ".join(f"'{role}'" for role in REQUEST_ROLES) + "]"
 
@@ -28,6 +29,16 @@ _CONSTRAINTS = (
     "select conname from pg_catalog.pg_constraint where conrelid = %(oid)s "
     "and contype in ('p', 'u', 'c', 'f')"
 )
+_INDEXES = (
+    "select c.relname from pg_catalog.pg_index i "
+    "join pg_catalog.pg_class c on c.oid = i.indexrelid "
+    "where i.indrelid = %(oid)s and not i.indisprimary and not i.indisunique"
+)
+_TRIGGERS = (
+    "select tgname from pg_catalog.pg_trigger where tgrelid = %(oid)s and not tgisinternal "
+    "and tgname not like 'audit%%'"
+)
+_HELPER = "select to_regprocedure(%(signature)s) is not null"
 _GRANTS = f"""
 select g.grantee::regrole::text, g.privilege_type
   from pg_catalog.pg_class c, pg_catalog.aclexplode(c.relacl) g
@@ -59,26 +70,22 @@ select distinct v.oid::regclass::text, t.oid::regclass::text
 
 
 def _expected_grants(r: m.Resource) -> set[tuple[str, str]]:
+    """The plan's grants as the catalog lists them: (role, PRIVILEGE) or (role, PRIVILEGE(col))."""
     found: set[tuple[str, str]] = set()
-    writable = [f.name for f in r.fields if f.writable]
-    for action in m.ACTIONS:
-        role = compiler.grant_role(r, action)
-        if role is None:
-            continue
-        roles = ["pgw_anon", "pgw_user"] if role == "pgw_anon" else [role]
-        privilege = compiler.PRIVILEGE[action].upper()
-        for grantee in roles:
-            if action in ("create", "update") and not r.adopt:
-                found |= {(grantee, f"{privilege}({c})") for c in writable}
+    for grant in code.grants(r):
+        privilege, _, cols = grant.privilege.partition(" (")
+        for role in grantees(grant.role).split(", "):
+            if cols:
+                found |= {(role, f"{privilege.upper()}({c})") for c in cols[:-1].split(", ")}
             else:
-                found.add((grantee, privilege))
+                found.add((role, privilege.upper()))
     return found
 
 
 def _expected_constraints(r: m.Resource, catalog: dict[str, m.Resource]) -> set[str]:
     if r.adopt:
         return set()
-    return {text.split()[1].strip('"') for text in compiler._constraints(r, catalog)}
+    return {c.name for c in tables.constraints(r, catalog)}
 
 
 def _rows(conn: psycopg.Connection, query: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
@@ -110,7 +117,7 @@ def _diff_resource(
     out += _set_drift(
         r.name,
         "policy",
-        set(compiler.policy_names(r)),
+        {p.name for p in code.policies(r, catalog)},
         {p for (p,) in _rows(conn, _POLICIES, {"schema": r.schema, "table": r.table})},
     )
     out += _set_drift(
@@ -119,12 +126,28 @@ def _diff_resource(
         {" ".join(g) for g in _expected_grants(r)},
         {" ".join(g) for g in _rows(conn, _GRANTS, {"oid": oid})},
     )
+    out += _set_drift(
+        r.name,
+        "trigger",
+        {t.name for t in code.triggers(r)},
+        {t for (t,) in _rows(conn, _TRIGGERS, {"oid": oid})},
+    )
+    for helper, _ in code.exists_helpers(r, catalog).values():
+        found = conn.execute(_HELPER, {"signature": helper.signature}).fetchone()
+        if not found or not found[0]:
+            out.append(f"{r.name}: missing exists helper {helper.signature}")
     if not r.adopt:
         out += _set_drift(
             r.name,
             "constraint",
             _expected_constraints(r, catalog),
             {c for (c,) in _rows(conn, _CONSTRAINTS, {"oid": oid})},
+        )
+        out += _set_drift(
+            r.name,
+            "index",
+            {i.name for i in tables.indexes(r, catalog)},
+            {i for (i,) in _rows(conn, _INDEXES, {"oid": oid})},
         )
     return out
 

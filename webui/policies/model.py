@@ -6,6 +6,7 @@ compiler turns it into SQL text. Nothing here talks to a database.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -95,9 +96,14 @@ class Not:
 
 @dataclass(frozen=True)
 class Exists:
+    """A matching row of `resource` exists. Compiled to a SECURITY DEFINER helper that reads the
+    row whatever the caller may see (VSR's semantics); `visible = true` reads it inline, under the
+    caller's own row-level security instead (only rows the caller can read count)."""
+
     resource: str
     where: AllOf
     key: str
+    visible: bool = False
 
 
 @dataclass(frozen=True)
@@ -123,6 +129,27 @@ class ScopedGrant:
 
 
 Node = Compare | IsNull | AllOf | AnyOf | Not | Exists | TierAtLeast | HasPerm | ScopedGrant
+
+
+def children(node: Node) -> tuple[Node, ...]:
+    """The direct sub-conditions of a node (an exists' `where` included)."""
+    if isinstance(node, (AllOf, AnyOf)):
+        return node.items
+    if isinstance(node, Not):
+        return (node.item,)
+    if isinstance(node, Exists):
+        return (node.where,)
+    return ()
+
+
+def walk(node: Node, into_exists: bool = True) -> Iterator[Node]:
+    """Every node of a tree, parents first (the one tree walker of the policies package);
+    `into_exists=False` stops at an exists, whose conditions belong to another resource."""
+    yield node
+    if isinstance(node, Exists) and not into_exists:
+        return
+    for child in children(node):
+        yield from walk(child, into_exists)
 
 
 @dataclass(frozen=True)
@@ -230,6 +257,54 @@ class View:
     read: str | None = None  # tier
 
 
+# --- authorization: scopes, permissions, templates (VSR's `authorization` block) --------------
+
+
+@dataclass(frozen=True)
+class AuthScope:
+    """A kind of scope a runtime grant is given on (family, household), optionally inside a
+    parent scope."""
+
+    name: str
+    parent: str | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Permission:
+    """A permission a runtime grant (or a template) gives: these actions on these resources, at
+    these scopes. Policies ask for it with `scoped_grant`."""
+
+    name: str
+    actions: tuple[str, ...]
+    resources: tuple[str, ...]
+    scopes: tuple[str, ...]
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Template:
+    """A named set of permissions granted at once, at one scope (authz.templates)."""
+
+    name: str
+    permissions: tuple[str, ...]
+    scope: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Authorization:
+    scopes: tuple[AuthScope, ...] = ()
+    permissions: tuple[Permission, ...] = ()
+    templates: tuple[Template, ...] = ()
+
+    def permission(self, name: str) -> Permission | None:
+        return next((p for p in self.permissions if p.name == name), None)
+
+    def scope(self, name: str) -> AuthScope | None:
+        return next((s for s in self.scopes if s.name == name), None)
+
+
 @dataclass
 class Declarations:
     """All resources and views of one policy file (one compiled change)."""
@@ -243,6 +318,7 @@ class Declarations:
     resources: list[Resource] = field(default_factory=list)
     views: list[View] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
+    authorization: Authorization | None = None
 
     @property
     def stem(self) -> str:

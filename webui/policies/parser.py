@@ -104,7 +104,7 @@ def load_file(path: Path) -> m.Declarations:
 def load_data(data: dict[str, Any], decl: m.Declarations) -> m.Declarations:
     """Fill `decl` from already-decoded TOML data (any shape: problems become issues)."""
     reader = _Reader(decl)
-    reader.unknown_keys(data, {"settings", "resources", "views"}, "")
+    reader.unknown_keys(data, {"settings", "resources", "views", "authorization"}, "")
     _settings(reader, data.get("settings", {}))
     for name, body in _table(reader, data.get("resources", {}), "resources").items():
         reader.resource = name
@@ -116,7 +116,60 @@ def load_data(data: dict[str, Any], decl: m.Declarations) -> m.Declarations:
         view = _view(reader, name, body)
         if view:
             decl.views.append(view)
+    if "authorization" in data:
+        decl.authorization = _authorization(reader, data["authorization"])
     return decl
+
+
+# --- authorization -------------------------------------------------------------------------------
+
+
+def _authorization(reader: _Reader, data: Any) -> m.Authorization:
+    """`[authorization]`: scopes (with parents), permissions (actions on resources at scopes),
+    templates (permissions at a scope). References are judged by the checker."""
+    key = "authorization"
+    data = _table(reader, data, key)
+    reader.unknown_keys(data, {"scopes", "permissions", "templates"}, key)
+    scopes, permissions, templates = [], [], []
+    for name, body in _table(reader, data.get("scopes", {}), f"{key}.scopes").items():
+        skey = f"{key}.scopes.{name}"
+        body = _table(reader, body, skey)
+        reader.unknown_keys(body, {"parent", "description"}, skey)
+        parent = body.get("parent")
+        if _ident(reader, name, skey) and (
+            parent is None or _ident(reader, parent, f"{skey}.parent")
+        ):
+            scopes.append(m.AuthScope(name, parent, _str(reader, body, "description", skey) or ""))
+    for name, body in _table(reader, data.get("permissions", {}), f"{key}.permissions").items():
+        pkey = f"{key}.permissions.{name}"
+        body = _table(reader, body, pkey)
+        reader.unknown_keys(body, {"actions", "resources", "scopes", "description"}, pkey)
+        actions = _names(reader, body.get("actions", []), f"{pkey}.actions")
+        for action in actions:
+            if action not in m.ACTIONS:
+                reader.error(f"{pkey}.actions", f"unknown action {action!r}", "unknown-action")
+        if _ident(reader, name, pkey):
+            permissions.append(
+                m.Permission(
+                    name,
+                    tuple(a for a in actions if a in m.ACTIONS),
+                    _names(reader, body.get("resources", []), f"{pkey}.resources"),
+                    _names(reader, body.get("scopes", []), f"{pkey}.scopes"),
+                    _str(reader, body, "description", pkey) or "",
+                )
+            )
+    for name, body in _table(reader, data.get("templates", {}), f"{key}.templates").items():
+        tkey = f"{key}.templates.{name}"
+        body = _table(reader, body, tkey)
+        reader.unknown_keys(body, {"permissions", "scope", "description"}, tkey)
+        scope = _str(reader, body, "scope", tkey)
+        if not scope:
+            reader.error(f"{tkey}.scope", "a template is granted at one scope", "missing")
+        if _ident(reader, name, tkey) and scope:
+            perms = _names(reader, body.get("permissions", []), f"{tkey}.permissions")
+            description = _str(reader, body, "description", tkey) or ""
+            templates.append(m.Template(name, perms, scope, description))
+    return m.Authorization(tuple(scopes), tuple(permissions), tuple(templates))
 
 
 def load_dir(directory: Path) -> list[m.Declarations]:
@@ -491,14 +544,17 @@ def _object_leaf(reader: _Reader, raw: dict[str, Any], key: str) -> m.Node | Non
 def _exists(reader: _Reader, raw: Any, key: str) -> m.Node | None:
     if not reader.typed(raw, dict, key):
         return None
-    reader.unknown_keys(raw, {"resource", "where"}, key)
+    reader.unknown_keys(raw, {"resource", "where", "visible"}, key)
     resource = raw.get("resource")
+    visible = raw.get("visible", False)
+    if not reader.typed(visible, bool, f"{key}.visible"):
+        visible = False
     if not isinstance(resource, str):
         reader.error(f"{key}.resource", "exists needs the resource it looks into", "syntax")
         return None
     where = raw.get("where", [])
     node = _group(reader, where if isinstance(where, list) else [where], f"{key}.where", m.AllOf)
-    return m.Exists(resource, node, key) if isinstance(node, m.AllOf) else None
+    return m.Exists(resource, node, key, visible) if isinstance(node, m.AllOf) else None
 
 
 def _tier(reader: _Reader, value: Any, key: str) -> m.Node | None:

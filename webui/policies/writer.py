@@ -11,7 +11,7 @@ from pathlib import Path
 
 from webui.core.paths import migrations_dir
 from webui.ops.migrations import read_plan
-from webui.policies import checker, compiler, parser
+from webui.policies import checker, compiler, followup, parser
 from webui.policies import model as m
 
 PLANNER = "pgwarden policies compile <dev@pgwarden.local>"
@@ -118,7 +118,7 @@ def _next_change(
     if before is None or _same_declarations(before, d.source_text):
         return full if number == 1 else _unchanged(top, latest)
     old = parser.load_data(tomllib.loads(before), m.Declarations(path=d.path, schema="public"))
-    return compiler.compile_follow_up(old, d, everything, source, project, latest, number + 1)
+    return followup.compile_follow_up(old, d, everything, source, project, latest, number + 1)
 
 
 def _unchanged(top: Path, name: str) -> compiler.Compiled:

@@ -118,6 +118,12 @@ _EXACT_STATUS = {
     "42P17": 500,
     "57014": 504,
 }
+# 42P17 "infinite recursion detected in policy": row policies that read each other under RLS.
+RECURSION_HINT = (
+    "the row policies of these tables read each other under row-level security; "
+    "`pgwarden policies check` prints the cycle, and an exists without visible = true "
+    "compiles to a helper that does not recurse (docs/policies.md)"
+)
 # Details that echo a whole row may show columns the caller never sent and cannot read.
 _REDACTED_DETAIL_PREFIXES = ("Failing row contains",)
 
@@ -136,6 +142,8 @@ def from_database(exc: DatabaseError, authenticated: bool) -> ApiError:
     details = exc.detail
     if details and details.startswith(_REDACTED_DETAIL_PREFIXES):
         details = None
+    if exc.sqlstate == "42P17":
+        return ApiError(status, exc.sqlstate, exc.message, None, RECURSION_HINT)
     if status >= 500 and not exc.sqlstate.startswith(("57", "53", "P0")):
         return ApiError(status, exc.sqlstate, "internal error", None, None)
     headers = {}

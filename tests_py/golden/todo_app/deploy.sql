@@ -1,5 +1,5 @@
--- Deploy pgwarden:policies_todo_app to pg
--- requires: authz_helpers, audit_rows
+-- Deploy todo_app:policies_todo_app to pg
+-- requires: pgwarden:authz_helpers, pgwarden:audit_rows
 -- Compiled by `pgwarden policies compile` from examples/todo_app/todo_app.toml: do not edit; change the
 -- declarations and compile again.
 BEGIN;
@@ -99,6 +99,7 @@ COMMIT;
 -- |
 -- | [settings]
 -- | schema = "todo"
+-- | migrations = "examples/todo_app/migrations"
 -- | comment = "VSR todo_app example: owner-scoped todos."
 -- |
 -- | [resources.todos]

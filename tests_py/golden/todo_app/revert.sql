@@ -1,4 +1,4 @@
--- Revert pgwarden:policies_todo_app from pg
+-- Revert todo_app:policies_todo_app from pg
 -- Compiled by `pgwarden policies compile` from examples/todo_app/todo_app.toml: do not edit; change the
 -- declarations and compile again.
 BEGIN;

@@ -1,4 +1,4 @@
--- Verify pgwarden:policies_todo_app on pg
+-- Verify todo_app:policies_todo_app on pg
 -- Compiled by `pgwarden policies compile` from examples/todo_app/todo_app.toml: do not edit; change the
 -- declarations and compile again.
 BEGIN;

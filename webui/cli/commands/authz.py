@@ -92,10 +92,13 @@ def _resource(directory: Path | None, name: str) -> tuple[Resource | None, dict[
 
 
 def run_explain(args: argparse.Namespace) -> int:
-    resource, catalog = _resource(args.dir, args.resource)
+    decls, _ = writer.load(args.dir or paths.policies_dir())
+    catalog = writer.catalog(decls)
+    resource = catalog.get(args.resource)
     if resource is None:
         return fail(f"unknown resource {args.resource!r}; declared: {', '.join(sorted(catalog))}")
-    print(explain(resource, catalog))
+    authz = next((d.authorization for d in decls if d.authorization), None)
+    print(explain(resource, catalog, authz))
     return 0
 
 

@@ -1,5 +1,5 @@
 -- Deploy library:policies_library to pg
--- requires: pgwarden:authz_helpers, pgwarden:audit_rows, pgwarden:auth_users, pgwarden:authz_grants
+-- requires: pgwarden:authz_helpers, pgwarden:audit_rows, pgwarden:auth_users, pgwarden:authz_grants, pgwarden:authz_exists_owner
 -- Compiled by `pgwarden policies compile` from policies/library.toml: do not edit; change the
 -- declarations and compile again.
 BEGIN;
@@ -284,6 +284,36 @@ insert into authz.resources (name, relation, declared_in, display_field, default
 select audit.enable('library.staff_branches'::regclass);
 
 -- loans: privileges, row-level security, triggers
+create or replace function authz.library_staff_branches_14bcdeea(bigint)
+returns setof bigint
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  select e1.branch_id from library.staff_branches e1 where e1.user_id = $1
+$$;
+grant usage on schema library to pgw_policy_reader;
+grant select on library.staff_branches to pgw_policy_reader;
+alter function authz.library_staff_branches_14bcdeea(bigint) owner to pgw_policy_reader;
+revoke execute on function authz.library_staff_branches_14bcdeea(bigint) from public;
+grant execute on function authz.library_staff_branches_14bcdeea(bigint) to pgw_user, pgw_staff;
+comment on function authz.library_staff_branches_14bcdeea(bigint) is 'Policy helper: EXISTS a staff_branches row where (branch_id = row.branch_id AND user_id = user.id); read by pgw_policy_reader, without RLS.';
+create or replace function authz.library_patrons_5df12837(bigint)
+returns setof bigint
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  select e1.id from library.patrons e1 where e1.user_id = $1
+$$;
+grant usage on schema library to pgw_policy_reader;
+grant select on library.patrons to pgw_policy_reader;
+alter function authz.library_patrons_5df12837(bigint) owner to pgw_policy_reader;
+revoke execute on function authz.library_patrons_5df12837(bigint) from public;
+grant execute on function authz.library_patrons_5df12837(bigint) to pgw_user;
+comment on function authz.library_patrons_5df12837(bigint) is 'Policy helper: EXISTS a patrons row where (id = row.patron_id AND user_id = user.id); read by pgw_policy_reader, without RLS.';
 revoke all on library.loans from pgw_anon, pgw_user, pgw_staff, pgw_supervisor, pgw_administrator, pgw_developer;
 grant select on library.loans to pgw_user;
 grant insert (patron_id, item_id, branch_id, status, due_at, returned_at) on library.loans to pgw_staff;
@@ -295,8 +325,8 @@ drop policy if exists loans_read on library.loans;
 create policy loans_read on library.loans as permissive for select to pgw_user
   using (
     pg_catalog.pg_has_role('pgw_supervisor', 'usage')
-    or (pg_catalog.pg_has_role('pgw_staff', 'usage') and exists (select from library.staff_branches e1 where e1.branch_id = loans.branch_id and e1.user_id = (select auth.uid())))
-    or exists (select from library.patrons e1 where e1.id = loans.patron_id and e1.user_id = (select auth.uid()))
+    or (pg_catalog.pg_has_role('pgw_staff', 'usage') and loans.branch_id in (select authz.library_staff_branches_14bcdeea((select auth.uid()))))
+    or loans.patron_id in (select authz.library_patrons_5df12837((select auth.uid())))
     or authz.has_scoped_grant('loans.view', 'branch', branch_id::text)
   );
 comment on policy loans_read on library.loans is 'read: tier user and above; on rows where (tier >= supervisor OR (tier >= staff AND EXISTS a staff_branches row where (branch_id = row.branch_id AND user_id = user.id)) OR EXISTS a patrons row where (id = row.patron_id AND user_id = user.id) OR scoped grant loans.view on branch = branch_id).';
@@ -304,7 +334,7 @@ drop policy if exists loans_create on library.loans;
 create policy loans_create on library.loans as permissive for insert to pgw_staff
   with check (
     (pg_catalog.pg_has_role('pgw_supervisor', 'usage')
-    or exists (select from library.staff_branches e1 where e1.branch_id = loans.branch_id and e1.user_id = (select auth.uid())))
+    or loans.branch_id in (select authz.library_staff_branches_14bcdeea((select auth.uid()))))
     and exists (select from library.patrons v where v.id = loans.patron_id)
     and exists (select from library.items v where v.id = loans.item_id)
     and exists (select from library.branches v where v.id = loans.branch_id)
@@ -314,11 +344,11 @@ drop policy if exists loans_update on library.loans;
 create policy loans_update on library.loans as permissive for update to pgw_staff
   using (
     pg_catalog.pg_has_role('pgw_supervisor', 'usage')
-    or exists (select from library.staff_branches e1 where e1.branch_id = loans.branch_id and e1.user_id = (select auth.uid()))
+    or loans.branch_id in (select authz.library_staff_branches_14bcdeea((select auth.uid())))
   )
   with check (
     (pg_catalog.pg_has_role('pgw_supervisor', 'usage')
-    or exists (select from library.staff_branches e1 where e1.branch_id = loans.branch_id and e1.user_id = (select auth.uid())))
+    or loans.branch_id in (select authz.library_staff_branches_14bcdeea((select auth.uid()))))
     and exists (select from library.patrons v where v.id = loans.patron_id)
     and exists (select from library.items v where v.id = loans.item_id)
     and exists (select from library.branches v where v.id = loans.branch_id)

@@ -15,6 +15,8 @@ select audit.disable('library.patrons'::regclass);
 drop table if exists library.patrons;
 select audit.disable('library.branches'::regclass);
 drop table if exists library.branches;
+drop function if exists authz.library_staff_branches_14bcdeea(bigint);
+drop function if exists authz.library_patrons_5df12837(bigint);
 drop schema if exists library;
 
 COMMIT;

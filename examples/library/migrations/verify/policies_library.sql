@@ -45,6 +45,12 @@ begin
             and p.tablename = 'loans'
             and p.policyname in ('loans_read', 'loans_create', 'loans_update', 'loans_delete', 'loans_admin_bypass')) = 5,
     'library.loans: a compiled policy is missing';
+  assert (select p.prosecdef and p.proowner = (select r.oid from pg_catalog.pg_roles r where r.rolname = 'pgw_policy_reader')
+          from pg_catalog.pg_proc p where p.oid = 'authz.library_staff_branches_14bcdeea(bigint)'::regprocedure),
+    'authz.library_staff_branches_14bcdeea: must be SECURITY DEFINER owned by pgw_policy_reader';
+  assert (select p.prosecdef and p.proowner = (select r.oid from pg_catalog.pg_roles r where r.rolname = 'pgw_policy_reader')
+          from pg_catalog.pg_proc p where p.oid = 'authz.library_patrons_5df12837(bigint)'::regprocedure),
+    'authz.library_patrons_5df12837: must be SECURITY DEFINER owned by pgw_policy_reader';
 end
 $verify$;
 
