@@ -84,6 +84,12 @@ comment on function audit.redaction_mask(text[]) is
 
 -- Statement-level capture of INSERT and DELETE: one INSERT … SELECT over the transition table,
 -- or, for a statement of more than audit.bulk_threshold() rows, one batch (55_row_batches.sql).
+-- The trigger's arguments are the explicit redaction list and the primary-key columns, both
+-- fixed by audit.enable(). Nothing here reads the catalog or calls a SQL function that the
+-- planner cannot inline on the per-event path: such a call is parsed and planned again in every
+-- transaction, and four of them were most of a single-row write's audit cost (breakdown:
+-- bench/results/audit_insert.md). The redaction mask is built from each image's own keys, so a
+-- column added after audit.enable() is redacted too.
 create or replace function audit.capture_rows()
 returns trigger
 language plpgsql
@@ -92,10 +98,8 @@ set search_path = ''
 as $$
 declare
   v_table text := tg_table_schema || '.' || tg_table_name;
-  v_rows_name text := case tg_op when 'INSERT' then 'new_rows' else 'old_rows' end;
-  v_redact text[] := audit.redacted_columns(tg_relid, tg_argv[0]::text[]);
-  v_mask jsonb := audit.redaction_mask(v_redact);
-  v_pk text[] := audit.primary_key_columns(tg_relid);
+  v_extra text[] := coalesce(tg_argv[0]::text[], '{}');
+  v_pk text[] := coalesce(tg_argv[1]::text[], audit.primary_key_columns(tg_relid));
   v_pk1 text := case when pg_catalog.cardinality(v_pk) = 1 then v_pk[1] end;
   v_role text := nullif(pg_catalog.current_setting('role'), 'none');
   v_actor bigint := auth.uid();
@@ -103,6 +107,7 @@ declare
   v_correlation text := pgwarden.correlation_id();
   v_ip inet := pgwarden.client_ip();
   v_count bigint;
+  v_redact text[];
   v_images json;
 begin
   if tg_op = 'INSERT' then
@@ -113,28 +118,37 @@ begin
   if v_count = 0 then
     return null;
   elsif v_count > audit.bulk_threshold() then
+    v_redact := audit.redacted_columns(tg_relid, v_extra);
     execute pg_catalog.format('select pg_catalog.json_agg(i) from (select %s from %I r) i',
-                              audit.batch_select_list(tg_relid, v_redact), v_rows_name)
+                              audit.batch_select_list(tg_relid, v_redact),
+                              case tg_op when 'INSERT' then 'new_rows' else 'old_rows' end)
        into v_images;
     insert into audit.row_batches (event, actor_id, set_role, session_id, correlation_id,
                                    client_ip, target_table, key_columns, row_count, images)
     values (case tg_op when 'INSERT' then 'create' else 'delete' end, v_actor, v_role, v_session,
-            v_correlation, v_ip, v_table, v_pk, v_count,
-            v_images);
+            v_correlation, v_ip, v_table, v_pk, v_count, v_images);
   elsif tg_op = 'INSERT' then
     insert into audit.events (event, actor_id, set_role, session_id, correlation_id, client_ip,
                               target_table, target_id, after)
     select 'create', v_actor, v_role, v_session, v_correlation, v_ip, v_table,
            case when v_pk1 is not null then r.image ->> v_pk1 else audit.row_id(r.image, v_pk) end,
-           case when v_mask = '{}' then r.image else r.image || v_mask end
-      from (select pg_catalog.to_jsonb(n) as image from new_rows n) r;
+           r.image || m.mask
+      from (select pg_catalog.to_jsonb(n) as image from new_rows n) r
+     cross join lateral (
+       select coalesce(pg_catalog.jsonb_object_agg(k, '<redacted>'), '{}'::jsonb) as mask
+         from pg_catalog.jsonb_object_keys(r.image) k
+        where k = any (v_extra) or k ~* audit.redaction_pattern()) m;
   else
     insert into audit.events (event, actor_id, set_role, session_id, correlation_id, client_ip,
                               target_table, target_id, before)
     select 'delete', v_actor, v_role, v_session, v_correlation, v_ip, v_table,
            case when v_pk1 is not null then r.image ->> v_pk1 else audit.row_id(r.image, v_pk) end,
-           case when v_mask = '{}' then r.image else r.image || v_mask end
-      from (select pg_catalog.to_jsonb(o) as image from old_rows o) r;
+           r.image || m.mask
+      from (select pg_catalog.to_jsonb(o) as image from old_rows o) r
+     cross join lateral (
+       select coalesce(pg_catalog.jsonb_object_agg(k, '<redacted>'), '{}'::jsonb) as mask
+         from pg_catalog.jsonb_object_keys(r.image) k
+        where k = any (v_extra) or k ~* audit.redaction_pattern()) m;
   end if;
   return null;
 end
@@ -178,9 +192,8 @@ set search_path = ''
 as $$
 declare
   v_table text := tg_table_schema || '.' || tg_table_name;
-  v_redact text[] := audit.redacted_columns(tg_relid, tg_argv[0]::text[]);
-  v_mask jsonb := audit.redaction_mask(v_redact);
-  v_pk text[] := audit.primary_key_columns(tg_relid);
+  v_extra text[] := coalesce(tg_argv[0]::text[], '{}');
+  v_pk text[] := coalesce(tg_argv[1]::text[], audit.primary_key_columns(tg_relid));
   v_pk1 text := case when pg_catalog.cardinality(v_pk) = 1 then v_pk[1] end;
   v_role text := nullif(pg_catalog.current_setting('role'), 'none');
   v_actor bigint := auth.uid();
@@ -219,8 +232,12 @@ begin
                          from pg_catalog.jsonb_each(c.after) e
                         where c.before is not null and e.value is distinct from c.before -> e.key),
            'previous_id', c.previous_id, 'key_changed', c.moved)),
-         c.before || v_mask, c.after || v_mask
-    from changes c;
+         c.before || m.mask, c.after || m.mask
+    from changes c
+   cross join lateral (
+     select coalesce(pg_catalog.jsonb_object_agg(k, '<redacted>'), '{}'::jsonb) as mask
+       from pg_catalog.jsonb_object_keys(coalesce(c.after, c.before)) k
+      where k = any (v_extra) or k ~* audit.redaction_pattern()) m;
   return null;
 end
 $$;
@@ -304,6 +321,7 @@ declare
   v_table text;
   v_redact text[];
   v_previous text[] := audit.enabled_redaction(target);
+  v_pk text[] := audit.primary_key_columns(target);
   v_missing text;
 begin
   select c.relkind, n.nspname || '.' || c.relname into v_kind, v_table
@@ -326,17 +344,22 @@ begin
       using errcode = 'undefined_column';
   end if;
   perform audit.drop_row_triggers(target);
+  -- the arguments: the explicit redaction list first (audit.enabled_redaction() reads it), then
+  -- the primary-key columns, so that the capture triggers read no catalog per statement
   execute pg_catalog.format(
     'create trigger audit_row_insert after insert on %s referencing new table as new_rows '
-    'for each statement execute function audit.capture_rows(%L)', target, v_redact::text);
+    'for each statement execute function audit.capture_rows(%L, %L)',
+    target, v_redact::text, v_pk::text);
   execute pg_catalog.format(
     'create trigger audit_row_delete after delete on %s referencing old table as old_rows '
-    'for each statement execute function audit.capture_rows(%L)', target, v_redact::text);
-  if pg_catalog.cardinality(audit.primary_key_columns(target)) > 0 then
+    'for each statement execute function audit.capture_rows(%L, %L)',
+    target, v_redact::text, v_pk::text);
+  if pg_catalog.cardinality(v_pk) > 0 then
     execute pg_catalog.format(
       'create trigger audit_row_update after update on %s '
       'referencing old table as old_rows new table as new_rows '
-      'for each statement execute function audit.capture_updates(%L)', target, v_redact::text);
+      'for each statement execute function audit.capture_updates(%L, %L)',
+      target, v_redact::text, v_pk::text);
   else
     execute pg_catalog.format(
       'create trigger audit_row_update after update on %s '

@@ -72,17 +72,7 @@ comment on column audit.row_batch_expansions.expanded_at is 'When.';
 select audit.guard_append_only('audit.row_batches');
 select audit.guard_append_only('audit.row_batch_expansions');
 
-create or replace function audit.bulk_threshold()
-returns integer
-language sql
-stable
-as $$
-  select case when c.s ~ '^[0-9]{1,9}$' then c.s::integer else 100 end
-    from (select pg_catalog.current_setting('pgwarden.audit_bulk_rows', true) as s) c
-$$;
-comment on function audit.bulk_threshold() is
-  'Statements changing more rows than this are captured as one batch (setting '
-  'pgwarden.audit_bulk_rows, default 100; a malformed value means the default).';
+-- audit.bulk_threshold(): 56_row_batch_code.sql.
 
 -- The batches audit.seal() has not materialised yet. PL/pgSQL because audit.seal_state (whose
 -- horizon bounds the scan) belongs to the chain, deployed after row audit.
