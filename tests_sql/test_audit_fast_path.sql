@@ -26,7 +26,7 @@ create function pg_temp.calls() returns bigint language sql as $$
   select coalesce(sum(f.calls), 0)::bigint from pg_stat_xact_user_functions f
    where f.schemaname = 'audit'
      and f.funcname in ('primary_key_columns', 'redacted_columns', 'redaction_mask',
-                        'bulk_threshold', 'batch_select_list', 'row_id')
+                        'bulk_threshold', 'batch_select_list', 'row_id', 'update_pairs')
 $$;
 
 -- The trigger arguments.

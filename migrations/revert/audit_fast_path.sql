@@ -1,7 +1,100 @@
 -- Revert pgwarden:audit_fast_path
--- Restores the code of @v0.1.0 (sql/audit/50_row_audit.sql and audit.bulk_threshold() as
--- released) and attaches every audited table's triggers again with their one argument.
+-- Materialises every pending batch first (so that no UPDATE batch's old rows are lost), then
+-- restores the code of @v0.1.0 (sql/audit/50_row_audit.sql, 80_views.sql, audit.bulk_threshold()
+-- and audit.expand_row_batches() as released), drops this change's functions, columns and
+-- constraint, and attaches every audited table's triggers again with their one argument.
 BEGIN;
+select audit.expand_row_batches();
+
+-- Views for DBAs and the admin: plain SQL over the events. security_invoker, so the reader's
+-- own privileges apply (administrators and the owner). Ready-to-run queries: docs/audit-queries.md.
+
+create or replace view audit.authority_events with (security_invoker = true) as
+select e.id, e.occurred_at, e.event, t.category, e.actor_id, e.db_role, e.set_role, e.session_id,
+       e.correlation_id, e.client_ip, e.target_table, e.target_id, e.summary, e.metadata
+  from audit.events e
+  join audit.event_types t on t.id = e.event
+ where t.category <> 'row';
+comment on view audit.authority_events is
+  'Every non-row event (accounts, credentials, sessions, access, the audit itself), with its category.';
+
+create or replace view audit.row_history with (security_invoker = true) as
+select e.id, e.occurred_at, e.target_table, e.target_id, e.event, e.actor_id, e.db_role,
+       e.set_role, e.correlation_id,
+       coalesce(array(select pg_catalog.jsonb_array_elements_text(e.metadata -> 'changed')),
+                '{}') as changed,
+       e.before, e.after
+  from audit.events e
+ where e.event in ('create', 'update', 'delete', 'table_truncated')
+union all
+select null, b.occurred_at, b.target_table, r.target_id, b.event, b.actor_id, b.db_role,
+       b.set_role, b.correlation_id, '{}', r.before, r.after
+  from audit.pending_batches() b
+ cross join lateral audit.batch_rows(b) r;
+comment on view audit.row_history is
+  'Row events of audited tables: who changed which row (target_table, target_id), when, and the '
+  'redacted before/after. Rows of a bulk statement not yet materialised by audit.seal() show '
+  'with a NULL id.';
+
+create or replace view audit.chain_status with (security_invoker = true) as
+select s.last_seq as sealed_links, pg_catalog.encode(s.head, 'hex') as head, s.sealed_at,
+       u.unsealed, u.oldest_unsealed_at
+  from audit.seal_state s
+  cross join lateral (
+    select coalesce(pg_catalog.sum(w.n), 0)::bigint as unsealed,
+           pg_catalog.min(w.at) as oldest_unsealed_at
+      from (select 1 as n, ev.occurred_at as at
+              from audit.events ev
+             where ev.txid >= s.horizon
+               and not exists (select 1 from audit.seals l where l.event_id = ev.id)
+            union all
+            select b.row_count, b.occurred_at from audit.pending_batches() b) w) u;
+comment on view audit.chain_status is
+  'The hash chain: links sealed, head hash, last seal time, and the window (committed events '
+  'not sealed yet, rows of pending bulk batches included).';
+
+create or replace view audit.audited_tables with (security_invoker = true) as
+select t.tgrelid::regclass as audited_table,
+       audit.enabled_redaction(t.tgrelid) as redact,
+       audit.redacted_columns(t.tgrelid, audit.enabled_redaction(t.tgrelid)) as redacted_columns
+  from pg_catalog.pg_trigger t
+ where t.tgname = 'audit_row_insert';
+comment on view audit.audited_tables is
+  'Tables with row audit enabled, the explicit redaction list, and every column redacted today.';
+
+create or replace function audit.expand_row_batches()
+returns bigint
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+  v_events bigint;
+begin
+  -- the sealer's lock: one expansion at a time, so a batch is materialised exactly once
+  perform 1 from audit.seal_state for update;
+  with pending as materialized (select * from audit.pending_batches()),
+       marked as (insert into audit.row_batch_expansions (batch_id, events)
+                  select p.id, p.row_count from pending p)
+  insert into audit.events (occurred_at, event, actor_id, db_role, set_role, session_id,
+                            correlation_id, client_ip, target_table, target_id, metadata,
+                            before, after, txid)
+  select b.occurred_at, b.event, b.actor_id, b.db_role, b.set_role, b.session_id,
+         b.correlation_id, b.client_ip, b.target_table, r.target_id,
+         pg_catalog.jsonb_build_object('batch_id', b.id), r.before, r.after, b.txid
+    from pending b
+   cross join lateral audit.batch_rows(b::audit.row_batches) r
+   order by b.id, r.ordinal;
+  get diagnostics v_events = row_count;
+  return v_events;
+end
+$$;
+comment on function audit.expand_row_batches() is
+  'Materialise every committed, pending batch into audit.events (one event per row, in batch and '
+  'row order, with metadata.batch_id); returns the events written. Called by audit.seal().'
+  ' Serialised with the sealer by its lock.';
+
 -- Row audit for any table. audit.enable(table, redact) attaches the generic triggers:
 --   audit_row_insert    AFTER INSERT    FOR EACH STATEMENT, transition table new_rows
 --   audit_row_delete    AFTER DELETE    FOR EACH STATEMENT, transition table old_rows
@@ -409,6 +502,27 @@ $$;
 comment on function audit.bulk_threshold() is
   'Statements changing more rows than this are captured as one batch (setting '
   'pgwarden.audit_bulk_rows, default 100; a malformed value means the default).';
+
+drop function if exists audit.batch_events(audit.row_batches);
+drop function if exists audit.batch_update_select_list(regclass, text[], text[]);
+drop function if exists audit.update_pairs(jsonb, jsonb, text[]);
+alter table audit.row_batches drop constraint if exists row_batches_update_images;
+alter table audit.row_batches drop constraint if exists row_batches_event;
+alter table audit.row_batches drop column if exists before_images, drop column if exists redacted;
+do $revert$
+begin
+  -- update batches written meanwhile stay (materialised above); the old check then skips them
+  if exists (select 1 from audit.row_batches b where b.event = 'update') then
+    alter table audit.row_batches add constraint row_batches_event
+      check (event in ('create', 'delete')) not valid;
+  else
+    alter table audit.row_batches add constraint row_batches_event
+      check (event in ('create', 'delete'));
+  end if;
+end
+$revert$;
+comment on column audit.row_batches.event is 'create (INSERT) or delete (DELETE).';
+comment on column audit.row_batches.images is 'The redacted rows, a JSON array in statement order.';
 
 select audit.enable(t.tgrelid::regclass, audit.enabled_redaction(t.tgrelid))
   from pg_catalog.pg_trigger t
