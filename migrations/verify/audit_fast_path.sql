@@ -12,6 +12,13 @@ begin
   assert pg_catalog.strpos(pg_catalog.pg_get_functiondef('audit.bulk_threshold()'::regprocedure),
                            ' from ') = 0,
     'audit.bulk_threshold() must be inlinable (no FROM)';
+  assert exists (select 1 from pg_catalog.pg_attribute a
+                  where a.attrelid = 'audit.row_batches'::regclass
+                    and a.attname = 'before_images' and not a.attisdropped),
+    'audit.row_batches must hold the old rows of update batches';
+  assert pg_catalog.to_regprocedure('audit.update_pairs(jsonb, jsonb, text[])') is not null
+     and pg_catalog.to_regprocedure('audit.batch_events(audit.row_batches)') is not null,
+    'the update pairing and the batch events must exist';
 end
 $verify$;
 ROLLBACK;
