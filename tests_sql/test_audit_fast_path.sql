@@ -5,7 +5,7 @@
 -- columns a table has now, not the ones it had at audit.enable(). Runs with track_functions =
 -- 'all', so that pg_stat_xact_user_functions counts every non-inlined SQL function call.
 begin;
-select plan(14);
+select plan(16);
 
 create schema app;
 create table app.orders (id bigint primary key, note text, amount numeric);
@@ -26,7 +26,8 @@ create function pg_temp.calls() returns bigint language sql as $$
   select coalesce(sum(f.calls), 0)::bigint from pg_stat_xact_user_functions f
    where f.schemaname = 'audit'
      and f.funcname in ('primary_key_columns', 'redacted_columns', 'redaction_mask',
-                        'bulk_threshold', 'batch_select_list', 'row_id', 'update_pairs')
+                        'bulk_threshold', 'batch_select_list', 'row_id', 'update_pairs',
+                        'update_pair')
 $$;
 
 -- The trigger arguments.
@@ -58,6 +59,26 @@ select is((select count(*)::int from audit.events where target_table in ('app.or
           6, 'and each wrote its event');
 select is((select target_id from audit.events where target_table = 'app.pairs' and event = 'update'),
           '[2, 1]', 'the composite target id follows the key order');
+
+-- A one-row UPDATE takes audit.update_pair(); it yields what audit.update_pairs() does.
+insert into app.orders values (1, 'again', 10);
+update app.orders set id = 11, amount = 13 where id = 1;
+update app.orders set amount = 12 where id = 11;
+select results_eq(
+  $$ select e.target_id, e.metadata from audit.events e
+      where e.target_table = 'app.orders' and e.event = 'update' order by e.id $$,
+  $$ select p.target_id, p.metadata
+       from (select e.id, e.before, e.after from audit.events e
+              where e.target_table = 'app.orders' and e.event = 'update') e,
+            audit.update_pairs(pg_catalog.jsonb_build_array(e.before),
+                               pg_catalog.jsonb_build_array(e.after), '{id}') p
+      order by e.id $$,
+  'a one-row UPDATE, a key change included, gets the metadata and target of update_pairs()');
+select is((select metadata from audit.events where target_table = 'app.orders'
+             and event = 'update' and target_id = '11' order by id limit 1),
+          '{"changed": ["amount", "id"], "previous_id": "1"}'::jsonb,
+          'a moved key is recorded with previous_id');
+delete from app.orders where id = 11;
 
 -- Redaction follows the table as it is now.
 alter table app.orders rename column amount to secret_amount;

@@ -240,6 +240,29 @@ comment on function audit.update_pairs(jsonb, jsonb, text[]) is
   'The update events of one UPDATE statement from its old and new row images (JSON arrays): '
   'paired by key, unchanged pairs left out; position, target id, metadata, before, after.';
 
+-- The update event of a one-row UPDATE whose images differ: what audit.update_pairs() yields for
+-- one old and one new image (target id the new key, metadata.changed, metadata.previous_id when
+-- the key changed), without the joins a statement of many rows needs. A test holds the two to
+-- the same result (tests_sql/test_audit_fast_path.sql).
+create or replace function audit.update_pair(before jsonb, after jsonb, key_columns text[])
+returns table (target_id text, metadata jsonb)
+language sql
+immutable
+as $$
+  select k.new_key,
+         pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+           'changed', (select pg_catalog.jsonb_agg(e.key order by e.key)
+                         from pg_catalog.jsonb_each(after) e
+                        where e.value is distinct from before -> e.key),
+           'previous_id', case when k.old_key is distinct from k.new_key then k.old_key end))
+    from (select case when pg_catalog.cardinality(key_columns) = 1 then before ->> key_columns[1]
+                      else audit.row_id(before, key_columns) end as old_key,
+                 case when pg_catalog.cardinality(key_columns) = 1 then after ->> key_columns[1]
+                      else audit.row_id(after, key_columns) end as new_key) k
+$$;
+comment on function audit.update_pair(jsonb, jsonb, text[]) is
+  'The target id and metadata of the update event of a one-row UPDATE (images that differ).';
+
 -- Statement-level capture of UPDATE (tables with a primary key), paired by audit.update_pairs().
 -- A statement of more than audit.bulk_threshold() rows stores one batch with its old and new
 -- rows instead (json_agg, redacted), which audit.seal() pairs and materialises later. In the
@@ -286,6 +309,23 @@ begin
                                    before_images, redacted)
     values ('update', v_actor, v_role, v_session, v_correlation, v_ip, v_table, v_pk, v_count,
             v_after, v_before, v_redact);
+    return null;
+  end if;
+  if v_count = 1 then
+    select pg_catalog.to_jsonb(orow.*), pg_catalog.to_jsonb(nr.*) into v_old, v_new
+      from old_rows orow, new_rows nr;
+    if v_old = v_new then
+      return null;
+    end if;
+    insert into audit.events (event, actor_id, set_role, session_id, correlation_id, client_ip,
+                              target_table, target_id, metadata, before, after)
+    select 'update', v_actor, v_role, v_session, v_correlation, v_ip, v_table, c.target_id,
+           c.metadata, v_old || m.mask, v_new || m.mask
+      from audit.update_pair(v_old, v_new, v_pk) c
+     cross join lateral (
+       select coalesce(pg_catalog.jsonb_object_agg(k, '<redacted>'), '{}'::jsonb) as mask
+         from pg_catalog.jsonb_object_keys(v_new) k
+        where k = any (v_extra) or k ~* audit.redaction_pattern()) m;
     return null;
   end if;
   select (select pg_catalog.jsonb_agg(pg_catalog.to_jsonb(orow.*)) from old_rows orow),
