@@ -506,6 +506,7 @@ comment on function audit.bulk_threshold() is
 drop function if exists audit.batch_events(audit.row_batches);
 drop function if exists audit.batch_update_select_list(regclass, text[], text[]);
 drop function if exists audit.update_pairs(jsonb, jsonb, text[]);
+drop function if exists audit.update_pair(jsonb, jsonb, text[]);
 alter table audit.row_batches drop constraint if exists row_batches_update_images;
 alter table audit.row_batches drop constraint if exists row_batches_event;
 alter table audit.row_batches drop column if exists before_images, drop column if exists redacted;
