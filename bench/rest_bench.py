@@ -62,6 +62,7 @@ class Case:
     drf_path: str  # Lua expression
     body: str | None = None  # Lua expression
     write: bool = False
+    audited_of: str | None = None  # the unaudited case this one repeats on bench.audited_items
 
 
 CASES = [
@@ -105,7 +106,30 @@ CASES = [
         "'{\"qty\":7}'",
         write=True,
     ),
+    # the same writes on an audited copy of the table (pgwarden only: issue 18's goal is an
+    # audited single-row POST or PATCH at >= 85 % of the unaudited request rate)
+    Case(
+        "post_audited",
+        "POST one row, audited table",
+        "POST",
+        '"/rest/v1/audited_items"',
+        "",
+        '\'{"name":"bench","qty":1,"author_id":\' .. author .. \'}\'',
+        write=True,
+        audited_of="post_one",
+    ),
+    Case(
+        "patch_audited",
+        "PATCH one row by primary key, audited table",
+        "PATCH",
+        '"/rest/v1/audited_items?id=eq." .. id',
+        "",
+        "'{\"qty\":7}'",
+        write=True,
+        audited_of="patch_one",
+    ),
 ]
+PGWARDEN_ONLY = {c.name for c in CASES if c.audited_of}
 
 
 @dataclass
@@ -132,14 +156,30 @@ def prepare_database() -> tuple[Cluster, str]:
     deploy_all(url)
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute((ROOT / "bench" / "rest_schema.sql").read_text())
+        conn.execute(AUDITED_COPY)
     return cluster, url
+
+
+# An audited copy of bench.items, written by the *_audited cases (row audit: docs/audit.md).
+AUDITED_COPY = """
+create table bench.audited_items (like bench.items including all);
+alter table bench.audited_items
+  add foreign key (author_id) references bench.authors (id);
+insert into bench.audited_items overriding system value select * from bench.items;
+select setval(pg_get_serial_sequence('bench.audited_items', 'id'), 10000);
+grant select, insert, update on bench.audited_items to pgw_user;
+grant usage on all sequences in schema bench to pgw_user;
+select audit.enable('bench.audited_items');
+analyze bench.audited_items;
+"""
 
 
 def reset_items(url: str) -> None:
     with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("delete from bench.items where id > 10000")
-        conn.execute("update bench.items set qty = id % 1000")
-        conn.execute("vacuum analyze bench.items")
+        for name in ("items", "audited_items"):
+            conn.execute(f"delete from bench.{name} where id > 10000")
+            conn.execute(f"update bench.{name} set qty = id % 1000")
+            conn.execute(f"vacuum analyze bench.{name}")
 
 
 # --- the SQL pgwarden sends, for pgbench ----------------------------------------------------
@@ -492,6 +532,36 @@ def write_report(measures: list[Measure], args: argparse.Namespace) -> None:
     plot(measures)
 
 
+def write_audited_report(measures: list[Measure], args: argparse.Namespace) -> None:
+    """A run of pgwarden targets only, with audited cases: bench/results/rest_audited.md."""
+    load_after = os.getloadavg()
+    lines = [
+        "# REST dialect: audited and unaudited writes",
+        "",
+        f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} by `bench/rest_bench.py "
+        f"--targets {args.targets} --cases {args.cases}` on {os.cpu_count()} shared CPUs, "
+        "load average (1, 5, 15 min) "
+        f"{', '.join(f'{x:.2f}' for x in args.load_before)} before and "
+        f"{', '.join(f'{x:.2f}' for x in load_after)} after; wrk on loopback, "
+        f"{args.connections} connections, {args.duration} s per case after a 2 s warm-up, "
+        f"medians of {args.rounds} rounds (each round runs every case on every target, the "
+        "unaudited and the audited write one after the other).",
+        "",
+        "| case | target | req/s | p50 ms | p99 ms | errors |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    for case in CASES:
+        for target in TARGETS:
+            m = _get(measures, case.name, target)
+            if m:
+                lines.append(
+                    f"| {case.title} | {target} | {m.requests_per_second:,.0f} | "
+                    f"{m.p50_ms:.1f} | {m.p99_ms:.1f} | {m.errors} |"
+                )
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "rest_audited.md").write_text("\n".join(lines + audited_lines(measures)) + "\n")
+
+
 def _get(measures: list[Measure], case: str, target: str) -> Measure | None:
     return next((m for m in measures if m.case == case and m.target == target), None)
 
@@ -535,7 +605,31 @@ def markdown(measures: list[Measure], meta: dict) -> str:
                 f"{p1.requests_per_second / d.requests_per_second:.1f}× | "
                 f"{p2.requests_per_second / b.requests_per_second:.2f} |"
             )
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + audited_lines(measures)) + "\n"
+
+
+def audited_lines(measures: list[Measure]) -> list[str]:
+    """Audited / unaudited request rate of the same write, per pgwarden target (goal >= 85 %)."""
+    lines = [
+        "",
+        "Audited writes (the same request on `bench.audited_items`, row audit enabled, in the "
+        "same round as the unaudited one; goal: at least 85 % of the unaudited rate):",
+        "",
+        "| case | target | unaudited req/s | audited req/s | audited / unaudited | goal |",
+        "|---|---|---:|---:|---:|:---:|",
+    ]
+    for case in CASES:
+        for target in ("pgwarden-1", "pgwarden-2"):
+            audited = _get(measures, case.name, target)
+            plain = _get(measures, case.audited_of or "", target)
+            if audited and plain:
+                share = audited.requests_per_second / plain.requests_per_second
+                lines.append(
+                    f"| {case.title} | {target} | {plain.requests_per_second:,.0f} | "
+                    f"{audited.requests_per_second:,.0f} | {share:.0%} | "
+                    f"{'✓' if share >= 0.85 else '✗'} |"
+                )
+    return lines
 
 
 def plot(measures: list[Measure]) -> None:
@@ -591,6 +685,8 @@ def one_round(
     """Every case on every target once: pgbench, pgwarden with one and two workers, DRF."""
     measures: list[Measure] = []
     for case in cases if "pgbench" in targets else []:
+        if case.name in PGWARDEN_ONLY:
+            continue
         reset_items(url)
         measures.append(run_pgbench(url, pgbench_script(case, table), args, case))
         print(measures[-1], flush=True)
@@ -604,6 +700,8 @@ def one_round(
                 print(measures[-1], flush=True)
     with drf(url, args.drf_workers) if "drf" in targets else contextlib.nullcontext() as base:
         for case in cases if base else []:
+            if case.name in PGWARDEN_ONLY:
+                continue
             reset_items(url)
             measures.append(run_wrk(base, case, "drf", args))
             print(measures[-1], flush=True)
@@ -667,6 +765,10 @@ def main() -> int:
         rounds += one_round(url, table, cases, targets, args)
     measures = medians(rounds)
     if set(targets) != {"pgbench", "pgwarden-1", "pgwarden-2", "drf"}:
+        if audited_lines(measures)[5:]:
+            write_audited_report(measures, args)
+            print((RESULTS / "rest_audited.md").read_text())
+            return 0
         print("a partial run: bench/results/ left as it was")
         return 0
     write_report(measures, args)

@@ -31,7 +31,7 @@ select set_eq(
 );
 select is((select count(*)::int from pg_proc
             where pronamespace = 'audit'::regnamespace and prosecdef
-              and proconfig is distinct from array['search_path=""']),
+              and not ('search_path=""' = any (coalesce(proconfig, '{}')))),
           0, 'every audit definer function pins search_path to empty');
 select is((select count(*)::int from pg_proc p, aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a
             where p.oid in ('audit.enable(regclass,text[])'::regprocedure,

@@ -72,17 +72,7 @@ comment on column audit.row_batch_expansions.expanded_at is 'When.';
 select audit.guard_append_only('audit.row_batches');
 select audit.guard_append_only('audit.row_batch_expansions');
 
-create or replace function audit.bulk_threshold()
-returns integer
-language sql
-stable
-as $$
-  select case when c.s ~ '^[0-9]{1,9}$' then c.s::integer else 100 end
-    from (select pg_catalog.current_setting('pgwarden.audit_bulk_rows', true) as s) c
-$$;
-comment on function audit.bulk_threshold() is
-  'Statements changing more rows than this are captured as one batch (setting '
-  'pgwarden.audit_bulk_rows, default 100; a malformed value means the default).';
+-- audit.bulk_threshold(): 56_row_batch_code.sql.
 
 -- The batches audit.seal() has not materialised yet. PL/pgSQL because audit.seal_state (whose
 -- horizon bounds the scan) belongs to the chain, deployed after row audit.
@@ -117,35 +107,4 @@ $$;
 comment on function audit.batch_rows(audit.row_batches) is
   'The rows of a batch as row events would carry them: position, target id, before and after.';
 
-create or replace function audit.expand_row_batches()
-returns bigint
-language plpgsql
-volatile
-security definer
-set search_path = ''
-as $$
-declare
-  v_events bigint;
-begin
-  -- the sealer's lock: one expansion at a time, so a batch is materialised exactly once
-  perform 1 from audit.seal_state for update;
-  with pending as materialized (select * from audit.pending_batches()),
-       marked as (insert into audit.row_batch_expansions (batch_id, events)
-                  select p.id, p.row_count from pending p)
-  insert into audit.events (occurred_at, event, actor_id, db_role, set_role, session_id,
-                            correlation_id, client_ip, target_table, target_id, metadata,
-                            before, after, txid)
-  select b.occurred_at, b.event, b.actor_id, b.db_role, b.set_role, b.session_id,
-         b.correlation_id, b.client_ip, b.target_table, r.target_id,
-         pg_catalog.jsonb_build_object('batch_id', b.id), r.before, r.after, b.txid
-    from pending b
-   cross join lateral audit.batch_rows(b::audit.row_batches) r
-   order by b.id, r.ordinal;
-  get diagnostics v_events = row_count;
-  return v_events;
-end
-$$;
-comment on function audit.expand_row_batches() is
-  'Materialise every committed, pending batch into audit.events (one event per row, in batch and '
-  'row order, with metadata.batch_id); returns the events written. Called by audit.seal().'
-  ' Serialised with the sealer by its lock.';
+-- audit.expand_row_batches(): 56_row_batch_code.sql.

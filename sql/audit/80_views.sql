@@ -20,9 +20,12 @@ select e.id, e.occurred_at, e.target_table, e.target_id, e.event, e.actor_id, e.
  where e.event in ('create', 'update', 'delete', 'table_truncated')
 union all
 select null, b.occurred_at, b.target_table, r.target_id, b.event, b.actor_id, b.db_role,
-       b.set_role, b.correlation_id, '{}', r.before, r.after
+       b.set_role, b.correlation_id,
+       coalesce(array(select pg_catalog.jsonb_array_elements_text(r.metadata -> 'changed')),
+                '{}'),
+       r.before, r.after
   from audit.pending_batches() b
- cross join lateral audit.batch_rows(b) r;
+ cross join lateral audit.batch_events(b) r;
 comment on view audit.row_history is
   'Row events of audited tables: who changed which row (target_table, target_id), when, and the '
   'redacted before/after. Rows of a bulk statement not yet materialised by audit.seal() show '

@@ -24,3 +24,13 @@ revoke execute on function audit.expand_row_batches(), audit.pending_batches(),
 grant execute on function audit.pending_batches(), audit.batch_rows(audit.row_batches),
   audit.batch_select_list(regclass, text[]), audit.bulk_threshold()
   to pgw_administrator;
+
+-- Bulk UPDATEs (audit_fast_path): the pairing and a batch's events are read through
+-- audit.row_history by administrators; the select list is the trigger's own.
+revoke execute on function audit.update_pairs(jsonb, jsonb, text[]),
+  audit.update_pair(jsonb, jsonb, text[]), audit.batch_events(audit.row_batches),
+  audit.batch_update_select_list(regclass, text[], text[])
+  from public;
+grant execute on function audit.update_pairs(jsonb, jsonb, text[]),
+  audit.batch_events(audit.row_batches)
+  to pgw_administrator;
