@@ -27,6 +27,7 @@ COMMAND_MODULES = [
     "authz",
     "example",
     "rest",
+    "jobs",
 ]
 EXPECTED_ERRORS = (ClusterError, MigrationError, SettingsError)
 

@@ -29,14 +29,14 @@ class Settings:
     pool_min: int = 1
     pool_max: int = 10
     statement_timeout_ms: int = 10_000
+    # a session connection to the primary as `authenticator`, never through a transaction pooler:
+    # for what holds session state (the job runner's advisory lock, LISTEN)
+    direct_database_url: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
 
-def app_url_for(owner_url: str) -> str:
-    """The app's connection: `PGWARDEN_APP_DATABASE_URL`, else the owner URL as `authenticator`."""
-    explicit = os.environ.get("PGWARDEN_APP_DATABASE_URL")
-    if explicit:
-        return explicit
+def as_authenticator(owner_url: str) -> str:
+    """The owner URL with the user `authenticator` (and `PGWARDEN_AUTHENTICATOR_PASSWORD`)."""
     params = conninfo_to_dict(owner_url)
     params["user"] = "authenticator"
     params.pop("password", None)
@@ -44,6 +44,18 @@ def app_url_for(owner_url: str) -> str:
     if password:
         params["password"] = password
     return make_conninfo(**params)
+
+
+def app_url_for(owner_url: str) -> str:
+    """The app's connection: `PGWARDEN_APP_DATABASE_URL`, else the owner URL as `authenticator`."""
+    return os.environ.get("PGWARDEN_APP_DATABASE_URL") or as_authenticator(owner_url)
+
+
+def direct_url_for(owner_url: str) -> str:
+    """The app's direct connection: `PGWARDEN_DIRECT_DATABASE_URL`, else the owner URL
+    (`DATABASE_URL`) as `authenticator`; never `PGWARDEN_APP_DATABASE_URL`, which may name a
+    transaction pooler."""
+    return os.environ.get("PGWARDEN_DIRECT_DATABASE_URL") or as_authenticator(owner_url)
 
 
 def secret_key(create: bool = False) -> tuple[str, str]:
@@ -67,6 +79,7 @@ def load(owner: str, create_secret: bool = False) -> Settings:
     return Settings(
         database_url=owner,
         app_database_url=app_url_for(owner),
+        direct_database_url=direct_url_for(owner),
         secret_key=key,
         secret_source=source,
         pool_min=int(os.environ.get("PGWARDEN_POOL_MIN", "1")),

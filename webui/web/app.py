@@ -15,7 +15,7 @@ from webui.core.settings import Settings
 from webui.web.correlation import correlation_middleware
 from webui.web.errors import add_security_headers, error_middleware
 
-FEATURES = ["webui.web.health", "webui.web.home", "webui.audit", "webui.auth", "webui.rest"]
+FEATURES = ["webui.web.health", "webui.web.home", "webui.ops.jobs", "webui.auth", "webui.rest"]
 MAX_BODY_BYTES = 1024 * 1024
 
 
