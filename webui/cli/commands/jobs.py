@@ -66,7 +66,7 @@ def _mode_detail(mode: str, leader: jobs.Leader | None) -> str:
         return "mode pg_cron (run in the database)"
     if leader is None:
         return "mode app, no process leads now (start `pgwarden serve`, or install pg_cron)"
-    return f"mode app, led by pid {leader.pid} ({leader.application_name})"
+    return f"mode app, led by {leader.application_name} (backend pid {leader.pid})"
 
 
 def _job_detail(row: jobs.JobStatus, now: datetime) -> str:
