@@ -28,6 +28,8 @@ COMMAND_MODULES = [
     "example",
     "rest",
     "jobs",
+    "gen",
+    "openapi",
 ]
 EXPECTED_ERRORS = (ClusterError, MigrationError, SettingsError)
 
