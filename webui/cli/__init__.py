@@ -30,6 +30,7 @@ COMMAND_MODULES = [
     "jobs",
     "gen",
     "openapi",
+    "init",
 ]
 EXPECTED_ERRORS = (ClusterError, MigrationError, SettingsError)
 
