@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from webui import __version__
 from webui.core.settings import SettingsError
+from webui.ops.backup import BackupError
 from webui.ops.cluster import ClusterError
 from webui.ops.migrations import MigrationError
 
@@ -31,8 +32,9 @@ COMMAND_MODULES = [
     "gen",
     "openapi",
     "init",
+    "backup",
 ]
-EXPECTED_ERRORS = (ClusterError, MigrationError, SettingsError)
+EXPECTED_ERRORS = (BackupError, ClusterError, MigrationError, SettingsError)
 
 
 def build_parser() -> argparse.ArgumentParser:
