@@ -18,7 +18,9 @@ from webui.ops.cluster import Cluster
 from webui.testing import ServerProcess, deploy_all, running_server, url_for_database
 
 ROOT = Path(__file__).resolve().parent
-TEST_DB = "pgw_test"
+TEST_DB = os.environ.get(
+    "PGWARDEN_TEST_DB", "pgw_test"
+)  # a nested run (test_pgbouncer) names its own
 
 
 TEST_CLUSTER = Cluster(Path(os.environ.get("PGWARDEN_TEST_HOME") or ROOT / ".pgwarden" / "test"))

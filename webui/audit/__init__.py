@@ -3,36 +3,29 @@ module only passes things on:
 
 - `record_detached()`: a security event of a request that fails (a failed login, a throttle
   lock), committed on its own pool connection so that it survives the request's rollback;
-- `seal()` / `verify()` / `tail()`: thin calls used by the CLI and the background sealer;
-- `setup(app)`: the background sealer, which links new events into the hash chain every
-  `PGWARDEN_AUDIT_SEAL_INTERVAL` seconds (default 5; 0 turns it off).
+- `seal()` / `verify()` / `tail()`: thin calls used by the CLI.
+
+Sealing in the background is the `audit_seal` scheduled job (pg_cron or one elected app process:
+webui/ops/jobs.py), no longer a loop in every app process.
 
 Doctrine: docs/audit.md.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-import os
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import psycopg
-from aiohttp import web
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
-from psycopg_pool import PoolTimeout
 
-from webui.core.db import POOL
 from webui.core.pool import Pool
 
 log = logging.getLogger("pgwarden.audit")
-
-DEFAULT_SEAL_INTERVAL = 5.0
 
 _DETACHED_SQL = """
 select audit.record_security_event(
@@ -159,42 +152,7 @@ def known_events(conn: psycopg.Connection) -> set[str]:
     return {row[0] for row in conn.execute("select id from audit.event_types").fetchall()}
 
 
-def seal_interval() -> float:
-    raw = os.environ.get("PGWARDEN_AUDIT_SEAL_INTERVAL", "")
-    try:
-        return max(0.0, float(raw)) if raw else DEFAULT_SEAL_INTERVAL
-    except ValueError:
-        log.warning(
-            "PGWARDEN_AUDIT_SEAL_INTERVAL=%r is not a number; using %s", raw, DEFAULT_SEAL_INTERVAL
-        )
-        return DEFAULT_SEAL_INTERVAL
-
-
 async def seal_once(pool: Pool) -> int:
     async with pool.connection(timeout=5) as conn, conn.transaction():
         row = await (await conn.execute("select audit.seal()")).fetchone()
     return int(row[0]) if row else 0
-
-
-async def _sealer(pool: Pool, interval: float) -> None:
-    while True:
-        await asyncio.sleep(interval)
-        try:
-            await seal_once(pool)
-        except (psycopg.Error, PoolTimeout) as exc:
-            log.warning("audit sealer: %s", str(exc).strip().splitlines()[0] if str(exc) else exc)
-
-
-async def sealer_context(app: web.Application) -> AsyncIterator[None]:
-    """cleanup_ctx: run the background sealer while the app runs."""
-    interval = seal_interval()
-    task = asyncio.create_task(_sealer(app[POOL], interval)) if interval > 0 else None
-    yield
-    if task is not None:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
-
-def setup(app: web.Application) -> None:
-    app.cleanup_ctx.append(sealer_context)

@@ -14,6 +14,7 @@ import psycopg
 from webui import __version__
 from webui.cli.identity import set_operation
 from webui.core.settings import SettingsError
+from webui.ops.backup import BackupError
 from webui.ops.cluster import ClusterError
 from webui.ops.migrations import MigrationError
 
@@ -35,8 +36,13 @@ COMMAND_MODULES = [
     "bootstrap",
     "secret",
     "mail",
+    "jobs",
+    "gen",
+    "openapi",
+    "init",
+    "backup",
 ]
-EXPECTED_ERRORS = (ClusterError, MigrationError, SettingsError)
+EXPECTED_ERRORS = (BackupError, ClusterError, MigrationError, SettingsError)
 
 
 def unreachable(exc: psycopg.OperationalError) -> str:

@@ -12,7 +12,7 @@ from aiohttp import web
 from psycopg import AsyncConnection
 
 from webui.core.pool import Pool
-from webui.core.settings import Settings
+from webui.core.settings import Settings, connection_kwargs
 
 POOL = web.AppKey("pool", Pool)
 SETTINGS = web.AppKey("settings", Settings)
@@ -69,7 +69,7 @@ def make_pool(settings: Settings) -> Pool:
         min_size=settings.pool_min,
         max_size=settings.pool_max,
         configure=_configure,
-        kwargs={"options": f"-c statement_timeout={settings.statement_timeout_ms}"},
+        kwargs=connection_kwargs(settings.statement_timeout_ms),
     )
 
 

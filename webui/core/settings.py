@@ -29,21 +29,56 @@ class Settings:
     pool_min: int = 1
     pool_max: int = 10
     statement_timeout_ms: int = 10_000
+    # a session connection to the primary as `authenticator`, never through a transaction pooler:
+    # for what holds session state (the job runner's advisory lock, LISTEN)
+    direct_database_url: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
 
-def app_url_for(owner_url: str) -> str:
-    """The app's connection: `PGWARDEN_APP_DATABASE_URL`, else the owner URL as `authenticator`."""
-    explicit = os.environ.get("PGWARDEN_APP_DATABASE_URL")
-    if explicit:
-        return explicit
+def as_authenticator(owner_url: str) -> str:
+    """The owner URL with the user `authenticator` (and `PGWARDEN_AUTHENTICATOR_PASSWORD`)."""
     params = conninfo_to_dict(owner_url)
+    if params.get("user") != "authenticator":  # an owner's password is not authenticator's
+        params.pop("password", None)
     params["user"] = "authenticator"
-    params.pop("password", None)
     password = os.environ.get("PGWARDEN_AUTHENTICATOR_PASSWORD")
     if password:
         params["password"] = password
     return make_conninfo(**params)
+
+
+def app_url_for(owner_url: str) -> str:
+    """The app's connection: `PGWARDEN_APP_DATABASE_URL`, else the owner URL as `authenticator`."""
+    return os.environ.get("PGWARDEN_APP_DATABASE_URL") or as_authenticator(owner_url)
+
+
+def direct_or(fallback: str) -> str:
+    """`PGWARDEN_DIRECT_DATABASE_URL`, else `fallback` (the standalone `pgwarden rest`)."""
+    return os.environ.get("PGWARDEN_DIRECT_DATABASE_URL") or fallback
+
+
+def transaction_pooler() -> bool:
+    """`PGWARDEN_TRANSACTION_POOLER=on`: the app's URL goes through a transaction-mode pooler
+    (PgBouncer), so its connections prepare no statements and send no startup options."""
+    value = os.environ.get("PGWARDEN_TRANSACTION_POOLER", "")
+    return value.strip().lower() in ("1", "on", "true", "yes")
+
+
+def connection_kwargs(statement_timeout_ms: int) -> dict[str, object]:
+    """psycopg's connect() arguments of the app's pools. Behind a transaction pooler every
+    transaction may land on another server session, so nothing may live in the session: no
+    prepared statements, and the statement timeout comes from the role's settings
+    (`alter role authenticator set statement_timeout`, docs/operations.md#pgbouncer)."""
+    if transaction_pooler():
+        return {"prepare_threshold": None}
+    return {"options": f"-c statement_timeout={statement_timeout_ms}"}
+
+
+def direct_url_for(owner_url: str) -> str:
+    """The app's direct connection: `PGWARDEN_DIRECT_DATABASE_URL`, else the owner URL
+    (`DATABASE_URL`) as `authenticator`; never `PGWARDEN_APP_DATABASE_URL`, which may name a
+    transaction pooler."""
+    return os.environ.get("PGWARDEN_DIRECT_DATABASE_URL") or as_authenticator(owner_url)
 
 
 def secret_key(create: bool = False) -> tuple[str, str]:
@@ -67,6 +102,7 @@ def load(owner: str, create_secret: bool = False) -> Settings:
     return Settings(
         database_url=owner,
         app_database_url=app_url_for(owner),
+        direct_database_url=direct_url_for(owner),
         secret_key=key,
         secret_source=source,
         pool_min=int(os.environ.get("PGWARDEN_POOL_MIN", "1")),

@@ -28,6 +28,9 @@ DATABASE_NAME = "pgwarden"
 SERVER_USER = "postgres"
 # Settings for a throw-away test cluster: durability off, which is never right for real data.
 FAST_UNSAFE_SETTINGS = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
+# Settings pgwarden owns, rewritten at every start (so an older cluster picks them up on its next
+# restart) into a file that postgresql.conf includes.
+EXTRA_CONF = "pgwarden.conf"
 
 
 class ClusterError(RuntimeError):
@@ -48,6 +51,18 @@ def postgres_bindir() -> Path:
         "PostgreSQL server binaries not found: install them with "
         "`apt-get install postgresql-15` or set PG_BINDIR."
     )
+
+
+def cron_settings() -> dict[str, str]:
+    """The server settings that load pg_cron for the embedded database; none without it."""
+    if not (postgres_bindir().parent / "lib" / "pg_cron.so").is_file():
+        return {}
+    return {
+        "shared_preload_libraries": "'pg_cron'",
+        "cron.database_name": f"'{DATABASE_NAME}'",
+        "cron.use_background_workers": "on",
+        "max_worker_processes": "16",
+    }
 
 
 def _version_key(path: str) -> int:
@@ -193,6 +208,27 @@ class Cluster:
         config = {"port": _free_port(), "socket_dir": str(socket_dir), "fast_unsafe": fast_unsafe}
         self.config_file.write_text(json.dumps(config, indent=2) + "\n")
 
+    def _write_extra_conf(self) -> None:
+        """pg_cron, when Debian's postgresql-NN-cron is installed: the scheduled jobs then run in
+        the database (docs/operations.md#scheduled-jobs), as background workers, so they need no
+        password for a loopback connection."""
+        settings = cron_settings()
+        lines = ["# written by pgwarden at every `db start`; edits are lost\n"]
+        lines += [f"{key} = {value}\n" for key, value in settings.items()]
+        (self.data_dir / EXTRA_CONF).write_text("".join(lines))
+        conf = self.data_dir / "postgresql.conf"
+        include = f"include_if_exists = '{EXTRA_CONF}'"
+        if include not in conf.read_text():
+            with conf.open("a") as handle:
+                handle.write(f"{include}\n")
+
+    def _ensure_cron(self) -> None:
+        """Create pg_cron in the database it serves, when the server loaded it."""
+        with psycopg.connect(self.url(DATABASE_NAME), autocommit=True) as conn:
+            row = conn.execute("select current_setting('cron.database_name', true)").fetchone()
+            if row and row[0] == DATABASE_NAME:
+                conn.execute("create extension if not exists pg_cron")
+
     def is_running(self) -> bool:
         if not self.is_initialised():
             return False
@@ -202,6 +238,7 @@ class Cluster:
         self.init(fast_unsafe=fast_unsafe)
         if not self.is_running():
             self._private_dir(self.socket_dir)
+            self._write_extra_conf()
             options = f"-p {self.port} -k {self.socket_dir}"
             result = self._run(
                 "pg_ctl",
@@ -222,6 +259,7 @@ class Cluster:
                 )
         self._wait_ready()
         self.ensure_database(DATABASE_NAME)
+        self._ensure_cron()
 
     def _wait_ready(self, timeout: float = 30.0) -> None:
         deadline = time.monotonic() + timeout

@@ -12,10 +12,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from aiohttp import web
 from psycopg import AsyncConnection
 
-from webui.core.db import POOL
+from webui.core.db import POOL, SETTINGS
 from webui.core.paths import declared_schemas
 from webui.core.pool import Pool, describe_failure
-from webui.core.settings import SettingsError
+from webui.core.settings import SettingsError, connection_kwargs, direct_or
 from webui.rest import config as rest_config
 from webui.rest.auth import JwtVerifier
 from webui.rest.docs import handle_asset, handle_docs
@@ -52,7 +52,11 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     except Exception as exc:
         log.warning("schema cache not loaded at start: %s", describe_failure(exc))
     if state.config.db_channel_enabled:
-        state.listener = asyncio.create_task(listen(state, state.pool.conninfo))
+        # LISTEN holds session state: a direct connection, never the (maybe pooled) app URL
+        direct = app[SETTINGS].direct_database_url if SETTINGS in app else ""
+        state.listener = asyncio.create_task(
+            listen(state, direct or direct_or(state.pool.conninfo))
+        )
     yield
     if state.listener is not None:
         state.listener.cancel()
@@ -89,7 +93,7 @@ def make_pool(conninfo: str, config: rest_config.RestConfig) -> Pool:
         min_size=min(2, config.db_pool),
         max_size=config.db_pool,
         configure=_configure,
-        kwargs={"options": f"-c statement_timeout={config.db_statement_timeout}"},
+        kwargs=connection_kwargs(config.db_statement_timeout),
         timeout=config.db_pool_acquisition_timeout,
     )
 

@@ -75,6 +75,7 @@ class _Prepared(dict[bytes, bytes]):
     """SQL → statement name, per connection; names are never reused."""
 
     counter = 0
+    limit = MAX_PREPARED
 
     def next_name(self) -> bytes:
         self.counter += 1
@@ -85,6 +86,9 @@ def _prepared(conn: AsyncConnection[Any]) -> _Prepared:
     cache: _Prepared | None = getattr(conn, "_pgw_prepared", None)
     if cache is None:
         cache = _Prepared()
+        # psycopg's switch for prepared statements, off behind a transaction pooler (PgBouncer):
+        # then every statement runs unnamed
+        cache.limit = 0 if conn.prepare_threshold is None else MAX_PREPARED
         conn._pgw_prepared = cache  # type: ignore[attr-defined]
     return cache
 
@@ -133,7 +137,7 @@ def _queue(pgconn: pq.PGconn, cache: _Prepared, statement: Frag) -> bytes | None
     params = [encode(p) for p in statement.params]
     name = cache.get(sql)
     fresh = None
-    if name is None and len(cache) < MAX_PREPARED:
+    if name is None and len(cache) < cache.limit:
         name = fresh = cache.next_name()
         cache[sql] = name
         pgconn.send_prepare(name, sql)

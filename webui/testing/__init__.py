@@ -4,6 +4,7 @@ Kept free of pytest so that benchmarks and scripts can use them too."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -16,6 +17,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg
+from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from webui.ops.migrations import Migrator
@@ -76,11 +79,46 @@ def running_server(
     timeout: float = 30.0,
     require_healthy: bool = True,
 ) -> Iterator[ServerProcess]:
-    """A real `pgwarden serve` subprocess on a free loopback port, stopped on exit."""
-    port = free_port()
-    log_path = log_dir / f"serve-{port}.log"
+    """A real `pgwarden serve` subprocess on a free loopback port, stopped on exit. With
+    `PGWARDEN_TEST_VIA_PGBOUNCER` set, its app connections go through a PgBouncer of its own in
+    transaction mode (tests_py/test_pgbouncer.py runs the REST and auth tests that way)."""
     full_env = {**os.environ, "DATABASE_URL": database_url, **(env or {})}
     full_env.setdefault("PGWARDEN_SECRET_KEY", "test-secret-key-" + "x" * 32)
+    with contextlib.ExitStack() as stack:
+        if os.environ.get("PGWARDEN_TEST_VIA_PGBOUNCER"):
+            full_env.update(_through_pgbouncer(stack, database_url, full_env))
+        yield stack.enter_context(_serve(full_env, log_dir, args, timeout, require_healthy))
+
+
+def _through_pgbouncer(
+    stack: contextlib.ExitStack, database_url: str, env: Mapping[str, str]
+) -> dict[str, str]:
+    """Start a PgBouncer before the server and point the app's pool at it. The statement timeout
+    becomes a setting of `authenticator` in this database, as docs/operations.md tells a DBA."""
+    from webui.testing.pgbouncer import running_pgbouncer
+
+    bouncer = stack.enter_context(running_pgbouncer(database_url))
+    dbname = str(conninfo_to_dict(database_url)["dbname"])
+    timeout_ms = int(env.get("PGWARDEN_STATEMENT_TIMEOUT_MS", "10000"))
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("alter role authenticator in database {} set statement_timeout = {}").format(
+                sql.Identifier(dbname), sql.Literal(timeout_ms)
+            )
+        )
+    return {"PGWARDEN_APP_DATABASE_URL": bouncer.url(dbname), "PGWARDEN_TRANSACTION_POOLER": "on"}
+
+
+@contextmanager
+def _serve(
+    full_env: dict[str, str],
+    log_dir: Path,
+    args: tuple[str, ...],
+    timeout: float,
+    require_healthy: bool,
+) -> Iterator[ServerProcess]:
+    port = free_port()
+    log_path = log_dir / f"serve-{port}.log"
     command = [sys.executable, "-m", "webui.cli", "serve", "--port", str(port), *args]
     with log_path.open("wb") as log:
         process = subprocess.Popen(command, env=full_env, stdout=log, stderr=subprocess.STDOUT)

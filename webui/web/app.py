@@ -18,7 +18,7 @@ from webui.web.errors import add_security_headers, error_middleware
 FEATURES = [
     "webui.web.health",
     "webui.web.home",
-    "webui.audit",
+    "webui.ops.jobs",
     "webui.auth",
     "webui.mail",
     "webui.rest",

@@ -7,6 +7,7 @@ import argparse
 import psycopg
 
 from webui.cli.commands.doctor_email import doctor_email
+from webui.cli.commands.jobs import report as jobs_report
 from webui.cli.console import check
 from webui.core import settings
 from webui.core.roles import ALL_ROLES
@@ -46,6 +47,7 @@ def doctor(args: argparse.Namespace) -> int:
         results.append(check(False, "database reachable", f"{exc}".strip().splitlines()[0]))
         return 1
     results.extend(_check_migrations(url))
+    results.extend(_check_jobs(url))
     return 0 if all(results) else 1
 
 
@@ -106,3 +108,12 @@ def _check_project(migrator: Migrator) -> bool:
     else:
         detail = f"{len(done)} changes, last {done[-1]}" if done else "none"
     return check(not pending, f"migrations deployed ({migrator.project})", detail)
+
+
+def _check_jobs(url: str) -> list[bool]:
+    """The scheduled jobs' mode and last runs (once their change is deployed)."""
+    with psycopg.connect(url, connect_timeout=5) as conn:
+        deployed = conn.execute("select to_regclass('pgwarden.job_status')").fetchone()
+        if not deployed or deployed[0] is None:
+            return []
+        return jobs_report(conn)
