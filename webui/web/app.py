@@ -15,7 +15,14 @@ from webui.core.settings import Settings
 from webui.web.correlation import correlation_middleware
 from webui.web.errors import add_security_headers, error_middleware
 
-FEATURES = ["webui.web.health", "webui.web.home", "webui.audit", "webui.auth", "webui.rest"]
+FEATURES = [
+    "webui.web.health",
+    "webui.web.home",
+    "webui.audit",
+    "webui.auth",
+    "webui.rest",
+    "webui.admin",
+]
 MAX_BODY_BYTES = 1024 * 1024
 
 
