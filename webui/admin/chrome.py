@@ -25,6 +25,7 @@ from webui.web.correlation import HEADER, correlation_id, uuid7
 log = logging.getLogger("pgwarden.admin")
 READ_ONLY_ENV = "PGWARDEN_ADMIN_READ_ONLY"
 THEME_COOKIE = "pgw_theme"
+MAX_FORM_FIELDS = 10_100
 ADMIN_TIERS = ("staff", "supervisor", "administrator", "developer")
 # Pages every signed-in tier may use (the account pages) and the ones open before sign-in.
 ACCOUNT_PATHS = ("/admin/account/", "/admin/password_change", "/admin/logout")
@@ -226,9 +227,11 @@ async def _must_change(request: web.Request) -> None:
 async def admin_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     if not _is_admin(request):
         return await handler(request)
-    request[security.NONCE] = security.new_nonce()
     if HEADER not in request.headers:  # the admin's own ids: audit history shows the path
         request["correlation_id"] = "adm-" + uuid7()
+    if request.method == "POST":  # bulk forms carry up to 10,000 ids (aiohttp's default: 1,000)
+        request = request.clone(client_max_fields=MAX_FORM_FIELDS)
+    request[security.NONCE] = security.new_nonce()
     request["admin_flash"] = security.read_flash(
         secret(request), request.cookies.get(security.FLASH_COOKIE)
     )
