@@ -126,6 +126,15 @@ def select_columns(request: web.Request, r: AdminResource) -> str:
     return ",".join(parts)
 
 
+def when(value: Any) -> str:
+    """A timestamp as the admin shows it: UTC, to the minute."""
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
 def highlight(text: Any, q: str) -> Markup:
     """The value with every case-insensitive match of q in <mark>, escaped."""
     value = "" if text is None else str(text)
@@ -168,6 +177,7 @@ async def changelist(request: web.Request) -> web.Response:
         "page_numbers": listing.page_numbers(state.page, pages),
         "filters": await _filter_choices(request, who, r),
         "highlight": highlight,
+        "when": when,
         "mask": listing.mask,
         "per_page_choices": listing.PER_PAGE_CHOICES,
         "may_add": r.may(who.identity.tier, "create") and not chrome.read_only(),
