@@ -14,75 +14,20 @@ import psycopg
 from psycopg import AsyncConnection
 from psycopg_pool import PoolTimeout
 
+from webui.core.db import RequestContext
 from webui.core.pool import Pool
 from webui.rest import wire
 from webui.rest.build import Frag
 from webui.rest.errors import ApiError, from_database
 
-CONTEXT_SQL = (
-    "select pg_catalog.set_config('role', %s, true),"
-    " pg_catalog.set_config('request.jwt.claims', %s, true),"
-    " pg_catalog.set_config('request.method', %s, true),"
-    " pg_catalog.set_config('request.path', %s, true),"
-    " pg_catalog.set_config('request.headers', %s, true),"
-    " pg_catalog.set_config('request.cookies', %s, true),"
-    " pg_catalog.set_config('request.correlation_id', %s, true),"
-    " pg_catalog.set_config('request.client_ip', %s, true){read_only}, true"
-)
-# A pgwarden session resolved in the same statement; an unknown token leaves the anon role. A
-# session whose user must change their password gives no data access until they have (RustIO's
-# forced rotation: only /auth/password, /auth/logout and /auth/sessions serve it).
-SESSION_CONTEXT_SQL = (
-    "with s as (select r.user_id, r.tier, r.session_id from auth.resolve_session(%s) r"
-    " where not r.must_change_password limit 1)"
-    " select pg_catalog.set_config('role', coalesce((select 'pgw_' || s.tier from s), %s), true),"
-    " pg_catalog.set_config('request.jwt.claims', coalesce((select pg_catalog.json_build_object("
-    "'sub', s.user_id::text, 'role', 'pgw_' || s.tier, 'tier', s.tier,"
-    " 'sid', s.session_id::text)::text from s), '{}'), true),"
-    " pg_catalog.set_config('request.method', %s, true),"
-    " pg_catalog.set_config('request.path', %s, true),"
-    " pg_catalog.set_config('request.headers', %s, true),"
-    " pg_catalog.set_config('request.cookies', %s, true),"
-    " pg_catalog.set_config('request.correlation_id', %s, true),"
-    " pg_catalog.set_config('request.client_ip', %s, true){read_only}, exists (select 1 from s)"
-)
-# Reads also turn the transaction read-only, in the same statement (never turned off: a hot
-# standby refuses that).
-_READ_ONLY_COLUMN = ", pg_catalog.set_config('transaction_read_only', 'on', true)"
-_VARIANTS = {
-    (sql, read_only): sql.replace("{read_only}", _READ_ONLY_COLUMN if read_only else "")
-    for sql in (CONTEXT_SQL, SESSION_CONTEXT_SQL)
-    for read_only in (False, True)
-}
 
+@dataclass(frozen=True)
+class Context(RequestContext):
+    """The request context (`webui.core.db.RequestContext`) and what the dialect adds to it."""
 
-@dataclass
-class Context:
-    role: str
-    claims_json: str
-    method: str
-    path: str
-    headers_json: str
-    cookies_json: str
-    correlation_id: str
-    client_ip: str
-    authenticated: bool
-    session_token: str | None = None
+    authenticated: bool = False
     session_required: bool = False  # a bearer session token must resolve, else 401
     pre_request: str | None = None  # pre-quoted function name
-
-    def statement(self, read_only: bool = False) -> tuple[str, tuple[Any, ...]]:
-        tail = (
-            self.method,
-            self.path,
-            self.headers_json,
-            self.cookies_json,
-            self.correlation_id,
-            self.client_ip,
-        )
-        if self.session_token is not None:
-            return _VARIANTS[SESSION_CONTEXT_SQL, read_only], (self.session_token, self.role, *tail)
-        return _VARIANTS[CONTEXT_SQL, read_only], (self.role, self.claims_json, *tail)
 
 
 @dataclass
@@ -128,7 +73,7 @@ async def run(
 
 
 def _prologue(context: Context, read_only: bool) -> list[Frag]:
-    text, params = context.statement(read_only)
+    text, params = context.begin(read_only)
     queued = [Frag(text, params)]
     if context.pre_request:
         queued.append(Frag(f"select {context.pre_request}()"))
@@ -143,7 +88,7 @@ async def _implicit(
         results = await wire.execute(conn, [*prologue, *statements])
     except wire.DatabaseError as exc:
         raise _mapped(context, exc) from None
-    return _outcome(context, results, len(prologue))
+    return _outcome(context, results, len(prologue), begin_at=0)
 
 
 async def _explicit(
@@ -159,7 +104,7 @@ async def _explicit(
         await _rollback(conn)
         raise _mapped(context, exc) from None
     try:
-        outcome = _outcome(context, results, len(prologue), check=False)
+        outcome = _outcome(context, results, len(prologue), begin_at=1, check=False)
         _require_session(context, outcome.session_resolved)
         commit = decide(outcome)
     except ApiError:
@@ -180,9 +125,10 @@ def _mapped(context: Context, exc: wire.DatabaseError) -> ApiError:
 
 
 def _outcome(
-    context: Context, results: list[wire.Result], skip: int, check: bool = True
+    context: Context, results: list[wire.Result], skip: int, begin_at: int, check: bool = True
 ) -> Outcome:
-    resolved = _resolved(results, skip)
+    """`skip` prologue results, of which the one at `begin_at` started the request."""
+    resolved = _session_used(results[begin_at])
     rest = results[skip:]
     outcome = Outcome([r.rows for r in rest], [r.affected for r in rest], resolved)
     if check:
@@ -190,12 +136,9 @@ def _outcome(
     return outcome
 
 
-def _resolved(results: list[wire.Result], skip: int) -> bool:
-    """The context statement's last column: whether a session resolved (true without one)."""
-    for result in results[:skip]:
-        if result.rows and len(result.rows[0]) >= 8:
-            return result.rows[0][-1] == b"t"
-    return False
+def _session_used(result: wire.Result) -> bool:
+    """The begin-request statement's one column, `session_used` (true without a session)."""
+    return bool(result.rows) and result.rows[0][0] == b"t"
 
 
 def _require_session(context: Context, resolved: bool) -> None:
