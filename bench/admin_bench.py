@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import html
 import http.client
 import os
 import re
@@ -98,13 +99,13 @@ def form_fields(html: str) -> dict[str, str]:
         if not name or re.search(r'type="(checkbox|submit)"', tag):
             continue
         value = re.search(r'value="([^"]*)"', tag)
-        fields[name.group(1)] = value.group(1) if value else ""
+        fields[name.group(1)] = html.unescape(value.group(1)) if value else ""
     for select in re.finditer(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', html, re.S):
         chosen = re.search(r'<option[^>]*value="([^"]*)"[^>]*selected', select.group(2))
         if chosen:
-            fields[select.group(1)] = chosen.group(1)
+            fields[select.group(1)] = html.unescape(chosen.group(1))
     for area in re.finditer(r'<textarea[^>]*name="([^"]+)"[^>]*>(.*?)</textarea>', html, re.S):
-        fields[area.group(1)] = area.group(2)
+        fields[area.group(1)] = html.unescape(area.group(2))
     return fields
 
 
@@ -133,11 +134,11 @@ def pgwarden_target(email: str, password: str) -> Target:
         status, _, _ = browser.request("POST", path, fields)
         return status
 
-    pages = {
-        "changelist": "/admin/items",
-        "page 1,000": "/admin/items?page=1000",
-        "search": "/admin/items?q=Atlas",
-        "filter": "/admin/items?kind=dvd",
+    pages = {  # 25 rows a page, as the Django peer's list_per_page
+        "changelist": "/admin/items?per_page=25",
+        "page 1,000": "/admin/items?per_page=25&p=1000",
+        "search": "/admin/items?per_page=25&q=Atlas",
+        "filter": "/admin/items?per_page=25&kind=dvd",
         "edit page": f"/admin/items/{EDIT_ID}/edit",
     }
     return Target("pgwarden", login, pages, save)
@@ -292,7 +293,12 @@ def django_environment(url: str, full_count: bool = True) -> dict[str, str]:
 @contextlib.contextmanager
 def pgwarden(url: str) -> Iterator[str]:
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": url, "PGWARDEN_SECRET_KEY": "bench-" + "x" * 40}
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "PGWARDEN_SECRET_KEY": "bench-" + "x" * 40,
+        "PGRST_DB_SCHEMAS": "api,library,audit",  # the admin reads the library through REST
+    }
     command = [sys.executable, "-m", "webui.cli", "serve", "--port", str(port)]
     with _server([*command, "--workers", str(WORKERS)], env, port, "/healthz") as base:
         yield base

@@ -317,19 +317,6 @@ async def revoke_my_other_sessions(request: web.Request, identity: Identity) -> 
     return int(row[0]) if row else 0
 
 
-async def may(request: web.Request, identity: Identity, codenames: list[str]) -> dict[str, bool]:
-    """auth.has_perm for each codename, as the user (for showing buttons; RLS enforces)."""
-    if not codenames:
-        return {}
-    async with as_user(request, identity) as conn:
-        rows = await (
-            await conn.execute(
-                "select c, auth.has_perm(c) from pg_catalog.unnest(%s::text[]) as c", [codenames]
-            )
-        ).fetchall()
-    return {str(c): bool(v) for c, v in rows}
-
-
 @web.middleware
 async def auth_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Renders AuthError as the typed error shape."""
