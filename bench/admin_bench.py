@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import html
+import html as markup
 import http.client
 import os
 import re
@@ -99,13 +99,13 @@ def form_fields(html: str) -> dict[str, str]:
         if not name or re.search(r'type="(checkbox|submit)"', tag):
             continue
         value = re.search(r'value="([^"]*)"', tag)
-        fields[name.group(1)] = html.unescape(value.group(1)) if value else ""
+        fields[name.group(1)] = markup.unescape(value.group(1)) if value else ""
     for select in re.finditer(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', html, re.S):
         chosen = re.search(r'<option[^>]*value="([^"]*)"[^>]*selected', select.group(2))
         if chosen:
-            fields[select.group(1)] = html.unescape(chosen.group(1))
+            fields[select.group(1)] = markup.unescape(chosen.group(1))
     for area in re.finditer(r'<textarea[^>]*name="([^"]+)"[^>]*>(.*?)</textarea>', html, re.S):
-        fields[area.group(1)] = html.unescape(area.group(2))
+        fields[area.group(1)] = markup.unescape(area.group(2))
     return fields
 
 
