@@ -25,15 +25,17 @@ def _safe_next(value: str | None) -> str:
 async def login_page(request: web.Request) -> web.Response:
     if await chrome.current(request) is not None:
         return chrome.redirect(request, _safe_next(request.query.get("next")))
-    return _login_form(request, "", "", status=200)
+    return _login_form(request, "", "", status=200, target=request.query.get("next"))
 
 
-def _login_form(request: web.Request, email: str, error: str, status: int) -> web.Response:
+def _login_form(
+    request: web.Request, email: str, error: str, status: int, target: str | None = None
+) -> web.Response:
     pre = request.cookies.get(security.PRELOGIN_COOKIE)
     fresh = None
     if not pre:
         fresh = secrets.token_urlsafe(24)
-    context = {"email": email, "error": error, "next": _safe_next(request.query.get("next"))}
+    context = {"email": email, "error": error, "next": _safe_next(target)}
     if fresh:
         # bind this response's token to the new pre-login cookie
         context["csrf_token"] = security.csrf_token(chrome.secret(request), f"p:{fresh}")
@@ -51,17 +53,18 @@ async def login(request: web.Request) -> web.StreamResponse:
     password = str(form.get("password", ""))[:4096]
     target = _safe_next(str(form.get("next", "")))
     if not email or not password:
-        return _login_form(request, email, _FAILED, status=401)
+        return _login_form(request, email, _FAILED, status=401, target=target)
     try:
         outcome = await auth.sign_in(request, email, password)
     except AuthError as exc:
         if exc.status != 429:
             raise
-        response = _login_form(request, email, "Too many attempts. " + (exc.hint or ""), 429)
+        message = "Too many attempts. " + (exc.hint or "")
+        response = _login_form(request, email, message, 429, target=target)
         response.headers.update(exc.headers)
         return response
     if outcome is None:
-        return _login_form(request, email, _FAILED, status=401)
+        return _login_form(request, email, _FAILED, status=401, target=target)
     token, expires = outcome
     response = chrome.redirect(request, target)
     auth.set_session_cookie(request, response, token, expires)
