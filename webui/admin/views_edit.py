@@ -239,7 +239,7 @@ async def cascade_preview(
             .select(child.key, count=CountMethod.exact, head=True)
         )
         try:
-            count = int((await execute(builder.in_(fk.name, keys[:500]))).count or 0)
+            count = int((await execute(builder.in_(fk.name, keys[:500]).limit(1))).count or 0)
         except RestFailure:
             count = -1
         if count:
