@@ -2,7 +2,7 @@
 -- the role, the claims and every request.* setting transaction-locally; a session token gives
 -- its tier only while it is live and has data access.
 begin;
-select plan(22);
+select plan(23);
 
 insert into auth.users (email, role, password_hash)
 values ('ctx-staff@example.org', 'staff', '$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA'),
@@ -56,9 +56,14 @@ select ok(not pgwarden.begin_session_request((select token from tokens where ema
 select is(current_user::text, 'pgw_anon', 'it runs as the anonymous role');
 rollback to savepoint c;
 
+savepoint e;
+select pgwarden.begin_request('pgw_user', '{"sub": "7"}');
+select is(auth.role(), 'pgw_user', 'claims without a role get the role the request runs as');
+rollback to savepoint e;
+
 savepoint d;
 select ok(not pgwarden.begin_session_request('garbage', 'pgw_anon'), 'a garbage token is not used');
-select is(auth.jwt(), '{}'::jsonb, 'and carries no claims');
+select is(auth.jwt(), '{"role": "pgw_anon"}'::jsonb, 'and carries only the role claim, as PostgREST');
 rollback to savepoint d;
 
 select function_privs_are('pgwarden', 'begin_request',

@@ -28,7 +28,12 @@ volatile
 set search_path = ''
 as $$
 begin
-  perform pg_catalog.set_config('request.jwt.claims', coalesce(claims, '{}')::text, true),
+  -- as PostgREST does, the claims always carry the role the request runs as
+  claims := coalesce(claims, '{}');
+  if not claims ? 'role' then
+    claims := claims || pg_catalog.jsonb_build_object('role', begin_request.role);
+  end if;
+  perform pg_catalog.set_config('request.jwt.claims', claims::text, true),
           pg_catalog.set_config('request.method', coalesce(method, ''), true),
           pg_catalog.set_config('request.path', coalesce(path, ''), true),
           pg_catalog.set_config('request.headers', coalesce(headers, '{}')::text, true),
@@ -43,8 +48,8 @@ begin
 end
 $$;
 comment on function pgwarden.begin_request(text, jsonb, text, text, jsonb, jsonb, text, text, boolean) is
-  'Starts a request: sets the role, the claims and the request.* settings transaction-locally, in '
-  'one call. The only writer of the request context.';
+  'Starts a request: sets the role, the claims (always with a role claim, as PostgREST) and the '
+  'request.* settings transaction-locally, in one call. The only writer of the request context.';
 
 create or replace function auth.session_claims(token text)
 returns jsonb
