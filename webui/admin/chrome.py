@@ -42,6 +42,7 @@ _STATUS_TITLES = {
     429: "Too many requests",
     500: "Something went wrong",
     502: "The data service did not answer",
+    504: "Too slow",
 }
 
 
@@ -270,6 +271,8 @@ def _rest_error(request: web.Request, exc: RestFailure) -> web.Response:
         message = "The database refused this for your account: permission denied."
     elif exc.status == 404:
         message = "Not found, or not visible to your account."
+    elif exc.status == 504:
+        message = "The database took too long to answer. Narrow the search or the filters."
     elif exc.status == 401:
         message = "Your session has ended. Sign in again."
     else:
