@@ -1,7 +1,7 @@
 """The admin over real HTTP against a real `pgwarden serve` on the library example: every tier
 sees what RLS allows, CSRF and forged posts are refused with nothing written, bad input is a
 4xx, stale edits are refused, bulk actions report skipped rows, history restores a version,
-and the security headers hold. Browser tests: test_admin_browser.py; docs: docs/admin.md."""
+and the security headers hold. Browser tests: test_browser_admin.py; docs: docs/admin.md."""
 
 from __future__ import annotations
 
