@@ -236,12 +236,24 @@ async def change_password(request: web.Request) -> web.Response:
     elevates this session, or a session that is already elevated (re-auth wall)."""
     body = await json_body(request)
     identity = await require_identity(request, forced_change_ok=True)
-    await _check_ip_budget(request)
     current = body.get("current_password")
     if not identity.elevated or current is not None:
         current = string_field(body, "current_password", 4096)
+    new = string_field(body, "new_password", 4096)
+    await change_own_password(request, identity, current, new)
+    return web.json_response({"password_changed": True, "other_sessions_revoked": True})
+
+
+async def change_own_password(
+    request: web.Request, identity: Identity, current: str | None, new: str
+) -> None:
+    """The policy, then the proof (the current password, which elevates this session, or an
+    already elevated session when `current` is None), then `auth.change_password` (which
+    revokes the other sessions). Raises AuthError (429, 400 password_policy, 403 wrong
+    password). Shared by POST /auth/password and the admin's password page."""
+    await _check_ip_budget(request)
     try:
-        new = check_policy(string_field(body, "new_password", 4096), request.app[AUTH_CONFIG])
+        new = check_policy(new, request.app[AUTH_CONFIG])
     except PasswordPolicyError as exc:
         raise AuthError(400, "password_policy", str(exc)) from None
     if current is not None:
@@ -251,7 +263,6 @@ async def change_password(request: web.Request) -> web.Response:
     new_hash = await request.app[HASHER].hash(new)
     async with as_user(request, identity) as conn:
         await conn.execute("select auth.change_password(%s)", [new_hash])
-    return web.json_response({"password_changed": True, "other_sessions_revoked": True})
 
 
 async def reauth(request: web.Request) -> web.Response:
@@ -268,6 +279,56 @@ async def reauth(request: web.Request) -> web.Response:
     if not row or row[0] is None:
         raise AuthError(401, "not_authenticated", "Sign in first.")
     return web.json_response({"elevated_until": row[0].isoformat()})
+
+
+# --- for the HTML admin: the same login path, sessions and cookie as the JSON endpoints ---------
+
+
+async def sign_in(request: web.Request, email: str, password: str) -> tuple[str, datetime] | None:
+    """The login path of POST /auth/login for an HTML form: (token, absolute expiry), or None
+    for every failure alike; raises AuthError 429 when throttled."""
+    token = secrets.token_urlsafe(32)
+    outcome, _session_id, _idle, absolute = await _verify_login(request, email, password, token)
+    return (token, absolute) if outcome == "ok" else None
+
+
+def set_session_cookie(
+    request: web.Request, response: web.StreamResponse, token: str, expires: datetime
+) -> None:
+    _set_cookie(request, response, token, expires)  # type: ignore[arg-type]
+
+
+def clear_session_cookie(response: web.StreamResponse) -> None:
+    response.del_cookie(COOKIE_NAME, path="/", httponly=True, samesite="Strict")
+
+
+async def sign_out(request: web.Request, identity: Identity) -> None:
+    async with as_user(request, identity) as conn:
+        await conn.execute("select auth.logout()")
+
+
+async def my_sessions(request: web.Request, identity: Identity) -> list[dict[str, Any]]:
+    async with as_user(request, identity) as conn:
+        row = await (await conn.execute(_SESSIONS_SQL)).fetchone()
+    return list(row[0]) if row else []
+
+
+async def revoke_my_session(request: web.Request, identity: Identity, session_id: int) -> bool:
+    """Through the single writer; False when no such live session (or it is the current one)."""
+    try:
+        async with as_user(request, identity) as conn:
+            row = await (
+                await conn.execute("select auth.revoke_my_session(%s)", [session_id])
+            ).fetchone()
+    except psycopg.errors.InvalidParameterValue:
+        return False
+    return bool(row and row[0])
+
+
+async def revoke_my_other_sessions(request: web.Request, identity: Identity) -> int:
+    async with as_user(request, identity) as conn:
+        row = await (await conn.execute("select auth.revoke_my_other_sessions()")).fetchone()
+    return int(row[0]) if row else 0
 
 
 @web.middleware

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from webui.policies import admin_options
 from webui.policies import model as m
 
 INTEGERS = ("integer", "bigint")
@@ -616,4 +617,4 @@ def _parses(parse: object, value: object) -> bool:
 
 
 def check(decls: list[m.Declarations]) -> list[m.Issue]:
-    return Checker(decls).run()
+    return Checker(decls).run() + admin_options.check(decls)

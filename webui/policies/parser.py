@@ -20,6 +20,7 @@ _LEAF = re.compile(
 )
 _SOURCE = re.compile(r"^(?P<kind>user|claim|row|input)\.(?P<name>[a-z_][a-z0-9_]*)$")
 RESOURCE_KEYS = {
+    "admin",  # admin options: read and checked by webui.policies.admin_options
     "table",
     "schema",
     "comment",

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from webui.core.paths import migrations_dir
 from webui.ops.migrations import read_plan
-from webui.policies import checker, compiler, followup, parser
+from webui.policies import admin_options, checker, compiler, followup, parser
 from webui.policies import model as m
 
 PLANNER = "pgwarden policies compile <dev@pgwarden.local>"
@@ -117,6 +117,8 @@ def _next_change(
     before = compiler.embedded(script.read_text()) if script.is_file() else None
     if before is None or _same_declarations(before, d.source_text):
         return full if number == 1 else _unchanged(top, latest)
+    if admin_options.without_admin(before) == admin_options.without_admin(d.source_text):
+        return _unchanged(top, latest)  # admin options change no SQL
     old = parser.load_data(tomllib.loads(before), m.Declarations(path=d.path, schema="public"))
     return followup.compile_follow_up(old, d, everything, source, project, latest, number + 1)
 

@@ -22,6 +22,7 @@ FEATURES = [
     "webui.auth",
     "webui.mail",
     "webui.rest",
+    "webui.admin",
 ]
 MAX_BODY_BYTES = 1024 * 1024
 

@@ -8,6 +8,7 @@ from aiohttp import web
 from webui import __version__
 
 LINKS: list[tuple[str, str, str]] = [
+    ("Admin", "/admin", "The admin pages: sign in with an account; the database decides."),
     (
         "REST API",
         "/rest/v1/",
