@@ -18,7 +18,7 @@ from webui.core.settings import SettingsError
 from webui.rest import config as rest_config
 from webui.rest.auth import JwtVerifier
 from webui.rest.docs import handle_asset, handle_docs
-from webui.rest.endpoint import handle_relation
+from webui.rest.endpoint import handle_nested_path, handle_relation
 from webui.rest.openapi import handle_root
 from webui.rest.rpc import handle_rpc
 from webui.rest.state import REST, RestState, listen
@@ -39,6 +39,7 @@ def add_routes(app: web.Application, state: RestState) -> None:
     app.router.add_get(prefix + "/docs/assets/{file}", handle_asset)
     app.router.add_route("*", prefix + "/rpc/{name}", handle_rpc)
     app.router.add_route("*", prefix + "/{name}", handle_relation)
+    app.router.add_route("*", prefix + "/{name}/{tail:.*}", handle_nested_path)
     app.cleanup_ctx.append(_lifecycle)
 
 

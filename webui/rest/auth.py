@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import jwt
+import orjson
 
 from webui.rest.config import RestConfig
 from webui.rest.errors import ApiError
@@ -163,9 +164,10 @@ class JwtVerifier:
         role = _walk(claims, self.role_steps)
         if role is None:
             role = self.anon_role
+            claims = {**claims, "role": role} if "role" not in claims else claims
         if not isinstance(role, str) or not role:
             raise _challenge("PGRST303", "JWT role claim is not a string")
-        text = json.dumps(claims, separators=(",", ":"))
+        text = orjson.dumps(claims).decode()
         return Identity(role, claims, text, authenticated=True)
 
 

@@ -19,3 +19,8 @@ async def handle_relation(request: web.Request) -> web.StreamResponse:
         return await write(call)
     except ApiError as error:
         return error.response()
+
+
+async def handle_nested_path(request: web.Request) -> web.StreamResponse:
+    """`/a/b`: PostgREST serves one level of resources (and `/rpc/f`), nothing below."""
+    return ApiError(404, "PGRST125", "Invalid path specified in request URL").response()

@@ -4,10 +4,11 @@ trip and passes on the body that PostgreSQL built."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qsl
 
+import orjson
 from aiohttp import web
 
 from webui.rest import statements as st
@@ -156,7 +157,7 @@ def sql_overrides(outcome: Outcome, column: int, status: int, headers: dict[str,
 
 def _guc_headers(raw: bytes) -> dict[str, str]:
     try:
-        entries = json.loads(raw)
+        entries = orjson.loads(raw)
         pairs = [next(iter(e.items())) for e in entries if isinstance(e, dict) and len(e) == 1]
         if len(pairs) != len(entries) or not all(isinstance(v, str) for _, v in pairs):
             raise ValueError
@@ -182,7 +183,7 @@ def singular_check(call: Call, page: int) -> None:
         raise ApiError(
             406,
             "PGRST116",
-            "JSON object requested, multiple (or no) rows returned",
+            "Cannot coerce the result to a single JSON object",
             details=f"The result contains {page} rows",
         )
 
@@ -246,14 +247,46 @@ async def read_body(request: web.Request) -> bytes:
         ) from None
 
 
-async def read_json(request: web.Request) -> Any:
+JSON_BODY_TYPES = ("application/json", "application/vnd.pgrst.object+json")
+FORM = "application/x-www-form-urlencoded"
+
+
+def invalid_json() -> ApiError:
+    return ApiError(400, "PGRST102", "Empty or invalid json")
+
+
+async def read_json(request: web.Request, empty_ok: bool = False) -> Any:
+    """The JSON body, decoded by orjson (which refuses nesting past 1,024 levels: 400, never a
+    RecursionError); an empty body is None where `empty_ok`, else 400 `PGRST102`."""
+    value, _ = await read_payload(request, empty_ok)
+    return value
+
+
+async def read_payload(request: web.Request, empty_ok: bool = False) -> tuple[Any, bytes]:
+    """(decoded body, the bytes to hand PostgreSQL). A form body (`x-www-form-urlencoded`) is
+    an object of strings, as PostgREST reads it."""
     content_type = media_type(request)
-    if content_type not in ("application/json", "application/vnd.pgrst.object+json"):
+    raw = await read_body(request)
+    if content_type == FORM:
+        return _form(raw)
+    if content_type not in JSON_BODY_TYPES:
         raise ApiError(
             415, "PGRST107", f"The request's Content-Type is not acceptable: {content_type}"
         )
-    raw = await read_body(request)
+    if not raw.strip():
+        if empty_ok:
+            return None, b""
+        raise invalid_json()
     try:
-        return json.loads(raw) if raw.strip() else None
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ApiError(400, "PGRST102", "Empty or invalid json", details=str(exc)[:200]) from None
+        return orjson.loads(raw), raw
+    except orjson.JSONDecodeError:
+        raise invalid_json() from None
+
+
+def _form(raw: bytes) -> tuple[dict[str, str], bytes]:
+    try:
+        pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
+    except (UnicodeDecodeError, ValueError):
+        raise invalid_json() from None
+    payload = dict(pairs)
+    return payload, orjson.dumps(payload)

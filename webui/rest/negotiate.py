@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
+import orjson
 from aiohttp import web
 
 from webui.rest.auth import bearer_token, is_session_token
@@ -56,7 +56,10 @@ def profile(request: web.Request, state: RestState) -> str:
         return schemas[0]
     if header not in schemas:
         raise ApiError(
-            406, "PGRST106", f"The schema must be one of the following: {', '.join(schemas)}"
+            406,
+            "PGRST106",
+            f"Invalid schema: {header}",
+            hint=f"Only the following schemas are exposed: {', '.join(schemas)}",
         )
     return header
 
@@ -65,7 +68,8 @@ def context(request: web.Request, state: RestState) -> Context:
     """The request context, from a bearer JWT, a pgwarden session (bearer or cookie), or anon."""
     token = bearer_token(request.headers.get("Authorization"))
     has_sessions = state.cache is not None and state.cache.has_sessions
-    role, claims, authenticated, session = state.config.db_anon_role, "{}", False, None
+    role, authenticated, session = state.config.db_anon_role, False, None
+    claims = orjson.dumps({"role": role}).decode()  # the claims always name the role
     if token is not None and is_session_token(token) and has_sessions:
         session, authenticated = token, True
     elif token is not None:
@@ -95,9 +99,9 @@ def context(request: web.Request, state: RestState) -> Context:
 
 def _headers_json(request: web.Request) -> str:
     headers = {k.lower(): v for k, v in request.headers.items() if k.lower() not in _SECRET_HEADERS}
-    return json.dumps(headers, separators=(",", ":"))
+    return orjson.dumps(headers).decode()
 
 
 def _cookies_json(request: web.Request) -> str:
     cookies = {k: v for k, v in request.cookies.items() if k != SESSION_COOKIE}
-    return json.dumps(cookies, separators=(",", ":")) if cookies else "{}"
+    return orjson.dumps(cookies).decode() if cookies else "{}"

@@ -4,15 +4,23 @@ limit and select like a table."""
 
 from __future__ import annotations
 
-import json
+import difflib
 from typing import Any
 
+import orjson
 from aiohttp import web
 
 from webui.rest import statements as st
 from webui.rest.build import Frag, build_rows, cat
 from webui.rest.errors import ApiError
-from webui.rest.handlers import Call, execute_read, pool_of, read_json, sql_overrides
+from webui.rest.handlers import (
+    Call,
+    execute_read,
+    pool_of,
+    read_json,
+    read_payload,
+    sql_overrides,
+)
 from webui.rest.negotiate import context, negotiate, profile
 from webui.rest.params import parse_prefer, read_spec
 from webui.rest.runner import run
@@ -25,7 +33,7 @@ async def handle_rpc(request: web.Request) -> web.StreamResponse:
     state = request.app[REST]
     try:
         if request.method not in ("GET", "HEAD", "POST"):
-            raise ApiError(405, "PGRST101", "Only GET and POST are allowed for functions")
+            raise ApiError(405, "PGRST101", f"Cannot use the {request.method} method on RPC")
         return await _rpc(request, state)
     except ApiError as error:
         return error.response()
@@ -67,11 +75,13 @@ async def _raw_call(
     prefer: Any,
 ) -> web.StreamResponse:
     """A function of one unnamed json/jsonb argument gets the whole POST body."""
-    payload = await read_json(request)
+    payload, raw = await read_payload(request, empty_ok=True)
     table = function.result or Table(function.schema, function.name, "fn", None, {}, [])
     call = Call(request, state, table, identity, accept, prefer)
     argument_type = function.arguments[0].type
-    source = Frag(f"{function.qualified}(%s::{argument_type})", (json.dumps(payload),))
+    source = Frag(
+        f"{function.qualified}(%s::{argument_type})", (raw if raw else orjson.dumps(payload),)
+    )
     if function.return_kind == "rows":
         return await _rows(call, function, source, {})
     return await _scalar(call, function, source)
@@ -79,7 +89,7 @@ async def _raw_call(
 
 async def _arguments(request: web.Request) -> dict[str, Any]:
     if request.method == "POST":
-        payload = await read_json(request)
+        payload = await read_json(request, empty_ok=True)
         if payload is None:
             return {}
         if not isinstance(payload, dict):
@@ -96,14 +106,7 @@ def choose(state: RestState, schema_name: str, name: str, given: set[str]) -> Fu
     if not fitting:
         fitting = [f for f in overloads if _fits(f, given & {a.name for a in f.arguments})]
     if not fitting:
-        listed = ", ".join(sorted(given))
-        raise ApiError(
-            404,
-            "PGRST202",
-            f"Could not find the function {schema_name}.{name}({listed}) in the schema cache",
-            hint="Check the function name and its named arguments; reload the schema "
-            "cache if it is new.",
-        )
+        raise no_function(state, schema_name, name, sorted(given), overloads)
     if len(fitting) > 1:
         raise ApiError(
             300,
@@ -114,6 +117,43 @@ def choose(state: RestState, schema_name: str, name: str, given: set[str]) -> Fu
             ),
         )
     return fitting[0]
+
+
+def no_function(
+    state: RestState, schema_name: str, name: str, given: list[str], overloads: list[Function]
+) -> ApiError:
+    """404 `PGRST202` in PostgREST's v13 words, with a close name as the hint."""
+    qualified = f"{schema_name}.{name}"
+    listed = f"({', '.join(given)})" if given else " without parameters"
+    searched = (
+        f" with parameter{'s' if len(given) > 1 else ''} {', '.join(given)}"
+        if given
+        else " without parameters"
+    )
+    return ApiError(
+        404,
+        "PGRST202",
+        f"Could not find the function {qualified}{listed} in the schema cache",
+        f"Searched for the function {qualified}{searched} or with a single unnamed json/jsonb "
+        "parameter, but no matches were found in the schema cache.",
+        _function_hint(state, schema_name, name, given, overloads),
+    )
+
+
+def _function_hint(
+    state: RestState, schema_name: str, name: str, given: list[str], overloads: list[Function]
+) -> str | None:
+    if overloads:
+        shapes = ["(" + ", ".join(sorted(a.name for a in f.arguments)) + ")" for f in overloads]
+        close = difflib.get_close_matches("(" + ", ".join(given) + ")", shapes, 1, 0.33)
+        return (
+            f"Perhaps you meant to call the function {schema_name}.{name}{close[0]}"
+            if close
+            else None
+        )
+    names = [n for (s, n) in state.schema_cache().functions if s == schema_name]
+    close = difflib.get_close_matches(name, names, 1, 0.75)
+    return f"Perhaps you meant to call the function {schema_name}.{close[0]}" if close else None
 
 
 def _fits(function: Function, given: set[str]) -> bool:
@@ -129,7 +169,7 @@ def call_source(function: Function, arguments: dict[str, Any]) -> Frag:
         return Frag(f"{function.qualified}()")
     record = ", ".join(f"{quote(a.name)} {a.type}" for a in used)
     named = ", ".join(f"{quote(a.name)} := _a.{quote(a.name)}" for a in used)
-    payload = json.dumps({a.name: arguments[a.name] for a in used})
+    payload = orjson.dumps({a.name: arguments[a.name] for a in used})
     return Frag(
         f"json_to_record(%s::json) as _a({record}), lateral {function.qualified}({named})",
         (payload,),

@@ -38,7 +38,8 @@ SESSION_CONTEXT_SQL = (
     " select pg_catalog.set_config('role', coalesce((select 'pgw_' || s.tier from s), %s), true),"
     " pg_catalog.set_config('request.jwt.claims', coalesce((select pg_catalog.json_build_object("
     "'sub', s.user_id::text, 'role', 'pgw_' || s.tier, 'tier', s.tier,"
-    " 'sid', s.session_id::text)::text from s), '{}'), true),"
+    " 'sid', s.session_id::text)::text from s),"
+    " pg_catalog.json_build_object('role', %s::text)::text), true),"
     " pg_catalog.set_config('request.method', %s, true),"
     " pg_catalog.set_config('request.path', %s, true),"
     " pg_catalog.set_config('request.headers', %s, true),"
@@ -81,7 +82,8 @@ class Context:
             self.client_ip,
         )
         if self.session_token is not None:
-            return _VARIANTS[SESSION_CONTEXT_SQL, read_only], (self.session_token, self.role, *tail)
+            params = (self.session_token, self.role, self.role, *tail)
+            return _VARIANTS[SESSION_CONTEXT_SQL, read_only], params
         return _VARIANTS[CONTEXT_SQL, read_only], (self.role, self.claims_json, *tail)
 
 
@@ -174,9 +176,14 @@ async def _explicit(
 
 
 def _mapped(context: Context, exc: wire.DatabaseError) -> ApiError:
-    if context.session_required and exc.sqlstate == "42501":
-        _require_session(context, False)
-    return from_database(exc, context.authenticated)
+    """A failed statement as the client's error. A caller is authenticated by a verified JWT or
+    by a session that resolved in the context statement (bearer or cookie alike): their `42501`
+    is 403, as PostgREST answers a JWT's, and its DETAIL (`role_ceiling`, …) passes on. Only a
+    bearer session that did not resolve is 401 `PGRST301`."""
+    resolved = context.session_token is not None and _resolved(exc.completed, len(exc.completed))
+    if context.session_required and exc.completed:
+        _require_session(context, resolved)
+    return from_database(exc, context.authenticated or resolved)
 
 
 def _outcome(
