@@ -74,3 +74,5 @@ grant select on test_api.odd_texts to pgw_anon;
 insert into test_api.odd_texts values
   (1, 'plain'), (2, 'two words'), (3, 'a,b'), (4, 'say "hi"'), (5, '(x)'), (6, ''), (7, null),
   (8, 'back\slash'), (9, e'line\nbreak');
+-- A name with a comma, for quoted values in logic trees.
+insert into test_api.authors (id, name, country) values (50, 'Le Guin, Ursula', 'US');

@@ -43,7 +43,10 @@ def rest_db(request: pytest.FixtureRequest, migrated: Any) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def rest_server(rest_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    env = {"PGRST_DB_PRE_REQUEST": "test_api.dialect_pre_request"}
+    env = {
+        "PGRST_DB_PRE_REQUEST": "test_api.dialect_pre_request",
+        "PGRST_DB_AGGREGATES_ENABLED": "true",
+    }
     yield from rest_support.module_server(rest_db, tmp_path_factory, env)
 
 
@@ -305,6 +308,120 @@ def test_put_statuses(base: str) -> None:
     assert replaced.status_code == 200 and replaced.json()[0]["name"] == "q"
     minimal = call(base, "PUT", "/items?id=eq.801", json={"id": 801, "name": "m"}, headers=bearer())
     assert minimal.status_code == 204
+
+
+# --- 3. filters, embedding, ordering --------------------------------------------------------
+def test_quoted_values_inside_logic_trees(base: str) -> None:
+    r = call(base, "GET", '/authors?select=id&or=(name.eq."Le Guin, Ursula",id.eq.4)&order=id')
+    assert r.status_code == 200, r.text
+    assert r.json() == [{"id": 4}, {"id": 50}]
+    client = SyncPostgrestClient(base, schema="test_api")
+    rows = client.from_("authors").select("id").or_('name.eq."Le Guin, Ursula",id.eq.1').execute()
+    assert sorted(r["id"] for r in rows.data) == [1, 50]
+
+
+def test_an_empty_embed_filters_and_is_left_out(base: str) -> None:
+    without = call(base, "GET", "/authors?select=id,books()&books=is.null&order=id")
+    assert without.json() == [{"id": 4}, {"id": 50}]
+    with_books = call(base, "GET", "/authors?select=id,books()&books=not.is.null&order=id")
+    assert with_books.json() == [{"id": 1}, {"id": 2}, {"id": 3}]
+    inner = call(base, "GET", "/authors?select=id,books!inner()&books.pages=gt.300&order=id")
+    assert inner.json() == [{"id": 1}]
+    plain = call(base, "GET", "/authors?select=id,books()&id=eq.1")
+    assert plain.json() == [{"id": 1}]
+    bad = call(base, "GET", "/authors?select=id,books()&books=eq.1")
+    assert bad.status_code == 400 and error(bad)["code"] == "PGRST120"
+
+
+def test_order_by_a_to_one_embedded_column(base: str) -> None:
+    r = call(
+        base,
+        "GET",
+        "/books?select=id,authors(name)&author_id=not.is.null&order=authors(name).desc,id",
+    )
+    assert r.status_code == 200, r.text
+    names = [row["authors"]["name"] for row in r.json()]
+    assert names == sorted(names, reverse=True)
+    assert [row["id"] for row in r.json()] == [1, 2, 3, 5, 4]  # Le Guin, Lem, Butler
+    many = call(base, "GET", "/authors?select=id,books(title)&order=books(title)")
+    assert many.status_code == 400
+    assert error(many) == {
+        "code": "PGRST118",
+        "message": "A related order on 'books' is not possible",
+        "details": "'authors' and 'books' do not form a many-to-one or one-to-one relationship",
+        "hint": None,
+    }
+
+
+def test_order_and_limit_on_patch_and_delete(base: str, rest_db: str) -> None:
+    h = {**bearer(), "Prefer": "return=representation"}
+    call(
+        base,
+        "POST",
+        "/items",
+        json=[{"id": i, "name": f"o{i}"} for i in (960, 961, 962)],
+        headers=h,
+    )
+    patched = call(
+        base,
+        "PATCH",
+        "/items?id=in.(960,961,962)&select=id&order=id.desc&limit=1",
+        json={"qty": 9},
+        headers=h,
+    )
+    assert patched.status_code == 200, patched.text
+    # As in PostgREST v13+: order sorts the representation; limit does not restrict the write.
+    assert patched.json() == [{"id": 962}, {"id": 961}, {"id": 960}]
+    deleted = call(base, "DELETE", "/items?id=in.(960,961,962)&select=id&order=id.desc", headers=h)
+    assert deleted.status_code == 200 and [r["id"] for r in deleted.json()] == [962, 961, 960]
+
+
+def test_prefer_timezone(base: str) -> None:
+    r = call(
+        base,
+        "GET",
+        "/items?select=created_at&id=eq.1",
+        headers={"Prefer": "timezone=Asia/Kolkata"},
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()[0]["created_at"].endswith("+05:30")
+    assert r.headers["Preference-Applied"] == "timezone=Asia/Kolkata"
+    bad = call(base, "GET", "/items?id=eq.1", headers={"Prefer": "timezone=Not/AZone"})
+    assert bad.status_code == 400 and error(bad)["code"] == "22023"
+
+
+def test_form_encoded_bodies(base: str) -> None:
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    r = call(
+        base,
+        "POST",
+        "/items",
+        content=b"id=970&name=from+a+form",
+        headers={**bearer(), **form, "Prefer": "return=representation"},
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()[0]["name"] == "from a form"
+    rpc = call(base, "POST", "/rpc/add", content=b"a=40&b=2", headers=form)
+    assert rpc.status_code == 200 and rpc.json() == 42
+
+
+def test_aggregates(base: str) -> None:
+    total = call(base, "GET", "/books?select=count(),pages.sum(),pages.max()")
+    assert total.status_code == 200, total.text
+    assert total.json() == [{"count": 6, "sum": 1454, "max": 387}]
+    grouped = call(
+        base,
+        "GET",
+        "/books?select=author_id,n:count(),avg:pages.avg()::int&author_id=not.is.null"
+        "&order=author_id",
+    )
+    assert grouped.json() == [
+        {"author_id": 1, "n": 2, "avg": 346},
+        {"author_id": 2, "n": 2, "avg": 250},
+        {"author_id": 3, "n": 1, "avg": 264},
+    ]
+    embedded = call(base, "GET", "/authors?select=id,books(pages.sum())&id=eq.1")
+    assert embedded.json() == [{"id": 1, "books": [{"sum": 691}]}]
 
 
 # --- 4. ranges on writes -------------------------------------------------------------------

@@ -442,3 +442,10 @@ def test_embedding_through_views(client: SyncPostgrestClient) -> None:
         .eq("editions_v.year", 1970)
     )
     assert rows.execute().data == [{"name": "Ace", "editions_v": [{"year": 1970}]}]
+
+
+def test_aggregates_are_off_unless_enabled(base: str) -> None:
+    r = httpx.get(f"{base}/books?select=count()", headers={"Accept-Profile": "test_api"})
+    assert r.status_code == 400
+    assert r.json()["code"] == "PGRST123"
+    assert r.json()["message"] == "Use of aggregate functions is not allowed"

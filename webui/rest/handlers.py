@@ -14,6 +14,7 @@ from aiohttp import web
 from webui.rest import statements as st
 from webui.rest.build import Built, Frag, ReadSpec, build_rows
 from webui.rest.errors import JSON_TYPE, ApiError, table_not_found
+from webui.rest.grammar import uses_aggregates
 from webui.rest.negotiate import Accept, context, negotiate, profile
 from webui.rest.params import Prefer, parse_prefer, parse_range, read_spec
 from webui.rest.runner import Context, Outcome, run
@@ -61,7 +62,9 @@ def parse_call(request: web.Request, state: RestState) -> Call:
     table = relation(state, schema_name, request.match_info["name"])
     accept = negotiate(request.headers.get("Accept"), state.config.db_plan_enabled)
     prefer = parse_prefer(request.headers.getall("Prefer", []))
-    return Call(request, state, table, context(request, state), accept, prefer)
+    identity = context(request, state)
+    identity.timezone = prefer.timezone
+    return Call(request, state, table, identity, accept, prefer)
 
 
 # --- reads ---------------------------------------------------------------------------------
@@ -78,8 +81,14 @@ def _page(call: Call, spec: ReadSpec) -> None:
         spec.limit.setdefault((), limit)
 
 
+def check_aggregates(call: Call, spec: ReadSpec) -> None:
+    if not call.state.config.db_aggregates_enabled and uses_aggregates(spec.items):
+        raise ApiError(400, "PGRST123", "Use of aggregate functions is not allowed")
+
+
 async def read(call: Call) -> web.StreamResponse:
     spec = read_spec(call.request.query.items())
+    check_aggregates(call, spec)
     _page(call, spec)
     built = build_rows(
         call.table, spec, cap=call.state.config.db_max_rows, positional=call.accept.kind == "csv"
@@ -205,6 +214,7 @@ def applied_preferences(call: Call, headers: dict[str, str]) -> None:
         ("resolution", prefer.resolution),
         ("missing", prefer.missing),
         ("handling", prefer.handling if prefer.handling == "strict" else None),
+        ("timezone", prefer.timezone),
         ("tx", prefer.tx if call.state.config.tx_override else None),
     ):
         if value:

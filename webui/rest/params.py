@@ -70,6 +70,7 @@ class Prefer:
     handling: str = "lenient"
     max_affected: int | None = None
     tx: str | None = None
+    timezone: str | None = None
     applied: list[str] = field(default_factory=list)
 
 
@@ -105,6 +106,8 @@ def _prefer_token(prefer: Prefer, token: str, invalid: list[str]) -> None:
     name, value = name.strip(), value.strip()
     if name == "max-affected" and value.isdigit():
         prefer.max_affected = int(value)
+    elif name == "timezone" and value:
+        prefer.timezone = value  # PostgreSQL checks it (an unknown zone is 400 22023)
     elif value in _PREFER_VALUES.get(name, ()):
         setattr(prefer, "return_" if name == "return" else name, value)
     else:

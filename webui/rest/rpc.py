@@ -15,6 +15,7 @@ from webui.rest.build import Frag, build_rows, cat
 from webui.rest.errors import ApiError
 from webui.rest.handlers import (
     Call,
+    check_aggregates,
     execute_read,
     pool_of,
     read_json,
@@ -44,6 +45,7 @@ async def _rpc(request: web.Request, state: RestState) -> web.StreamResponse:
     identity = context(request, state)  # a bad token is 401 before anything else is said
     accept = negotiate(request.headers.get("Accept"), state.config.db_plan_enabled)
     prefer = parse_prefer(request.headers.getall("Prefer", []))
+    identity.timezone = prefer.timezone
     name = request.match_info["name"]
     raw = _raw_body_function(state, schema_name, name) if request.method == "POST" else None
     if raw is not None:
@@ -179,6 +181,7 @@ def call_source(function: Function, arguments: dict[str, Any]) -> Frag:
 async def _rows(call: Call, function: Function, source: Frag, arguments: dict[str, Any]) -> Any:
     skip = set(arguments) if call.request.method != "POST" else set()
     spec = read_spec(call.request.query.items(), skip=skip)
+    check_aggregates(call, spec)
     subquery = cat("(select _f.* from ", _aliased(source), ")")
     built = build_rows(
         call.table,

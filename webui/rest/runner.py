@@ -47,6 +47,7 @@ SESSION_CONTEXT_SQL = (
     " pg_catalog.set_config('request.correlation_id', %s, true),"
     " pg_catalog.set_config('request.client_ip', %s, true){read_only}, exists (select 1 from s)"
 )
+TIMEZONE_SQL = "select pg_catalog.set_config('timezone', %s, true)"
 # Reads also turn the transaction read-only, in the same statement (never turned off: a hot
 # standby refuses that).
 _READ_ONLY_COLUMN = ", pg_catalog.set_config('transaction_read_only', 'on', true)"
@@ -71,6 +72,7 @@ class Context:
     session_token: str | None = None
     session_required: bool = False  # a bearer session token must resolve, else 401
     pre_request: str | None = None  # pre-quoted function name
+    timezone: str | None = None  # Prefer: timezone=…
 
     def statement(self, read_only: bool = False) -> tuple[str, tuple[Any, ...]]:
         tail = (
@@ -132,6 +134,8 @@ async def run(
 def _prologue(context: Context, read_only: bool) -> list[Frag]:
     text, params = context.statement(read_only)
     queued = [Frag(text, params)]
+    if context.timezone:
+        queued.append(Frag(TIMEZONE_SQL, (context.timezone,)))
     if context.pre_request:
         queued.append(Frag(f"select {context.pre_request}()"))
     return queued

@@ -128,7 +128,6 @@ async def update(call: Call) -> web.StreamResponse:
     if not isinstance(payload, dict):
         raise ApiError(400, "PGRST102", "Invalid body: PATCH expects a JSON object")
     spec = read_spec(call.request.query.items())
-    _no_limits(spec)
     columns = st.check_columns(call.table, list(payload))
     if not columns:
         return respond(call, 204, None, {})
@@ -139,19 +138,8 @@ async def update(call: Call) -> web.StreamResponse:
 
 async def delete(call: Call) -> web.StreamResponse:
     spec = read_spec(call.request.query.items())
-    _no_limits(spec)
     dml = st.delete_statement(call.table, st.dml_where(call.table, spec))
     return await finish_write(call, dml, "delete", spec=spec)
-
-
-def _no_limits(spec: ReadSpec) -> None:
-    if () in spec.limit or () in spec.offset:
-        raise ApiError(
-            400,
-            "PGRST109",
-            "limit/offset on PATCH and DELETE is not supported",
-            hint="Filter on a unique column instead",
-        )
 
 
 async def put(call: Call) -> web.StreamResponse:
@@ -204,7 +192,11 @@ async def finish_write(
     mode = call.prefer.return_ or "minimal"
     if call.accept.kind == "object" and mode == "minimal":
         mode = "representation"
+    # `order` sorts the representation of a PATCH or DELETE; `limit`/`offset` change nothing on
+    # a write (PostgREST v13 dropped limited updates and deletes).
     select_spec = ReadSpec(items=read_spec(_select_only(call)).items)
+    if spec is not None:
+        select_spec.order = spec.order
     created = kind in ("insert", "upsert")
     location_keys = call.table.primary_key if (created and mode == "headers-only") else []
     wrapped = mode != "minimal" or _counts_inserts(call, kind)
@@ -217,7 +209,7 @@ async def finish_write(
             call.table,
             select_spec,
             source=Frag("pgrst_source"),
-            paged=False,
+            paged=bool(select_spec.order),
             positional=call.accept.kind == "csv",
         )
         statement = st.returning(dml, built, call.shape, location_keys)
