@@ -455,6 +455,20 @@ def test_content_range_on_every_write(base: str) -> None:
     assert gone_counted.headers["Content-Range"] == "*/1"
 
 
+def test_a_negative_limit_is_416(base: str) -> None:
+    r = call(base, "GET", "/items?limit=-1")
+    assert r.status_code == 416
+    assert error(r) == {
+        "code": "PGRST103",
+        "message": "Requested range not satisfiable",
+        "details": "Limit should be greater than or equal to zero.",
+        "hint": None,
+    }
+    backwards = call(base, "GET", "/items", headers={"Range": "5-1"})
+    assert backwards.status_code == 416
+    assert error(backwards)["details"].startswith("The lower boundary must be lower")
+
+
 # --- 5. request context --------------------------------------------------------------------
 def test_claims_always_carry_the_role(base: str) -> None:
     assert call(base, "GET", "/rpc/claims").json() == {"role": "pgw_anon"}
@@ -470,6 +484,65 @@ def test_claims_always_carry_the_role(base: str) -> None:
     assert dead_cookie.json() == {"role": "pgw_anon"}
     session = identities("staff")["cookie-session"]
     assert call(base, "GET", "/rpc/claims", headers=session).json()["role"] == "pgw_staff"
+
+
+def test_content_profile_is_echoed_when_several_schemas_are_exposed(base: str) -> None:
+    assert call(base, "GET", "/authors?id=eq.1").headers["Content-Profile"] == "test_api"
+    default = httpx.get(base + "/rpc/add?a=1", timeout=10)  # no profile header: `test_api` first
+    assert default.headers["Content-Profile"] == "test_api"
+    failed = call(base, "GET", "/nope")
+    assert failed.status_code == 404 and failed.headers["Content-Profile"] == "test_api"
+
+
+@pytest.mark.parametrize(
+    ("headers", "path", "allow"),
+    [
+        (bearer(), "/items", "OPTIONS,GET,HEAD,POST,PUT,PATCH,DELETE"),
+        ({}, "/items", "OPTIONS,GET,HEAD"),
+        (bearer(), "/book_titles", "OPTIONS,GET,HEAD,PATCH"),
+        (bearer("pgw_staff", "11"), "/secrets", "OPTIONS,GET,HEAD"),
+        ({}, "/secrets", "OPTIONS"),
+        ({}, "/rpc/volatile_echo", "OPTIONS,POST"),
+        ({}, "/rpc/stable_echo", "OPTIONS,GET,HEAD,POST"),
+        ({}, "/", "OPTIONS,GET,HEAD"),
+    ],
+)
+def test_options_answers_allow(base: str, headers: dict, path: str, allow: str) -> None:
+    r = call(base, "OPTIONS", path, headers=headers)
+    assert r.status_code == 200, r.text
+    assert r.headers["Allow"] == allow
+    assert r.content == b""
+
+
+def test_options_on_an_unknown_relation_is_404(base: str) -> None:
+    assert call(base, "OPTIONS", "/unknown").status_code == 404
+    assert call(base, "OPTIONS", "/rpc/unknown").status_code == 404
+
+
+def test_cors_preflight_and_exposed_headers(base: str) -> None:
+    for path in ("/", "/items", "/rpc/add"):
+        r = httpx.options(
+            base + path,
+            headers={
+                "Origin": "http://example.com",
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "Foo,Bar",
+            },
+            timeout=10,
+        )
+        assert r.status_code == 200, (path, r.text)
+        assert r.headers["Access-Control-Allow-Origin"] == "*"
+        assert r.headers["Access-Control-Allow-Methods"] == (
+            "GET, POST, PATCH, PUT, DELETE, OPTIONS, HEAD"
+        )
+        assert r.headers["Access-Control-Allow-Headers"] == (
+            "Authorization, Foo, Bar, Accept, Accept-Language, Content-Language"
+        )
+        assert r.headers["Access-Control-Max-Age"] == "86400"
+        assert "Access-Control-Allow-Credentials" not in r.headers
+    plain = call(base, "GET", "/items?id=eq.1", headers={"Origin": "http://example.com"})
+    assert plain.headers["Access-Control-Allow-Origin"] == "*"
+    assert "Content-Range" in plain.headers["Access-Control-Expose-Headers"]
 
 
 def test_postgrest_client_sees_typed_errors(base: str) -> None:

@@ -18,7 +18,7 @@ from webui.core.settings import SettingsError
 from webui.rest import config as rest_config
 from webui.rest.auth import JwtVerifier
 from webui.rest.docs import handle_asset, handle_docs
-from webui.rest.endpoint import handle_nested_path, handle_relation
+from webui.rest.endpoint import handle_nested_path, handle_relation, handle_root_options
 from webui.rest.openapi import handle_root
 from webui.rest.rpc import handle_rpc
 from webui.rest.state import REST, RestState, listen
@@ -33,6 +33,7 @@ def add_routes(app: web.Application, state: RestState) -> None:
     prefix = state.prefix
     app[REST] = state
     app.router.add_get(prefix + "/", handle_root)
+    app.router.add_route("OPTIONS", prefix + "/", handle_root_options)
     if prefix:
         app.router.add_get(prefix, handle_root)
     app.router.add_get(prefix + "/docs", handle_docs)

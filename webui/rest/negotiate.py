@@ -48,11 +48,15 @@ def negotiate(header: str | None, plan_enabled: bool) -> Accept:
     raise ApiError(406, "PGRST107", f"None of these media types are available: {header}")
 
 
+PROFILE_KEY = "pgw_rest_profile"  # the negotiated schema, echoed as Content-Profile
+
+
 def profile(request: web.Request, state: RestState) -> str:
-    reading = request.method in ("GET", "HEAD")
+    reading = request.method in ("GET", "HEAD", "OPTIONS")
     header = request.headers.get("Accept-Profile" if reading else "Content-Profile")
     schemas = state.config.db_schemas
     if header is None:
+        request[PROFILE_KEY] = schemas[0]
         return schemas[0]
     if header not in schemas:
         raise ApiError(
@@ -61,6 +65,7 @@ def profile(request: web.Request, state: RestState) -> str:
             f"Invalid schema: {header}",
             hint=f"Only the following schemas are exposed: {', '.join(schemas)}",
         )
+    request[PROFILE_KEY] = header
     return header
 
 

@@ -48,6 +48,13 @@ def _apply(spec: ReadSpec, path: tuple[str, ...], name: str, value: str) -> None
     if name == "order":
         spec.order[path] = parse_order(value)
     elif name == "limit":
+        if re.fullmatch(r"\s*-\d{1,12}\s*", value):
+            raise ApiError(
+                416,
+                "PGRST103",
+                "Requested range not satisfiable",
+                details="Limit should be greater than or equal to zero.",
+            )
         spec.limit[path] = parse_int("limit", value)
     elif name == "offset":
         spec.offset[path] = parse_int("offset", value)
@@ -135,6 +142,7 @@ def parse_range(header: str | None) -> tuple[int, int | None] | None:
             416,
             "PGRST103",
             "Requested range not satisfiable",
-            details="The end of the range is before its start",
+            details="The lower boundary must be lower than or equal to the upper boundary in "
+            "the Range header.",
         )
     return start, end - start + 1

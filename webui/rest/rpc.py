@@ -12,6 +12,7 @@ from aiohttp import web
 
 from webui.rest import statements as st
 from webui.rest.build import Frag, build_rows, cat
+from webui.rest.endpoint import dialect_response
 from webui.rest.errors import ApiError
 from webui.rest.handlers import (
     Call,
@@ -32,12 +33,27 @@ from webui.rest.writes import commits_blindly
 
 async def handle_rpc(request: web.Request) -> web.StreamResponse:
     state = request.app[REST]
-    try:
+
+    async def answer() -> web.StreamResponse:
+        if request.method == "OPTIONS":
+            return _allow(request, state)
         if request.method not in ("GET", "HEAD", "POST"):
             raise ApiError(405, "PGRST101", f"Cannot use the {request.method} method on RPC")
         return await _rpc(request, state)
-    except ApiError as error:
-        return error.response()
+
+    return await dialect_response(request, state, answer)
+
+
+def _allow(request: web.Request, state: RestState) -> web.Response:
+    """OPTIONS on a function: a volatile one is POST only, as GET runs read-only."""
+    schema_name, name = profile(request, state), request.match_info["name"]
+    overloads = state.schema_cache().functions.get((schema_name, name), [])
+    if not overloads:
+        raise no_function(state, schema_name, name, [], overloads)
+    volatile = all(f.volatility == "v" for f in overloads)
+    return web.Response(
+        status=200, headers={"Allow": "OPTIONS,POST" if volatile else "OPTIONS,GET,HEAD,POST"}
+    )
 
 
 async def _rpc(request: web.Request, state: RestState) -> web.StreamResponse:
