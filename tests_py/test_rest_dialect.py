@@ -469,6 +469,27 @@ def test_a_negative_limit_is_416(base: str) -> None:
     assert error(backwards)["details"].startswith("The lower boundary must be lower")
 
 
+# --- 6. CSV -------------------------------------------------------------------------------
+def test_csv_is_postgresqls_row_text(base: str, rest_db: str) -> None:
+    r = call(base, "GET", "/odd_texts?order=id", headers={"Accept": "text/csv"})
+    assert r.status_code == 200, r.text
+    with psycopg.connect(rest_db) as conn:
+        rows = conn.execute(
+            "select substring(r::text, 2, length(r::text) - 2)"
+            " from (select id, t from test_api.odd_texts order by id) r"
+        ).fetchall()
+    assert r.text == "id,t\n" + "\n".join(row[0] for row in rows)
+    assert r.text.splitlines()[1:7] == [
+        "1,plain",
+        '2,"two words"',
+        '3,"a,b"',
+        '4,"say ""hi"""',
+        '5,"(x)"',
+        '6,""',
+    ]
+    assert '7,\n8,"back\\\\slash"' in r.text
+
+
 # --- 5. request context --------------------------------------------------------------------
 def test_claims_always_carry_the_role(base: str) -> None:
     assert call(base, "GET", "/rpc/claims").json() == {"role": "pgw_anon"}

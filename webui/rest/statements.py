@@ -10,10 +10,10 @@ from webui.rest.build import Builder, Built, Frag, ReadSpec, cat, join
 from webui.rest.errors import ApiError, column_not_found
 from webui.rest.schema import Table, quote
 
-CSV_CELL = (
-    "coalesce(case when {v} ~ '[,\"\\r\\n]' then '\"' || replace({v}, '\"', '\"\"') || '\"' "
-    "else {v} end, '')"
-)
+# A CSV line is PostgreSQL's own row text without its parentheses, as PostgREST sends it: a
+# value with a comma, quote, backslash, parenthesis or white space, or an empty string, is
+# double-quoted (quotes and backslashes doubled), and NULL is nothing.
+CSV_LINE = "substring(_r::text, 2, length(_r::text) - 2)"
 
 
 @dataclass
@@ -27,8 +27,7 @@ class Shape:
 def body_expression(shape: Shape, names: list[str]) -> Frag:
     if shape.kind == "csv":
         header = ",".join(_csv_header(n) for n in names)
-        cells = ", ".join(CSV_CELL.format(v=f'_r."_c{i}"::text') for i in range(len(names)))
-        line = f"concat_ws(',', {cells})" if names else "''"
+        line = CSV_LINE if names else "''"
         return cat(Frag("%s || ", (header,)), f"coalesce(E'\\n' || string_agg({line}, E'\\n'), '')")
     aggregate = "json_agg(_r)"
     if shape.strip_nulls:
