@@ -41,14 +41,14 @@ def test_openapi_31_with_comments(base: str) -> None:
 
 def test_openapi_follows_privileges(base: str) -> None:
     anon = document(base)["paths"]
-    assert set(anon["/books"]) == {"get"}
+    assert set(anon["/books"]) == {"get", "head", "options"}
     assert "/secrets" not in anon
     assert "/rpc/bump" not in anon
     user = document(base, bearer("pgw_user"))["paths"]
-    assert set(user["/items"]) == {"get", "post", "patch", "delete"}
+    assert set(user["/items"]) == {"get", "head", "post", "put", "patch", "delete", "options"}
     assert "/secrets" not in user and "/rpc/bump" in user
     staff = document(base, bearer("pgw_staff"))["paths"]
-    assert set(staff["/secrets"]) == {"get"}
+    assert set(staff["/secrets"]) == {"get", "head", "options"}
 
 
 def test_swagger_ui_is_served_from_the_package(base: str) -> None:

@@ -288,9 +288,32 @@ async def read_payload(request: web.Request, empty_ok: bool = False) -> tuple[An
             return None, b""
         raise invalid_json()
     try:
-        return orjson.loads(raw), raw
+        value = orjson.loads(raw)
     except orjson.JSONDecodeError:
         raise invalid_json() from None
+    if b"." in raw or b"e" in raw or b"E" in raw:
+        integral = _integral(value)
+        if integral is not value:  # 5.0 is the integer 5 in JSON; PostgreSQL's int refuses it
+            return integral, orjson.dumps(integral)
+    return value, raw
+
+
+_EXACT = 2**53
+
+
+def _integral(value: Any) -> Any:
+    """The value with integral floats (exactly representable) as ints; the same object when
+    there are none, so that the body's own bytes go on."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < _EXACT:
+        return int(value)
+    if isinstance(value, list):
+        items = [_integral(v) for v in value]
+        return items if any(a is not b for a, b in zip(items, value, strict=True)) else value
+    if isinstance(value, dict):
+        pairs = {k: _integral(v) for k, v in value.items()}
+        changed = any(pairs[k] is not v for k, v in value.items())
+        return pairs if changed else value
+    return value
 
 
 def _form(raw: bytes) -> tuple[dict[str, str], bytes]:

@@ -37,8 +37,21 @@ async def handle_rpc(request: web.Request) -> web.StreamResponse:
     async def answer() -> web.StreamResponse:
         if request.method == "OPTIONS":
             return _allow(request, state)
+        try:
+            return await _dispatch()
+        except ApiError as error:
+            if error.code == "25006":  # a write in GET's read-only transaction: POST only
+                error.headers.setdefault("Allow", "OPTIONS,POST")
+            raise
+
+    async def _dispatch() -> web.StreamResponse:
         if request.method not in ("GET", "HEAD", "POST"):
-            raise ApiError(405, "PGRST101", f"Cannot use the {request.method} method on RPC")
+            raise ApiError(
+                405,
+                "PGRST101",
+                f"Cannot use the {request.method} method on RPC",
+                headers={"Allow": "OPTIONS,GET,HEAD,POST"},
+            )
         return await _rpc(request, state)
 
     return await dialect_response(request, state, answer)
@@ -67,7 +80,7 @@ async def _rpc(request: web.Request, state: RestState) -> web.StreamResponse:
     if raw is not None:
         return await _raw_call(request, state, raw, identity, accept, prefer)
     arguments = await _arguments(request)
-    function = choose(state, schema_name, name, set(arguments))
+    function = choose(state, schema_name, name, set(arguments), request.method == "POST")
     if request.method != "POST":  # the query string also holds filters, select, order…
         names = {a.name for a in function.arguments}
         arguments = {k: v for k, v in arguments.items() if k in names}
@@ -118,10 +131,14 @@ async def _arguments(request: web.Request) -> dict[str, Any]:
     return {k: v for k, v in request.query.items()}
 
 
-def choose(state: RestState, schema_name: str, name: str, given: set[str]) -> Function:
+def choose(
+    state: RestState, schema_name: str, name: str, given: set[str], strict: bool = False
+) -> Function:
+    """The overload the named arguments fit. A POST body names arguments only (`strict`); a
+    query string also holds filters, so there the names a function lacks are set aside."""
     overloads = state.schema_cache().functions.get((schema_name, name), [])
     fitting = [f for f in overloads if _fits(f, given)]
-    if not fitting:
+    if not fitting and not strict:
         fitting = [f for f in overloads if _fits(f, given & {a.name for a in f.arguments})]
     if not fitting:
         raise no_function(state, schema_name, name, sorted(given), overloads)

@@ -43,7 +43,12 @@ async def write(call: Call) -> web.StreamResponse:
         return await update(call)
     if method == "DELETE":
         return await delete(call)
-    raise ApiError(405, "PGRST117", f"Unsupported HTTP method: {method}")
+    raise ApiError(
+        405,
+        "PGRST117",
+        f"Unsupported HTTP method: {method}",
+        headers={"Allow": "OPTIONS,GET,HEAD,POST,PUT,PATCH,DELETE"},
+    )
 
 
 def _columns_param(call: Call) -> list[str] | None:
@@ -86,6 +91,9 @@ async def insert(call: Call) -> web.StreamResponse:
         rows = st.require_object_rows(payload)
         if not isinstance(payload, list):
             body = b"[" + body + b"]"
+    if not rows:  # `[]`: nothing to insert, as PostgREST answers it
+        body_out = b"[]" if call.prefer.return_ == "representation" else None
+        return respond(call, 201, body_out, {"Content-Range": "*/*"})
     columns = _payload_columns(call, rows)
     if not columns:
         raise ApiError(400, "PGRST102", "Empty or invalid json", details="no columns to insert")
@@ -202,6 +210,8 @@ async def finish_write(
     wrapped = mode != "minimal" or _counts_inserts(call, kind)
     if not wrapped:
         statement = dml
+        if select_spec.items:  # an unknown column in select= is 400 whatever is returned
+            build_rows(call.table, select_spec, source=Frag("pgrst_source"), paged=False)
     else:
         if mode != "representation":
             select_spec = ReadSpec(items=[SelectColumn(Field(k)) for k in call.table.primary_key])
