@@ -18,11 +18,6 @@ from webui.web.errors import error_response
 
 MAX_JSON_BYTES = 16 * 1024
 
-_CONTEXT_SQL = """
-select pg_catalog.set_config('request.correlation_id', %s, true),
-       pg_catalog.set_config('request.client_ip', %s, true)
-"""
-
 
 class AuthError(Exception):
     """A typed 4xx answer: raised by helpers, rendered by `as_response`."""
@@ -117,6 +112,10 @@ async def as_user(request: web.Request, identity: Identity) -> AsyncIterator[Asy
 @asynccontextmanager
 async def as_authenticator(request: web.Request) -> AsyncIterator[AsyncConnection]:
     """One transaction as authenticator itself (login steps), with the request context set."""
-    async with request.app[POOL].connection() as conn, conn.transaction():
-        await conn.execute(_CONTEXT_SQL, [correlation_id(request), client_ip(request)])
+    async with request_transaction(
+        request.app[POOL],
+        role="authenticator",
+        correlation_id=correlation_id(request),
+        client_ip=client_ip(request),
+    ) as conn:
         yield conn

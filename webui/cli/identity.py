@@ -27,7 +27,7 @@ Handler = Callable[[argparse.Namespace], int]
 def owner_transaction() -> Iterator[psycopg.Connection]:
     """One transaction as the owner (DATABASE_URL), committed on success."""
     with psycopg.connect(database_url()) as conn:
-        conn.execute("select pg_catalog.set_config('request.correlation_id', %s, true)", [uuid7()])
+        conn.execute("select pgwarden.begin_request(current_user, correlation_id => %s)", [uuid7()])
         yield conn
 
 
@@ -47,10 +47,8 @@ def refusals(handler: Handler) -> Handler:
 
 
 def user_id(conn: psycopg.Connection, email: str) -> int:
-    row = conn.execute(
-        "select id from auth.users where email = auth.normalize_email(%s)", [email]
-    ).fetchone()
-    if row is None:
+    row = conn.execute("select auth.user_id_by_email(%s)", [email]).fetchone()
+    if row is None or row[0] is None:
         raise LookupError(f"no user with email {email!r}")
     return int(row[0])
 

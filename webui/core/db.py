@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
@@ -16,12 +17,46 @@ from webui.core.settings import Settings
 POOL = web.AppKey("pool", Pool)
 SETTINGS = web.AppKey("settings", Settings)
 
-_CONTEXT_SQL = """
-select pg_catalog.set_config('role', %(role)s, true),
-       pg_catalog.set_config('request.jwt.claims', %(claims)s, true),
-       pg_catalog.set_config('request.correlation_id', %(correlation_id)s, true),
-       pg_catalog.set_config('request.client_ip', %(client_ip)s, true)
-"""
+# The request context has one owner, SQL (sql/pgwarden/30_begin_request.sql); this is its one
+# Python caller. Its single column says whether a session token was used (true without one).
+_BEGIN_REQUEST = (
+    "select pgwarden.begin_request(%s, %s::jsonb, %s, %s, %s::jsonb, %s::jsonb, %s, %s, %s),"
+    " true as session_used"
+)
+_BEGIN_SESSION_REQUEST = (
+    "select pgwarden.begin_session_request(%s, %s, %s, %s, %s::jsonb, %s::jsonb, %s, %s, %s)"
+    " as session_used"
+)
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    """Who is asking and about what: everything `pgwarden.begin_request()` sets."""
+
+    role: str = "pgw_anon"
+    claims_json: str = "{}"
+    method: str = ""
+    path: str = ""
+    headers_json: str = "{}"
+    cookies_json: str = "{}"
+    correlation_id: str = ""
+    client_ip: str = ""
+    session_token: str | None = None  # when set, the session decides role and claims
+
+    def begin(self, read_only: bool = False) -> tuple[str, tuple[Any, ...]]:
+        """The statement (and its parameters) that starts the request in a transaction."""
+        tail = (
+            self.method,
+            self.path,
+            self.headers_json,
+            self.cookies_json,
+            self.correlation_id,
+            self.client_ip,
+            read_only,
+        )
+        if self.session_token is not None:
+            return _BEGIN_SESSION_REQUEST, (self.session_token, self.role, *tail)
+        return _BEGIN_REQUEST, (self.role, self.claims_json, *tail)
 
 
 async def _configure(conn: AsyncConnection) -> None:
@@ -58,14 +93,12 @@ async def request_transaction(
 ) -> AsyncIterator[AsyncConnection]:
     """One transaction as `role`, with the request's context set transaction-locally in one round
     trip. Everything inside runs under that role's grants and RLS, audited as this request."""
+    context = RequestContext(
+        role=role,
+        claims_json=json.dumps(dict(claims or {}), separators=(",", ":")),
+        correlation_id=correlation_id,
+        client_ip=client_ip,
+    )
     async with pool.connection() as conn, conn.transaction():
-        await conn.execute(
-            _CONTEXT_SQL,
-            {
-                "role": role,
-                "claims": json.dumps(dict(claims or {}), separators=(",", ":")),
-                "correlation_id": correlation_id,
-                "client_ip": client_ip,
-            },
-        )
+        await conn.execute(*context.begin())
         yield conn

@@ -31,7 +31,7 @@ class Outcome:
 
 def user_claims(conn: psycopg.Connection, email: str, extra: dict[str, str]) -> dict[str, str]:
     row = conn.execute(
-        "select id, role, is_active from auth.users where email = lower(btrim(%s))", (email,)
+        "select id, role, is_active from auth.users where id = auth.user_id_by_email(%s)", (email,)
     ).fetchone()
     if row is None:
         raise SimulationError(f"no user with email {email!r}")

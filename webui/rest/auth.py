@@ -164,7 +164,6 @@ class JwtVerifier:
         role = _walk(claims, self.role_steps)
         if role is None:
             role = self.anon_role
-            claims = {**claims, "role": role} if "role" not in claims else claims
         if not isinstance(role, str) or not role:
             raise _challenge("PGRST303", "JWT role claim is not a string")
         text = orjson.dumps(claims).decode()

@@ -4,7 +4,7 @@ trip and passes on the body that PostgreSQL built."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -62,8 +62,7 @@ def parse_call(request: web.Request, state: RestState) -> Call:
     table = relation(state, schema_name, request.match_info["name"])
     accept = negotiate(request.headers.get("Accept"), state.config.db_plan_enabled)
     prefer = parse_prefer(request.headers.getall("Prefer", []))
-    identity = context(request, state)
-    identity.timezone = prefer.timezone
+    identity = replace(context(request, state), timezone=prefer.timezone)
     return Call(request, state, table, identity, accept, prefer)
 
 

@@ -73,8 +73,8 @@ def context(request: web.Request, state: RestState) -> Context:
     """The request context, from a bearer JWT, a pgwarden session (bearer or cookie), or anon."""
     token = bearer_token(request.headers.get("Authorization"))
     has_sessions = state.cache is not None and state.cache.has_sessions
-    role, authenticated, session = state.config.db_anon_role, False, None
-    claims = orjson.dumps({"role": role}).decode()  # the claims always name the role
+    # (pgwarden.begin_request adds the role to the claims when they lack it, anon included)
+    role, claims, authenticated, session = state.config.db_anon_role, "{}", False, None
     if token is not None and is_session_token(token) and has_sessions:
         session, authenticated = token, True
     elif token is not None:

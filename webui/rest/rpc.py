@@ -5,6 +5,7 @@ limit and select like a table."""
 from __future__ import annotations
 
 import difflib
+from dataclasses import replace
 from typing import Any
 
 import orjson
@@ -74,7 +75,7 @@ async def _rpc(request: web.Request, state: RestState) -> web.StreamResponse:
     identity = context(request, state)  # a bad token is 401 before anything else is said
     accept = negotiate(request.headers.get("Accept"), state.config.db_plan_enabled)
     prefer = parse_prefer(request.headers.getall("Prefer", []))
-    identity.timezone = prefer.timezone
+    identity = replace(identity, timezone=prefer.timezone)
     name = request.match_info["name"]
     raw = _raw_body_function(state, schema_name, name) if request.method == "POST" else None
     if raw is not None:

@@ -14,79 +14,23 @@ import psycopg
 from psycopg import AsyncConnection
 from psycopg_pool import PoolTimeout
 
+from webui.core.db import RequestContext
 from webui.core.pool import Pool
 from webui.rest import wire
 from webui.rest.build import Frag
 from webui.rest.errors import ApiError, from_database
 
-CONTEXT_SQL = (
-    "select pg_catalog.set_config('role', %s, true),"
-    " pg_catalog.set_config('request.jwt.claims', %s, true),"
-    " pg_catalog.set_config('request.method', %s, true),"
-    " pg_catalog.set_config('request.path', %s, true),"
-    " pg_catalog.set_config('request.headers', %s, true),"
-    " pg_catalog.set_config('request.cookies', %s, true),"
-    " pg_catalog.set_config('request.correlation_id', %s, true),"
-    " pg_catalog.set_config('request.client_ip', %s, true){read_only}, true"
-)
-# A pgwarden session resolved in the same statement; an unknown token leaves the anon role. A
-# session whose user must change their password gives no data access until they have (RustIO's
-# forced rotation: only /auth/password, /auth/logout and /auth/sessions serve it).
-SESSION_CONTEXT_SQL = (
-    "with s as (select r.user_id, r.tier, r.session_id from auth.resolve_session(%s) r"
-    " where not r.must_change_password limit 1)"
-    " select pg_catalog.set_config('role', coalesce((select 'pgw_' || s.tier from s), %s), true),"
-    " pg_catalog.set_config('request.jwt.claims', coalesce((select pg_catalog.json_build_object("
-    "'sub', s.user_id::text, 'role', 'pgw_' || s.tier, 'tier', s.tier,"
-    " 'sid', s.session_id::text)::text from s),"
-    " pg_catalog.json_build_object('role', %s::text)::text), true),"
-    " pg_catalog.set_config('request.method', %s, true),"
-    " pg_catalog.set_config('request.path', %s, true),"
-    " pg_catalog.set_config('request.headers', %s, true),"
-    " pg_catalog.set_config('request.cookies', %s, true),"
-    " pg_catalog.set_config('request.correlation_id', %s, true),"
-    " pg_catalog.set_config('request.client_ip', %s, true){read_only}, exists (select 1 from s)"
-)
 TIMEZONE_SQL = "select pg_catalog.set_config('timezone', %s, true)"
-# Reads also turn the transaction read-only, in the same statement (never turned off: a hot
-# standby refuses that).
-_READ_ONLY_COLUMN = ", pg_catalog.set_config('transaction_read_only', 'on', true)"
-_VARIANTS = {
-    (sql, read_only): sql.replace("{read_only}", _READ_ONLY_COLUMN if read_only else "")
-    for sql in (CONTEXT_SQL, SESSION_CONTEXT_SQL)
-    for read_only in (False, True)
-}
 
 
-@dataclass
-class Context:
-    role: str
-    claims_json: str
-    method: str
-    path: str
-    headers_json: str
-    cookies_json: str
-    correlation_id: str
-    client_ip: str
-    authenticated: bool
-    session_token: str | None = None
+@dataclass(frozen=True)
+class Context(RequestContext):
+    """The request context (`webui.core.db.RequestContext`) and what the dialect adds to it."""
+
+    authenticated: bool = False
     session_required: bool = False  # a bearer session token must resolve, else 401
     pre_request: str | None = None  # pre-quoted function name
     timezone: str | None = None  # Prefer: timezone=…
-
-    def statement(self, read_only: bool = False) -> tuple[str, tuple[Any, ...]]:
-        tail = (
-            self.method,
-            self.path,
-            self.headers_json,
-            self.cookies_json,
-            self.correlation_id,
-            self.client_ip,
-        )
-        if self.session_token is not None:
-            params = (self.session_token, self.role, self.role, *tail)
-            return _VARIANTS[SESSION_CONTEXT_SQL, read_only], params
-        return _VARIANTS[CONTEXT_SQL, read_only], (self.role, self.claims_json, *tail)
 
 
 @dataclass
@@ -132,7 +76,7 @@ async def run(
 
 
 def _prologue(context: Context, read_only: bool) -> list[Frag]:
-    text, params = context.statement(read_only)
+    text, params = context.begin(read_only)
     queued = [Frag(text, params)]
     if context.timezone:
         queued.append(Frag(TIMEZONE_SQL, (context.timezone,)))
@@ -149,7 +93,7 @@ async def _implicit(
         results = await wire.execute(conn, [*prologue, *statements])
     except wire.DatabaseError as exc:
         raise _mapped(context, exc) from None
-    return _outcome(context, results, len(prologue))
+    return _outcome(context, results, len(prologue), begin_at=0)
 
 
 async def _explicit(
@@ -165,7 +109,7 @@ async def _explicit(
         await _rollback(conn)
         raise _mapped(context, exc) from None
     try:
-        outcome = _outcome(context, results, len(prologue), check=False)
+        outcome = _outcome(context, results, len(prologue), begin_at=1, check=False)
         _require_session(context, outcome.session_resolved)
         commit = decide(outcome)
     except ApiError:
@@ -181,19 +125,25 @@ async def _explicit(
 
 def _mapped(context: Context, exc: wire.DatabaseError) -> ApiError:
     """A failed statement as the client's error. A caller is authenticated by a verified JWT or
-    by a session that resolved in the context statement (bearer or cookie alike): their `42501`
-    is 403, as PostgREST answers a JWT's, and its DETAIL (`role_ceiling`, …) passes on. Only a
-    bearer session that did not resolve is 401 `PGRST301`."""
-    resolved = context.session_token is not None and _resolved(exc.completed, len(exc.completed))
+    by a session that resolved in the begin-request statement (bearer or cookie alike): their
+    `42501` is 403, as PostgREST answers a JWT's, and its DETAIL (`role_ceiling`, …) passes on.
+    Only a bearer session that did not resolve is 401 `PGRST301`."""
+    # the first row result of the pipeline is the begin-request statement's
+    resolved = (
+        context.session_token is not None
+        and bool(exc.completed)
+        and _session_used(exc.completed[0])
+    )
     if context.session_required and exc.completed:
         _require_session(context, resolved)
     return from_database(exc, context.authenticated or resolved)
 
 
 def _outcome(
-    context: Context, results: list[wire.Result], skip: int, check: bool = True
+    context: Context, results: list[wire.Result], skip: int, begin_at: int, check: bool = True
 ) -> Outcome:
-    resolved = _resolved(results, skip)
+    """`skip` prologue results, of which the one at `begin_at` started the request."""
+    resolved = _session_used(results[begin_at])
     rest = results[skip:]
     outcome = Outcome([r.rows for r in rest], [r.affected for r in rest], resolved)
     if check:
@@ -201,12 +151,9 @@ def _outcome(
     return outcome
 
 
-def _resolved(results: list[wire.Result], skip: int) -> bool:
-    """The context statement's last column: whether a session resolved (true without one)."""
-    for result in results[:skip]:
-        if result.rows and len(result.rows[0]) >= 8:
-            return result.rows[0][-1] == b"t"
-    return False
+def _session_used(result: wire.Result) -> bool:
+    """The begin-request statement's one column, `session_used` (true without a session)."""
+    return bool(result.rows) and result.rows[0][0] == b"t"
 
 
 def _require_session(context: Context, resolved: bool) -> None:

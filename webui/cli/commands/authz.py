@@ -184,8 +184,8 @@ def run_grant(args: argparse.Namespace) -> int:
     except SimulationError as exc:
         return fail(str(exc))
     kind, target = ("template", args.template) if args.template else ("permission", args.permission)
-    found = _call("select id from auth.users where email = lower(btrim(%s))", (args.user,))
-    if isinstance(found, int) or not found:
+    found = _call("select auth.user_id_by_email(%s)", (args.user,))
+    if isinstance(found, int) or not found or found[0][0] is None:
         return fail(f"no user with email {args.user!r}")
     result = _call(
         f"select authz.grant_scoped(%s, %s, %s, %s, %s, {expiry}, %s)",
@@ -221,7 +221,7 @@ _LIST = """
 select g.id, u.email, g.target_kind, g.target_name, g.scope_name, g.scope_value,
        g.expires_at, (g.expires_at is null or g.expires_at > now()) as active
   from authz.scoped_grants g join auth.users u on u.id = g.user_id
- where (%(email)s::text is null or u.email = lower(btrim(%(email)s)))
+ where (%(email)s::text is null or u.id = auth.user_id_by_email(%(email)s))
    and (%(all)s or g.expires_at is null or g.expires_at > now())
  order by g.id
 """
@@ -231,7 +231,7 @@ select e.occurred_at, e.event, e.grant_id, u.email, e.target_kind, e.target_name
   from authz.scoped_grant_events e
   left join auth.users u on u.id = e.user_id
   left join auth.users a on a.id = e.actor_id
- where (%(email)s::text is null or u.email = lower(btrim(%(email)s)))
+ where (%(email)s::text is null or u.id = auth.user_id_by_email(%(email)s))
  order by e.id
 """
 

@@ -80,7 +80,7 @@ def list_perms(args: argparse.Namespace) -> int:
             return 0
         uid = user_id(conn, args.email)
         conn.execute(
-            "select pg_catalog.set_config('request.jwt.claims', %s, true)",
+            "select pgwarden.begin_request(current_user, %s::jsonb)",
             [json.dumps({"sub": str(uid)})],
         )
         rows = conn.execute(
