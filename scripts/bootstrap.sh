@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what pgwarden needs on a Debian 12 machine, then the project into .venv.
 #   scripts/bootstrap.sh run    the server: PostgreSQL 15
-#   scripts/bootstrap.sh test   also pgTAP, sqitch, Chromium (browser tests), docker-compose
+#   scripts/bootstrap.sh test   also pgTAP, sqitch, Chromium (browser tests), docker-compose,
+#                               node (the @supabase/postgrest-js test; it skips without npm)
 # As root, missing Debian packages are installed; otherwise the exact command is printed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,7 +10,7 @@ purpose="${1:-run}"
 
 packages=(postgresql-15 postgresql-client-15)
 if [ "$purpose" = test ]; then
-  packages+=(postgresql-15-pgtap sqitch libdbd-pg-perl chromium docker-compose)
+  packages+=(postgresql-15-pgtap sqitch libdbd-pg-perl chromium docker-compose nodejs)
 fi
 python3 -c 'import ensurepip' 2>/dev/null || packages+=(python3-venv)
 

@@ -154,7 +154,7 @@ def test_role_never_leaks_between_requests(base: str) -> None:
             assert client.get("/secrets", headers=bearer("pgw_staff")).status_code == 200
             assert client.get("/secrets").status_code == 401
             anon = client.post("/rpc/whoami", json={}).json()
-            assert anon["role"] == "pgw_anon" and anon["claims"] == {}
+            assert anon["role"] == "pgw_anon" and anon["claims"] == {"role": "pgw_anon"}
 
 
 def test_session_rls(base: str) -> None:

@@ -3,6 +3,8 @@ answer is never a 5xx, and always the stable error shape when it is an error."""
 
 from __future__ import annotations
 
+import json
+import os
 from urllib.parse import quote
 
 import httpx
@@ -13,6 +15,16 @@ from hypothesis import strategies as s
 from rest_support import bearer
 
 from webui.testing import ServerProcess
+
+# `make test` runs a small budget; bench/rest_fuzz.py multiplies it (×30: about 50,000 cases).
+SCALE = max(1, int(os.environ.get("PGWARDEN_FUZZ_SCALE", "1")))
+
+
+def budget(examples: int) -> settings:
+    return settings(
+        max_examples=examples * SCALE, deadline=None, suppress_health_check=list(HealthCheck)
+    )
+
 
 # The module-scoped fixtures of rest_support, used here by name.
 base = rest_support.base
@@ -225,7 +237,7 @@ def http(base: str) -> httpx.Client:
         yield client
 
 
-@settings(max_examples=800, deadline=None, suppress_health_check=list(HealthCheck))
+@budget(800)
 @given(
     pairs=query(),
     accept=s.sampled_from(
@@ -242,7 +254,7 @@ def test_query_grammar_never_5xx(
     check(http.get("/books", params=pairs, headers=headers))
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
+@budget(400)
 @given(pairs=well_formed_query(), accept=s.sampled_from(["application/json", "text/csv"]))
 def test_well_formed_queries_never_5xx(http: httpx.Client, pairs: list, accept: str) -> None:
     check(http.get("/books", params=pairs, headers={"Accept": accept, "Prefer": "count=exact"}))
@@ -258,7 +270,7 @@ ROW = s.fixed_dictionaries(
 )
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
+@budget(200)
 @given(
     body=s.one_of(ROW, s.lists(ROW, max_size=3), JSON),
     method=s.sampled_from(["POST", "PATCH", "PUT"]),
@@ -277,7 +289,7 @@ def test_write_bodies_never_5xx(http: httpx.Client, body: object, method: str, p
     check(http.request(method, "/items?id=eq.1", json=body, headers=headers))
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
+@budget(100)
 @given(name=TEXT, args=s.dictionaries(TEXT, JSON, max_size=3))
 def test_rpc_never_5xx(http: httpx.Client, name: str, args: dict) -> None:
     check(
@@ -288,6 +300,77 @@ def test_rpc_never_5xx(http: httpx.Client, name: str, args: dict) -> None:
         )
     )
     check(http.post("/rpc/add", json=args, headers={"Content-Profile": "test_api"}))
+
+
+HEADER_TEXT = s.text(
+    alphabet=s.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=40
+).map(str.strip)
+HEADER_VALUES = {
+    "Accept": [
+        "application/json",
+        "text/csv",
+        "application/vnd.pgrst.object+json;nulls=stripped",
+        "application/vnd.pgrst.plan+text",
+        "application/openapi+json",
+        "*/*",
+        "text/html",
+    ],
+    "Content-Type": [
+        "application/json",
+        "text/csv",
+        "application/x-www-form-urlencoded",
+        "application/vnd.pgrst.object+json",
+        "text/plain",
+        "multipart/form-data; boundary=x",
+    ],
+    "Prefer": [
+        "return=representation",
+        "count=exact",
+        "count=planned",
+        "handling=strict, max-affected=1",
+        "resolution=merge-duplicates",
+        "missing=default",
+        "timezone=Europe/Paris",
+        "timezone=Not/AZone",
+        "tx=rollback",
+    ],
+    "Range": ["0-0", "1-", "9-3", "-5", "items=0-10", "0-99999999999999"],
+    "Accept-Profile": ["test_api", "api", "nope", ""],
+    "Content-Profile": ["test_api", "api", "nope", ""],
+    "Authorization": ["Bearer x", "Basic abc", "Bearer a.b.c", "Bearer", ""],
+    "Cookie": ["pgw_session=x", "pgw_session=", "a=b; c"],
+}
+HEADERS = s.dictionaries(s.sampled_from(sorted(HEADER_VALUES)), HEADER_TEXT, max_size=4).flatmap(
+    lambda keys: s.fixed_dictionaries(
+        {k: s.one_of(s.sampled_from(HEADER_VALUES[k]), HEADER_TEXT) for k in keys}
+    )
+)
+RAW_BODIES = s.one_of(
+    s.binary(max_size=64),
+    s.sampled_from([b"[" * 5000, b"{" * 5000, b'{"id": 1e999}', b"id,name\n1", b"a=b&c"]),
+    JSON.map(lambda v: json.dumps(v).encode()),
+)
+PATHS = s.sampled_from(
+    ["/items", "/books?select=id", "/rpc/add", "/rpc/echo_body", "/nope", "/items/1", "/"]
+)
+
+
+@budget(200)
+@given(
+    method=s.sampled_from(["GET", "HEAD", "POST", "PATCH", "PUT", "DELETE", "OPTIONS"]),
+    path=PATHS,
+    headers=HEADERS,
+    body=RAW_BODIES,
+)
+def test_headers_and_raw_bodies_never_5xx(
+    http: httpx.Client, method: str, path: str, headers: dict[str, str], body: bytes
+) -> None:
+    """Any header among those the dialect reads, well-formed or not, with any body."""
+    content = None if method in ("GET", "HEAD") else body
+    response = http.request(method, path, headers=headers, content=content)
+    assert response.status_code < 500, (method, path, headers, body[:80], response.text)
+    if response.status_code >= 400 and method != "HEAD" and response.content:
+        assert set(response.json()) == {"code", "message", "details", "hint"}
 
 
 def test_server_logged_no_unhandled_error(rest_server: ServerProcess) -> None:

@@ -342,14 +342,14 @@ def test_csv(base: str) -> None:
     assert r.status_code == 200
     assert r.headers["Content-Type"].startswith("text/csv")
     assert r.text == (
-        "id,name,country\n1,Ursula K. Le Guin,US\n2,Stanisław Lem,PL\n"
-        "3,Octavia Butler,US\n4,Nobody,"
+        'id,name,country\n1,"Ursula K. Le Guin",US\n2,"Stanisław Lem",PL\n'
+        '3,"Octavia Butler",US\n4,Nobody,'  # PostgreSQL's row text, as PostgREST sends it
     )
     r = httpx.get(
         f"{base}/books?select=id,title&id=eq.1&title=like.*",
         headers={"Accept-Profile": "test_api", "Accept": "text/csv"},
     )
-    assert r.text == "id,title\n1,The Left Hand of Darkness"
+    assert r.text == 'id,title\n1,"The Left Hand of Darkness"'
 
 
 def test_csv_quotes_commas(base: str) -> None:
@@ -357,7 +357,7 @@ def test_csv_quotes_commas(base: str) -> None:
         f"{base}/books?select=title,tags&id=eq.1",
         headers={"Accept-Profile": "test_api", "Accept": "text/csv"},
     )
-    assert r.text == 'title,tags\nThe Left Hand of Darkness,"{classic,scifi}"'
+    assert r.text == 'title,tags\n"The Left Hand of Darkness","{classic,scifi}"'
 
 
 def test_plan(base: str) -> None:
@@ -442,3 +442,10 @@ def test_embedding_through_views(client: SyncPostgrestClient) -> None:
         .eq("editions_v.year", 1970)
     )
     assert rows.execute().data == [{"name": "Ace", "editions_v": [{"year": 1970}]}]
+
+
+def test_aggregates_are_off_unless_enabled(base: str) -> None:
+    r = httpx.get(f"{base}/books?select=count()", headers={"Accept-Profile": "test_api"})
+    assert r.status_code == 400
+    assert r.json()["code"] == "PGRST123"
+    assert r.json()["message"] == "Use of aggregate functions is not allowed"

@@ -19,7 +19,7 @@ from webui.core.settings import SettingsError, connection_kwargs, direct_or
 from webui.rest import config as rest_config
 from webui.rest.auth import JwtVerifier
 from webui.rest.docs import handle_asset, handle_docs
-from webui.rest.endpoint import handle_relation
+from webui.rest.endpoint import handle_nested_path, handle_relation, handle_root_options
 from webui.rest.openapi import handle_root
 from webui.rest.rpc import handle_rpc
 from webui.rest.state import REST, RestState, listen
@@ -34,12 +34,14 @@ def add_routes(app: web.Application, state: RestState) -> None:
     prefix = state.prefix
     app[REST] = state
     app.router.add_get(prefix + "/", handle_root)
+    app.router.add_route("OPTIONS", prefix + "/", handle_root_options)
     if prefix:
         app.router.add_get(prefix, handle_root)
     app.router.add_get(prefix + "/docs", handle_docs)
     app.router.add_get(prefix + "/docs/assets/{file}", handle_asset)
     app.router.add_route("*", prefix + "/rpc/{name}", handle_rpc)
     app.router.add_route("*", prefix + "/{name}", handle_relation)
+    app.router.add_route("*", prefix + "/{name}/{tail:.*}", handle_nested_path)
     app.cleanup_ctx.append(_lifecycle)
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import jwt
+import orjson
 
 from webui.rest.config import RestConfig
 from webui.rest.errors import ApiError
@@ -165,7 +166,7 @@ class JwtVerifier:
             role = self.anon_role
         if not isinstance(role, str) or not role:
             raise _challenge("PGRST303", "JWT role claim is not a string")
-        text = json.dumps(claims, separators=(",", ":"))
+        text = orjson.dumps(claims).decode()
         return Identity(role, claims, text, authenticated=True)
 
 

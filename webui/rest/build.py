@@ -113,6 +113,8 @@ class Builder:
     def __init__(self, spec: ReadSpec) -> None:
         self.spec = spec
         self.counter = 0
+        self.items_at: dict[Path, list[SelectColumn | Embed]] = {}
+        self.groups: dict[Path, list[int]] = {}  # path → 1-based positions to group by
 
     def alias(self) -> str:
         self.counter += 1
@@ -169,21 +171,47 @@ class Builder:
         output: list[tuple[Frag, str]] = []
         where: list[Frag] = []
         exists: dict[str, Frag] = {}
+        self.items_at[path] = items
+        plain: list[int] = []
+        aggregated = False
         for item in items or [SelectColumn(Field("*"))]:
             if isinstance(item, Embed):
                 columns, test = self.embed(table, alias, item, path)
-                output.extend(columns)
                 exists[item.alias or item.name] = test
                 if item.inner:
                     where.append(test)
+            elif item.aggregate is not None:
+                columns, aggregated = [self.aggregate(table, alias, item)], True
             elif item.field.name == "*":
-                output.extend((Frag(f"{alias}.{c.quoted}"), c.name) for c in table.columns.values())
+                columns = [(Frag(f"{alias}.{c.quoted}"), c.name) for c in table.columns.values()]
             else:
                 expression = self.field(table, alias, item.field)
                 if item.cast:
                     expression = cat("(", expression, f")::{item.cast}")
-                output.append((expression, item.alias or item.field.default_alias))
+                columns = [(expression, item.alias or item.field.default_alias)]
+            if not (isinstance(item, SelectColumn) and item.aggregate):
+                plain.extend(range(len(output) + 1, len(output) + 1 + len(columns)))
+            output.extend(columns)
+        if aggregated and plain:
+            self.groups[path] = plain
         return output, where, exists
+
+    def aggregate(self, table: Table, alias: str, item: SelectColumn) -> tuple[Frag, str]:
+        """`count()`, `col.sum()` …: grouped by the other columns selected beside it."""
+        if item.field.name == "*":
+            expression = Frag("pg_catalog.count(*)")
+        else:
+            value = self.field(table, alias, item.field)
+            if item.input_cast:
+                value = cat("(", value, f")::{item.input_cast}")
+            expression = cat(f"pg_catalog.{item.aggregate}(", value, ")")
+        if item.cast:
+            expression = cat("(", expression, f")::{item.cast}")
+        return expression, item.alias or item.aggregate or "count"
+
+    def group_by(self, path: Path) -> Frag:
+        positions = self.groups.get(path)
+        return Frag(" group by " + ", ".join(map(str, positions))) if positions else Frag("")
 
     def embed(
         self, table: Table, alias: str, item: Embed, path: Path
@@ -191,6 +219,12 @@ class Builder:
         rel = find_relationship(table, item.name, item.hint)
         child = self.alias()
         child_path = (*path, item.alias or item.name)
+        if not item.items and not item.spread:  # `books()`: a filter only, left out of the output
+            conditions = [self.join_condition(rel, alias, child)]
+            conditions += self.where(rel.target, child, child_path, {})
+            where = join(" and ", conditions)
+            test = cat(f"exists (select 1 from {rel.target.qualified} {child} where ", where, ")")
+            return [], test
         columns, inner_where, exists = self.columns(rel.target, child, item.items, child_path)
         conditions = [self.join_condition(rel, alias, child), *inner_where]
         conditions += self.where(rel.target, child, child_path, exists)
@@ -209,7 +243,7 @@ class Builder:
                 (cat("(select ", e, f" from {source} where ", where, ")"), n) for e, n in columns
             ], test
         select = self.select_clause(columns)
-        body = cat("select ", select, f" from {source} where ", where)
+        body = cat("select ", select, f" from {source} where ", where, self.group_by(child_path))
         name = item.alias or item.name
         if rel.to_one:
             return [(cat("(select row_to_json(_e) from (", body, " limit 1) _e)"), name)], test
@@ -249,7 +283,10 @@ class Builder:
     def embed_null_filter(self, node: Filter, test: Frag) -> Frag:
         if node.operator != "is" or node.value != "null":
             raise ApiError(
-                400, "PGRST100", '"only is.null and not.is.null filter an embedded resource itself"'
+                400,
+                "PGRST120",
+                f"Bad operator on the '{node.field.name}' embedded resource",
+                "Only is null or not is null filters are allowed on embedded resources",
             )
         return test if node.negate else cat("not ", test)
 
@@ -258,7 +295,7 @@ class Builder:
         terms = self.spec.order.get(path, [])
         if terms:
             parts.append(" order by ")
-            parts.append(join(", ", [self.order_term(table, alias, t) for t in terms]))
+            parts.append(join(", ", [self.order_term(table, alias, t, path) for t in terms]))
         limit = self.spec.limit.get(path)
         if cap is not None:
             limit = cap if limit is None else min(limit, cap)
@@ -269,10 +306,51 @@ class Builder:
             parts.append(Frag(" offset %s", (offset,)))
         return cat(*parts)
 
-    def order_term(self, table: Table, alias: str, term: OrderTerm) -> Frag:
+    def order_term(self, table: Table, alias: str, term: OrderTerm, path: Path = ()) -> Frag:
         direction = " desc" if term.descending else " asc"
         nulls = f" nulls {term.nulls}" if term.nulls else ""
-        return cat(self.field(table, alias, term.field), direction + nulls)
+        if term.relation is not None:
+            target = self.related_value(table, alias, term, path)
+        else:
+            target = self.field(table, alias, term.field)
+        return cat(target, direction + nulls)
+
+    def related_value(self, table: Table, alias: str, term: OrderTerm, path: Path) -> Frag:
+        """`order=authors(name)`: the column of a to-one embed of this level; to-many is 400."""
+        name = term.relation or ""
+        embed = next(
+            (
+                i
+                for i in self.items_at.get(path, [])
+                if isinstance(i, Embed) and name in (i.alias, i.name)
+            ),
+            None,
+        )
+        if embed is None:
+            raise ApiError(
+                400,
+                "PGRST108",
+                f"'{name}' is not an embedded resource in this request",
+                hint=f"Verify that '{name}' is included in the 'select' query parameter.",
+            )
+        rel = find_relationship(table, embed.name, embed.hint)
+        if not rel.to_one:
+            raise ApiError(
+                400,
+                "PGRST118",
+                f"A related order on '{name}' is not possible",
+                f"'{table.name}' and '{name}' do not form a many-to-one or one-to-one relationship",
+            )
+        child = self.alias()
+        value = self.field(rel.target, child, term.field)
+        condition = self.join_condition(rel, alias, child)
+        return cat(
+            "(select ",
+            value,
+            f" from {rel.target.qualified} {child} where ",
+            condition,
+            " limit 1)",
+        )
 
 
 def _like(value: str) -> str:
@@ -312,7 +390,7 @@ def build_rows(
     from_clause = cat(source or Frag(table.qualified), f" {alias}")
     where = cat(" where ", join(" and ", conditions)) if conditions else Frag("")
     tail = builder.order_limit(table, alias, (), cap) if paged else Frag("")
-    rows = cat("select ", select, " from ", from_clause, where, tail)
+    rows = cat("select ", select, " from ", from_clause, where, builder.group_by(()), tail)
     return Built(rows, names, where, from_clause)
 
 

@@ -38,6 +38,7 @@ OPTIONS: dict[str, tuple[str, str]] = {
     "db-tx-end": ("commit", "commit | commit-allow-override | rollback | rollback-allow-override"),
     "db-max-rows": ("", "hard limit on rows returned by a read"),
     "db-plan-enabled": ("false", "allow Accept: application/vnd.pgrst.plan (EXPLAIN)"),
+    "db-aggregates-enabled": ("false", "allow count(), sum(), avg(), min(), max() in select"),
     "db-pool": ("10", "connections in the pool"),
     "db-pool-acquisition-timeout": ("10", "seconds to wait for a pool connection (then 504)"),
     "db-statement-timeout": ("10000", "pgwarden: statement_timeout of the pool, in milliseconds"),
@@ -66,6 +67,7 @@ class RestConfig:
     db_tx_end: str = "commit"
     db_max_rows: int | None = None
     db_plan_enabled: bool = False
+    db_aggregates_enabled: bool = False
     db_pool: int = 10
     db_pool_acquisition_timeout: float = 10.0
     db_statement_timeout: int = 10_000

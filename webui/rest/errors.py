@@ -4,9 +4,9 @@ Every error leaves as `{code, message, details, hint}`; nothing else (no trace, 
 
 from __future__ import annotations
 
-import json
 from typing import Protocol
 
+import orjson
 from aiohttp import web
 
 JSON_TYPE = "application/json; charset=utf-8"
@@ -45,6 +45,7 @@ class ApiError(Exception):
         self.status, self.code, self.message = status, code, message
         self.details, self.hint = details, hint
         self.headers = headers or {}
+        self.reason: str | None = None  # the status line's text, for `PTxyz` raised with a message
 
     def response(self) -> web.Response:
         body = {
@@ -55,11 +56,18 @@ class ApiError(Exception):
         }
         return web.Response(
             status=self.status,
-            body=json.dumps(body).encode(),
+            reason=self.reason,
+            body=orjson.dumps(body),
             content_type="application/json",
             charset="utf-8",
-            headers=self.headers,
+            headers={**_proxy_status(self.code), **self.headers},
         )
+
+
+def _proxy_status(code: str) -> dict[str, str]:
+    if code.isascii() and code.isprintable():
+        return {"Proxy-Status": f"PostgREST; error={code}"}
+    return {}
 
 
 def parse_error(message: str, details: str | None = None) -> ApiError:
@@ -108,10 +116,12 @@ _PREFIX_STATUS = {
     "XX": 500,
 }
 _EXACT_STATUS = {
+    "21000": 500,
     "23503": 409,
     "23505": 409,
     "25006": 405,
     "53400": 500,
+    "57P01": 503,
     "P0001": 400,
     "42883": 404,
     "42P01": 404,
@@ -124,13 +134,39 @@ RECURSION_HINT = (
     "`pgwarden policies check` prints the cycle, and an exists without visible = true "
     "compiles to a helper that does not recurse (docs/policies.md)"
 )
-# Details that echo a whole row may show columns the caller never sent and cannot read.
-_REDACTED_DETAIL_PREFIXES = ("Failing row contains",)
+# Server-side errors whose message is safe and useful to pass on, with a hint of where to look:
+# a row-level security policy that cannot be evaluated names the relation, never a row.
+_POLICY_HINTS = {
+    "42P17": "A row-level security policy of this relation refers back to it; "
+    "check its policies (pg_policies) for a query of the same table.",
+    "54001": "A row-level security policy or a function it calls recurses too deeply; "
+    "check the policies (pg_policies) of the tables involved.",
+}
+_PASS_MESSAGE_CLASSES = ("57", "53", "P0")
 
 
-def status_for(sqlstate: str, authenticated: bool) -> int:
+def _custom_status(sqlstate: str) -> int | None:
+    """`RAISE … USING ERRCODE = 'PT402'`: the status is the three digits, as in PostgREST."""
+    if not sqlstate.startswith("PT"):
+        return None
+    digits = sqlstate[2:]
+    if digits.isdigit() and 100 <= int(digits) <= 599:
+        return int(digits)
+    return 500
+
+
+def status_for(sqlstate: str, authenticated: bool, message: str = "") -> int:
     if sqlstate == "42501":
         return 403 if authenticated else 401
+    custom = _custom_status(sqlstate)
+    if custom is not None:
+        return custom
+    if sqlstate == "21000" and message.endswith("requires a WHERE clause"):
+        return 400  # pg-safeupdate: a client error
+    if sqlstate == "22023" and message.startswith("role") and message.endswith("does not exist"):
+        return 401  # the JWT names a role the database lacks
+    if sqlstate == "22023" and message.startswith('invalid value for parameter "role"'):
+        return 401
     if sqlstate in _EXACT_STATUS:
         return _EXACT_STATUS[sqlstate]
     return _PREFIX_STATUS.get(sqlstate[:2], 400)
@@ -138,18 +174,83 @@ def status_for(sqlstate: str, authenticated: bool) -> int:
 
 def from_database(exc: DatabaseError, authenticated: bool) -> ApiError:
     """PostgreSQL's error as the dialect's: its SQLSTATE, message, detail and hint."""
-    status = status_for(exc.sqlstate, authenticated)
+    if exc.sqlstate == "PGRST":
+        return _raised_pgrst(exc)
+    status = status_for(exc.sqlstate, authenticated, exc.message)
+    # DETAIL passes as sent: PostgreSQL itself leaves a failing row out of it unless the caller
+    # may read every column of it and the table has no row-level security.
     details = exc.detail
-    if details and details.startswith(_REDACTED_DETAIL_PREFIXES):
-        details = None
+    hint = exc.hint or _POLICY_HINTS.get(exc.sqlstate)
     if exc.sqlstate == "42P17":
-        return ApiError(status, exc.sqlstate, exc.message, None, RECURSION_HINT)
-    if status >= 500 and not exc.sqlstate.startswith(("57", "53", "P0")):
+        hint = RECURSION_HINT
+    custom = _custom_status(exc.sqlstate) is not None
+    passes = custom or exc.sqlstate in _POLICY_HINTS
+    passes = passes or exc.sqlstate.startswith(_PASS_MESSAGE_CLASSES)
+    if status >= 500 and not passes:
         return ApiError(status, exc.sqlstate, "internal error", None, None)
     headers = {}
-    if exc.sqlstate == "42501" and not authenticated:
+    if status == 401:
         headers["WWW-Authenticate"] = "Bearer"
     known = KNOWN_CONSTRAINTS.get(getattr(exc, "constraint", None) or ("", "", ""))
     if known is not None:  # the human words; PostgreSQL's own message moves to details
         return ApiError(status, exc.sqlstate, known[0], exc.message, known[1], headers)
-    return ApiError(status, exc.sqlstate, exc.message, details, exc.hint, headers)
+    error = ApiError(status, exc.sqlstate, exc.message, details, hint, headers)
+    if custom and exc.message.isascii() and exc.message.isprintable():
+        error.reason = exc.message  # PostgREST's status line carries the message
+    return error
+
+
+def _raised_pgrst(exc: DatabaseError) -> ApiError:
+    """`RAISE SQLSTATE 'PGRST' USING MESSAGE = '{"code",…}', DETAIL = '{"status",…}'`: the
+    function decides the whole error response, as in PostgREST."""
+    try:
+        body = orjson.loads(exc.message)
+        if not isinstance(body, dict) or not {"code", "message"} <= set(body):
+            raise ValueError
+    except ValueError:
+        return ApiError(
+            500,
+            "PGRST121",
+            "Could not parse JSON in the \"RAISE SQLSTATE 'PGRST'\" error",
+            f"Invalid JSON value for MESSAGE: '{exc.message}'",
+            "MESSAGE must be a JSON object with obligatory keys: 'code', 'message' and "
+            "optional keys: 'details', 'hint'.",
+        )
+    try:
+        if exc.detail is None:
+            raise KeyError
+        spec = orjson.loads(exc.detail)
+        status = int(spec["status"])
+        headers = {str(k): str(v) for k, v in dict(spec["headers"]).items()}
+        if not 100 <= status <= 599:
+            raise ValueError
+    except (ValueError, KeyError, TypeError):
+        details = (
+            "DETAIL is missing in the RAISE statement"
+            if exc.detail is None
+            else f"Invalid JSON value for DETAIL: '{exc.detail}'"
+        )
+        return ApiError(
+            500,
+            "PGRST121",
+            "Could not parse JSON in the \"RAISE SQLSTATE 'PGRST'\" error",
+            details,
+            "DETAIL must be a JSON object with obligatory keys: 'status', 'headers' and "
+            "optional key: 'status_text'.",
+        )
+    safe = {k: v for k, v in headers.items() if "\n" not in k + v and "\r" not in k + v}
+    error = ApiError(
+        status,
+        str(body["code"]),
+        str(body["message"]),
+        _text_or_none(body.get("details")),
+        _text_or_none(body.get("hint")),
+        safe,
+    )
+    if isinstance(spec.get("status_text"), str):
+        error.reason = spec["status_text"]
+    return error
+
+
+def _text_or_none(value: object) -> str | None:
+    return None if value is None else str(value)

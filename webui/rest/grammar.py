@@ -93,11 +93,16 @@ class Field:
         return self.path[-1][1] if self.path else self.name
 
 
+AGGREGATES = ("count", "sum", "avg", "max", "min")
+
+
 @dataclass
 class SelectColumn:
     field: Field
     alias: str | None = None
     cast: str | None = None
+    aggregate: str | None = None  # count | sum | avg | max | min (db-aggregates-enabled)
+    input_cast: str | None = None  # `amount::int.sum()`: the cast of the aggregated value
 
 
 @dataclass
@@ -132,6 +137,7 @@ class OrderTerm:
     field: Field
     descending: bool = False
     nulls: str | None = None  # first | last
+    relation: str | None = None  # `authors(name).desc`: a column of a to-one embed
 
 
 def unquote(name: str) -> str:
@@ -232,7 +238,10 @@ def _logic_child(part: str) -> Filter | Logic:
     if nested:
         return parse_logic(nested.group(2), nested.group(3), bool(nested.group(1)))
     field_text, operation = _split_field(part)
-    return parse_operation(parse_field(field_text), operation)
+    node = parse_operation(parse_field(field_text), operation)
+    if isinstance(node.value, str) and node.operator not in ("is",):
+        node.value = _unescape_value(node.value)  # `name.eq."Le Guin, Ursula"` inside or=(…)
+    return node
 
 
 def _split_field(part: str) -> tuple[str, str]:
@@ -249,10 +258,10 @@ def _split_field(part: str) -> tuple[str, str]:
 def parse_order(value: str) -> list[OrderTerm]:
     terms = []
     for part in split_top(value):
-        pieces = part.strip().split(".")
+        pieces = _order_pieces(part.strip())
         if not pieces[0]:
             raise parse_error(f'"failed to parse order ({value})"')
-        term = OrderTerm(parse_field(pieces[0]))
+        term = _order_target(pieces[0])
         for modifier in pieces[1:]:
             if modifier in ("asc", "desc"):
                 term.descending = modifier == "desc"
@@ -266,6 +275,27 @@ def parse_order(value: str) -> list[OrderTerm]:
     return terms
 
 
+_RELATED = re.compile(rf"^({_NAME})\((.+)\)$", re.S)
+
+
+def _order_pieces(part: str) -> list[str]:
+    """`authors(name).desc.nullslast` → [`authors(name)`, `desc`, `nullslast`]."""
+    if ")" not in part:
+        return part.split(".")
+    end = part.rindex(")") + 1
+    head, tail = part[:end], part[end:]
+    if tail and not tail.startswith("."):
+        return [""]
+    return [head, *tail.split(".")[1:]]
+
+
+def _order_target(text: str) -> OrderTerm:
+    related = _RELATED.match(text)
+    if related:
+        return OrderTerm(parse_field(related.group(2)), relation=unquote(related.group(1)))
+    return OrderTerm(parse_field(text))
+
+
 def parse_select(value: str) -> list[SelectColumn | Embed]:
     items: list[SelectColumn | Embed] = []
     for part in split_top(value):
@@ -276,7 +306,41 @@ def parse_select(value: str) -> list[SelectColumn | Embed]:
     return items
 
 
+_AGGREGATE = re.compile(
+    r"^(?:(?P<field>.+?)(?:::(?P<incast>[a-z0-9 ]+))?\.)?(?P<agg>count|sum|avg|max|min)\(\)"
+    r"(?:::(?P<outcast>[a-z0-9 ]+))?$",
+    re.S,
+)
+
+
+def _aggregate_item(part: str) -> SelectColumn | None:
+    """`count()`, `amount.sum()`, `total:amount.avg()::int`, `amount::int.max()`."""
+    alias, _, rest = _split_alias(part)
+    match = _AGGREGATE.match(rest.strip())
+    if not match:
+        return None
+    aggregate, field_text = match.group("agg"), match.group("field")
+    if field_text is None and aggregate != "count":
+        raise parse_error(
+            f'"failed to parse select parameter ({part})"', f"{aggregate}() needs a column"
+        )
+    for cast in (match.group("incast"), match.group("outcast")):
+        if cast and cast.strip() not in CASTS:
+            raise parse_error(f'"unsupported cast ({cast})"', f"one of: {', '.join(sorted(CASTS))}")
+    field_ = parse_field(field_text) if field_text else Field("*")
+    return SelectColumn(field_, alias, match.group("outcast"), aggregate, match.group("incast"))
+
+
+def uses_aggregates(items: list[SelectColumn | Embed]) -> bool:
+    return any(
+        uses_aggregates(i.items) if isinstance(i, Embed) else i.aggregate is not None for i in items
+    )
+
+
 def _select_item(part: str) -> SelectColumn | Embed:
+    aggregate = _aggregate_item(part)
+    if aggregate is not None:
+        return aggregate
     if part.endswith(")") and "(" in part:
         return _embed(part)
     alias, _, rest = _split_alias(part)

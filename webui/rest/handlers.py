@@ -4,15 +4,17 @@ trip and passes on the body that PostgreSQL built."""
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
+from urllib.parse import parse_qsl
 
+import orjson
 from aiohttp import web
 
 from webui.rest import statements as st
 from webui.rest.build import Built, Frag, ReadSpec, build_rows
 from webui.rest.errors import JSON_TYPE, ApiError, table_not_found
+from webui.rest.grammar import uses_aggregates
 from webui.rest.negotiate import Accept, context, negotiate, profile
 from webui.rest.params import Prefer, parse_prefer, parse_range, read_spec
 from webui.rest.runner import Context, Outcome, run
@@ -60,7 +62,8 @@ def parse_call(request: web.Request, state: RestState) -> Call:
     table = relation(state, schema_name, request.match_info["name"])
     accept = negotiate(request.headers.get("Accept"), state.config.db_plan_enabled)
     prefer = parse_prefer(request.headers.getall("Prefer", []))
-    return Call(request, state, table, context(request, state), accept, prefer)
+    identity = replace(context(request, state), timezone=prefer.timezone)
+    return Call(request, state, table, identity, accept, prefer)
 
 
 # --- reads ---------------------------------------------------------------------------------
@@ -77,8 +80,14 @@ def _page(call: Call, spec: ReadSpec) -> None:
         spec.limit.setdefault((), limit)
 
 
+def check_aggregates(call: Call, spec: ReadSpec) -> None:
+    if not call.state.config.db_aggregates_enabled and uses_aggregates(spec.items):
+        raise ApiError(400, "PGRST123", "Use of aggregate functions is not allowed")
+
+
 async def read(call: Call) -> web.StreamResponse:
     spec = read_spec(call.request.query.items())
+    check_aggregates(call, spec)
     _page(call, spec)
     built = build_rows(
         call.table, spec, cap=call.state.config.db_max_rows, positional=call.accept.kind == "csv"
@@ -156,7 +165,7 @@ def sql_overrides(outcome: Outcome, column: int, status: int, headers: dict[str,
 
 def _guc_headers(raw: bytes) -> dict[str, str]:
     try:
-        entries = json.loads(raw)
+        entries = orjson.loads(raw)
         pairs = [next(iter(e.items())) for e in entries if isinstance(e, dict) and len(e) == 1]
         if len(pairs) != len(entries) or not all(isinstance(v, str) for _, v in pairs):
             raise ValueError
@@ -182,7 +191,7 @@ def singular_check(call: Call, page: int) -> None:
         raise ApiError(
             406,
             "PGRST116",
-            "JSON object requested, multiple (or no) rows returned",
+            "Cannot coerce the result to a single JSON object",
             details=f"The result contains {page} rows",
         )
 
@@ -204,6 +213,7 @@ def applied_preferences(call: Call, headers: dict[str, str]) -> None:
         ("resolution", prefer.resolution),
         ("missing", prefer.missing),
         ("handling", prefer.handling if prefer.handling == "strict" else None),
+        ("timezone", prefer.timezone),
         ("tx", prefer.tx if call.state.config.tx_override else None),
     ):
         if value:
@@ -246,14 +256,69 @@ async def read_body(request: web.Request) -> bytes:
         ) from None
 
 
-async def read_json(request: web.Request) -> Any:
+JSON_BODY_TYPES = ("application/json", "application/vnd.pgrst.object+json")
+FORM = "application/x-www-form-urlencoded"
+
+
+def invalid_json() -> ApiError:
+    return ApiError(400, "PGRST102", "Empty or invalid json")
+
+
+async def read_json(request: web.Request, empty_ok: bool = False) -> Any:
+    """The JSON body, decoded by orjson (which refuses nesting past 1,024 levels: 400, never a
+    RecursionError); an empty body is None where `empty_ok`, else 400 `PGRST102`."""
+    value, _ = await read_payload(request, empty_ok)
+    return value
+
+
+async def read_payload(request: web.Request, empty_ok: bool = False) -> tuple[Any, bytes]:
+    """(decoded body, the bytes to hand PostgreSQL). A form body (`x-www-form-urlencoded`) is
+    an object of strings, as PostgREST reads it."""
     content_type = media_type(request)
-    if content_type not in ("application/json", "application/vnd.pgrst.object+json"):
+    raw = await read_body(request)
+    if content_type == FORM:
+        return _form(raw)
+    if content_type not in JSON_BODY_TYPES:
         raise ApiError(
             415, "PGRST107", f"The request's Content-Type is not acceptable: {content_type}"
         )
-    raw = await read_body(request)
+    if not raw.strip():
+        if empty_ok:
+            return None, b""
+        raise invalid_json()
     try:
-        return json.loads(raw) if raw.strip() else None
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ApiError(400, "PGRST102", "Empty or invalid json", details=str(exc)[:200]) from None
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise invalid_json() from None
+    if b"." in raw or b"e" in raw or b"E" in raw:
+        integral = _integral(value)
+        if integral is not value:  # 5.0 is the integer 5 in JSON; PostgreSQL's int refuses it
+            return integral, orjson.dumps(integral)
+    return value, raw
+
+
+_EXACT = 2**53
+
+
+def _integral(value: Any) -> Any:
+    """The value with integral floats (exactly representable) as ints; the same object when
+    there are none, so that the body's own bytes go on."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < _EXACT:
+        return int(value)
+    if isinstance(value, list):
+        items = [_integral(v) for v in value]
+        return items if any(a is not b for a, b in zip(items, value, strict=True)) else value
+    if isinstance(value, dict):
+        pairs = {k: _integral(v) for k, v in value.items()}
+        changed = any(pairs[k] is not v for k, v in value.items())
+        return pairs if changed else value
+    return value
+
+
+def _form(raw: bytes) -> tuple[dict[str, str], bytes]:
+    try:
+        pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
+    except (UnicodeDecodeError, ValueError):
+        raise invalid_json() from None
+    payload = dict(pairs)
+    return payload, orjson.dumps(payload)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
+import orjson
 from aiohttp import web
 
 from webui.rest.auth import bearer_token, is_session_token
@@ -48,16 +48,24 @@ def negotiate(header: str | None, plan_enabled: bool) -> Accept:
     raise ApiError(406, "PGRST107", f"None of these media types are available: {header}")
 
 
+PROFILE_KEY = "pgw_rest_profile"  # the negotiated schema, echoed as Content-Profile
+
+
 def profile(request: web.Request, state: RestState) -> str:
-    reading = request.method in ("GET", "HEAD")
+    reading = request.method in ("GET", "HEAD", "OPTIONS")
     header = request.headers.get("Accept-Profile" if reading else "Content-Profile")
     schemas = state.config.db_schemas
     if header is None:
+        request[PROFILE_KEY] = schemas[0]
         return schemas[0]
     if header not in schemas:
         raise ApiError(
-            406, "PGRST106", f"The schema must be one of the following: {', '.join(schemas)}"
+            406,
+            "PGRST106",
+            f"Invalid schema: {header}",
+            hint=f"Only the following schemas are exposed: {', '.join(schemas)}",
         )
+    request[PROFILE_KEY] = header
     return header
 
 
@@ -65,6 +73,7 @@ def context(request: web.Request, state: RestState) -> Context:
     """The request context, from a bearer JWT, a pgwarden session (bearer or cookie), or anon."""
     token = bearer_token(request.headers.get("Authorization"))
     has_sessions = state.cache is not None and state.cache.has_sessions
+    # (pgwarden.begin_request adds the role to the claims when they lack it, anon included)
     role, claims, authenticated, session = state.config.db_anon_role, "{}", False, None
     if token is not None and is_session_token(token) and has_sessions:
         session, authenticated = token, True
@@ -95,9 +104,9 @@ def context(request: web.Request, state: RestState) -> Context:
 
 def _headers_json(request: web.Request) -> str:
     headers = {k.lower(): v for k, v in request.headers.items() if k.lower() not in _SECRET_HEADERS}
-    return json.dumps(headers, separators=(",", ":"))
+    return orjson.dumps(headers).decode()
 
 
 def _cookies_json(request: web.Request) -> str:
     cookies = {k: v for k, v in request.cookies.items() if k != SESSION_COOKIE}
-    return json.dumps(cookies, separators=(",", ":")) if cookies else "{}"
+    return orjson.dumps(cookies).decode() if cookies else "{}"

@@ -4,6 +4,7 @@ read from its privileges, with `COMMENT ON` text as descriptions."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from aiohttp import web
@@ -30,10 +31,18 @@ select json_build_object(
     from pg_catalog.pg_proc p join pg_catalog.pg_namespace n on n.oid = p.pronamespace
     where n.nspname = %s and pg_catalog.has_function_privilege(p.oid, 'EXECUTE')
       and pg_catalog.has_schema_privilege(n.oid, 'USAGE')),
-  'description', pg_catalog.obj_description(pg_catalog.to_regnamespace(%s), 'pg_namespace')
+  'description', pg_catalog.obj_description(pg_catalog.to_regnamespace(%s), 'pg_namespace'),
+  'checks', (select coalesce(json_agg(json_build_array(c.relname, a.attname,
+      pg_catalog.pg_get_constraintdef(k.oid))), '[]')
+    from pg_catalog.pg_constraint k
+    join pg_catalog.pg_class c on c.oid = k.conrelid
+    join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+    join pg_catalog.pg_attribute a on a.attrelid = c.oid and a.attnum = k.conkey[1]
+    where n.nspname = %s and k.contype = 'c' and pg_catalog.array_length(k.conkey, 1) = 1)
 )::text
 """
 _INTEGER = {"smallint", "integer", "bigint"}
+_INTEGER_RANGE = {"smallint": 2**15 - 1, "integer": 2**31 - 1, "bigint": 2**63 - 1}
 _NUMBER = {"numeric", "real", "double precision"}
 
 
@@ -43,7 +52,8 @@ def json_schema(column: Column) -> dict[str, Any]:
         item = Column(column.name, base[:-2], True, None, False, None)
         out: dict[str, Any] = {"type": "array", "items": json_schema(item)}
     elif base in _INTEGER:
-        out = {"type": "integer", "format": base}
+        top = _INTEGER_RANGE[base]
+        out = {"type": "integer", "format": base, "minimum": -top - 1, "maximum": top}
     elif base in _NUMBER:
         out = {"type": "number", "format": base}
     elif base == "boolean":
@@ -61,21 +71,100 @@ def json_schema(column: Column) -> dict[str, Any]:
     return out
 
 
-def table_schema(table: Table) -> dict[str, Any]:
+def table_schema(
+    table: Table, checks: dict[str, list[str]] | None = None, mode: str = "read"
+) -> dict[str, Any]:
+    """A row as read (`read`), as a POST body (`insert`: required columns, CHECK bounds, no
+    unknown keys) or as a PATCH body (`update`: no column required)."""
     required = [
         c.name
         for c in table.columns.values()
-        if not c.nullable and not c.default and not c.generated
+        if not c.nullable and not c.default and not c.generated and not c.identity
     ]
-    out: dict[str, Any] = {
-        "type": "object",
-        "properties": {c.name: json_schema(c) for c in table.columns.values()},
-    }
-    if required:
+    properties = {}
+    for column in table.columns.values():
+        if mode != "read" and column.generated:
+            continue
+        prop = json_schema(column)
+        # What PostgreSQL will store. It checks a PATCH body only against the rows it matches:
+        # a PATCH that matches nothing accepts any body.
+        for definition in (checks or {}).get(column.name, []) if mode != "read" else []:
+            prop.update(check_bounds(column.name, definition))
+        properties[column.name] = prop
+    out: dict[str, Any] = {"type": "object", "properties": properties}
+    if mode != "read":
+        out["additionalProperties"] = False
+    if required and mode == "insert":
         out["required"] = required
     if table.description:
         out["description"] = table.description
     return out
+
+
+_NUM = r"(-?[0-9]+(?:\.[0-9]+)?)"
+
+
+def check_bounds(column: str, definition: str) -> dict[str, Any]:
+    """JSON Schema keywords read off a one-column CHECK, as pg_get_constraintdef prints it:
+    `CHECK ((n >= 1))`, `CHECK (((n >= 1) AND (n <= 5)))`, `CHECK ((length(t) <= 40))`,
+    `CHECK ((k = ANY (ARRAY['a'::text, 'b'::text])))`, `CHECK ((t ~ '^x'::text))`."""
+    name = re.escape(column) + "|" + re.escape(f'"{column}"')
+    out: dict[str, Any] = {}
+    for op, value in re.findall(rf"\((?:{name}) (>=|>|<=|<) \(?{_NUM}\)?(?:::\w+)?\)", definition):
+        number: float = float(value) if "." in value else int(value)
+        key = {">=": "minimum", ">": "exclusiveMinimum", "<=": "maximum", "<": "exclusiveMaximum"}
+        out[key[op]] = number
+    for _function, op, value in re.findall(
+        rf"\((char_length|length)\((?:{name})\) (>=|>|<=|<) ([0-9]+)\)", definition
+    ):
+        size = int(value) + {">=": 0, ">": 1, "<=": 0, "<": -1}[op]
+        out["minLength" if op.startswith(">") else "maxLength"] = size
+    listed = re.search(rf"\((?:{name}) = ANY \(ARRAY\[(.*)\]\)\)", definition)
+    if listed:
+        out["enum"] = [v.replace("''", "'") for v in re.findall(r"'((?:[^']|'')*)'::", listed[1])]
+    pattern = re.search(rf"\((?:{name}) ~ '((?:[^']|'')*)'::text\)", definition)
+    if pattern:
+        out["pattern"] = pattern[1].replace("''", "'")
+    return out
+
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "description": "Every error of the dialect, PostgREST's shape",
+    "required": ["code", "message", "details", "hint"],
+    "properties": {
+        "code": {"type": "string", "description": "PGRSTxxx, or PostgreSQL's SQLSTATE"},
+        "message": {"type": "string"},
+        "details": {"type": ["string", "null"]},
+        "hint": {"type": ["string", "null"]},
+    },
+}
+_ERROR_TEXT = {
+    "400": "Bad request: a query string, body or value the dialect or PostgreSQL refuses",
+    "401": "No or invalid credentials for what was asked",
+    "403": "Refused to the caller's role",
+    "404": "Not found",
+    "405": "Method not allowed here",
+    "406": "None of the accepted media types, or an unknown schema",
+    "409": "Conflicts with a unique or foreign key",
+    "413": "Body too large",
+    "415": "Content-Type not accepted",
+    "416": "Requested range not satisfiable",
+}
+
+
+def errors(*codes: str) -> dict[str, Any]:
+    return {
+        code: {
+            "description": _ERROR_TEXT[code],
+            "content": {"application/json": {"schema": _ref("PgrstError")}},
+        }
+        for code in codes
+    }
+
+
+READ_ERRORS = ("400", "401", "403", "404", "406", "416")
+WRITE_ERRORS = ("400", "401", "403", "404", "405", "406", "409", "413", "415")
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -92,34 +181,61 @@ def _rows_response(name: str, description: str) -> dict[str, Any]:
     return {"description": description, "content": content}
 
 
+# The `Prefer` header's grammar, as `x-prefer` on each operation. It is described, not declared
+# as a parameter: with the default `handling=lenient` an unknown preference is ignored (as in
+# PostgREST), so a strict schema of it would be a promise the server does not keep.
+PREFER_READ = ["count=exact", "count=planned", "count=estimated", "timezone=<zone>"]
+PREFER_WRITE = [
+    "return=minimal",
+    "return=representation",
+    "return=headers-only",
+    "count=exact",
+    "handling=strict",
+    "max-affected=<n>",
+    "tx=commit",
+    "tx=rollback",
+    "timezone=<zone>",
+]
+PREFER_INSERT = [
+    *PREFER_WRITE,
+    "missing=default",
+    "resolution=merge-duplicates",
+    "resolution=ignore-duplicates",
+]
+
+
 COMMON_PARAMETERS = {
-    "select": {
-        "name": "select",
+    "limit": {
+        "name": "limit",
         "in": "query",
-        "schema": {"type": "string"},
-        "description": "Columns and embedded resources, e.g. id,name,parent(*)",
+        "schema": {"type": "integer", "minimum": 0, "maximum": 10**12 - 1},
     },
-    "order": {
-        "name": "order",
+    "offset": {
+        "name": "offset",
         "in": "query",
-        "schema": {"type": "string"},
-        "description": "e.g. name.desc.nullslast",
-    },
-    "limit": {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 0}},
-    "offset": {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0}},
-    "prefer": {
-        "name": "Prefer",
-        "in": "header",
-        "schema": {"type": "string"},
-        "description": "return=, count=, resolution=, missing=, handling=, max-affected=, tx=",
-    },
-    "range": {
-        "name": "Range",
-        "in": "header",
-        "schema": {"type": "string"},
-        "description": "e.g. 0-24",
+        "schema": {"type": "integer", "minimum": 0, "maximum": 10**12 - 1},
     },
 }
+# The value part of a filter a column's type accepts for sure: schema-valid means valid.
+_INT_VALUE = r"-?[0-9]{1,9}"
+_NUM_VALUE = r"-?[0-9]{1,9}(\.[0-9]{1,6})?"
+_TEXT_VALUE = r"[A-Za-z0-9 _*-]{0,20}"
+_COMPARE = r"(eq|neq|gt|gte|lt|lte)"
+
+
+def filter_pattern(column: Column) -> str:
+    """The filter grammar for the column, as a regular expression of `[not.]operator.value`."""
+    base = column.type.split("(")[0]
+    tails = [r"is\.null"]
+    if base in _INTEGER:
+        tails += [rf"{_COMPARE}\.{_INT_VALUE}", rf"in\.\({_INT_VALUE}(,{_INT_VALUE}){{0,4}}\)"]
+    elif base in _NUMBER:
+        tails += [rf"{_COMPARE}\.{_NUM_VALUE}"]
+    elif base == "boolean":
+        tails += [r"is\.(true|false)", r"eq\.(true|false)"]
+    elif base in ("text", "character varying", "character", "citext"):
+        tails += [rf"({_COMPARE}|like|ilike)\.{_TEXT_VALUE}"]
+    return r"^(not\.)?(" + "|".join(tails) + r")$"
 
 
 def _filters(table: Table) -> list[dict[str, Any]]:
@@ -127,98 +243,199 @@ def _filters(table: Table) -> list[dict[str, Any]]:
         {
             "name": c.name,
             "in": "query",
-            "schema": {"type": "string"},
-            "description": "operator.value, e.g. eq.1, in.(1,2), is.null",
+            "schema": {"type": "string", "pattern": filter_pattern(c)},
+            "description": "[not.]operator.value, e.g. eq.1, in.(1,2), is.null",
         }
         for c in table.columns.values()
     ]
 
 
-def table_path(table: Table, rights: list[bool]) -> dict[str, Any]:
+def _column_list(table: Table) -> str:
+    return "(" + "|".join(re.escape(name) for name in table.columns) + ")"
+
+
+def select_parameter(table: Table) -> dict[str, Any]:
+    names = _column_list(table)
+    return {
+        "name": "select",
+        "in": "query",
+        "schema": {"type": "string", "pattern": rf"^(\*|{names}(,{names}){{0,7}})$"},
+        "description": "Columns (and embedded resources), e.g. id,name,parent(*)",
+    }
+
+
+def order_parameter(table: Table) -> dict[str, Any]:
+    term = _column_list(table) + r"(\.(asc|desc))?(\.(nullsfirst|nullslast))?"
+    return {
+        "name": "order",
+        "in": "query",
+        "schema": {"type": "string", "pattern": rf"^{term}(,{term}){{0,3}}$"},
+        "description": "e.g. name.desc.nullslast,id",
+    }
+
+
+def _param(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/parameters/{name}"}
+
+
+def _options(methods: str) -> dict[str, Any]:
+    return {
+        "summary": "What the caller may do here",
+        "responses": {
+            "200": {
+                "description": "The methods in Allow",
+                "headers": {"Allow": {"schema": {"type": "string", "example": methods}}},
+            },
+            **errors("401", "404"),
+        },
+    }
+
+
+def table_path(
+    table: Table, rights: list[bool], checks: dict[str, list[str]] | None = None
+) -> dict[str, Any]:
     can_read, can_insert, can_update, can_delete = rights
     filters = _filters(table)
-    refs = [
-        {"$ref": f"#/components/parameters/{p}"}
-        for p in ("select", "order", "limit", "offset", "range", "prefer")
-    ]
+    select = select_parameter(table)
+    new = table_schema(table, checks, "insert")
+    # In an array every object names the same columns (else 400 PGRST102, as in PostgREST);
+    # JSON Schema cannot say "the same keys", so the document asks each to name every column.
+    same_keys = {**new, "required": [n for n, c in table.columns.items() if not c.generated]}
     body = {
         "content": {
-            "application/json": {
-                "schema": {
-                    "oneOf": [_ref(table.name), {"type": "array", "items": _ref(table.name)}]
-                }
-            }
+            "application/json": {"schema": {"oneOf": [new, {"type": "array", "items": same_keys}]}}
         }
     }
-    item: dict[str, Any] = {}
+    # No content is declared: with the default return=minimal the body is empty.
+    written = {"description": "Written (the rows, with Prefer: return=representation)"}
+    item: dict[str, Any] = {"options": _options("OPTIONS,GET,HEAD,POST,PUT,PATCH,DELETE")}
     summary = table.description or table.name
+    common = {"summary": summary, "tags": [table.name]}
     if can_read:
         item["get"] = {
-            "summary": summary,
-            "tags": [table.name],
-            "parameters": refs + filters,
+            **common,
+            "x-prefer": PREFER_READ,
+            "parameters": [
+                select,
+                order_parameter(table),
+                _param("limit"),
+                _param("offset"),
+                *filters,
+            ],
             "responses": {
                 "200": _rows_response(table.name, "Rows"),
-                "206": {"description": "Partial content"},
+                "206": _rows_response(table.name, "Partial content (with a count)"),
+                **errors(*READ_ERRORS),
+            },
+        }
+    if can_read:
+        item["head"] = {
+            **common,
+            "parameters": item["get"]["parameters"],
+            "responses": {
+                "200": {"description": "The headers of the rows"},
+                "206": {"description": "The headers of a partial page"},
+                **{code: {"description": _ERROR_TEXT[code]} for code in READ_ERRORS},
+            },
+        }
+    if can_insert and can_update and table.primary_key:
+        keys = [
+            {**f, "required": True, "schema": {"type": "string", "pattern": r"^eq\..+$"}}
+            for f in filters
+            if f["name"] in table.primary_key
+        ]
+        item["put"] = {
+            **common,
+            "description": "Insert or replace the one row the primary key filters (eq.) name",
+            "requestBody": {"content": {"application/json": {"schema": new}}},
+            "parameters": [*keys, select],
+            "responses": {
+                "200": written,
+                "201": written,
+                "204": {"description": "Written"},
+                **errors(*WRITE_ERRORS),
             },
         }
     if can_insert:
+        # (text/csv bodies are accepted too; docs/rest.md describes them)
+        insert_body = {"required": True, **body}
         item["post"] = {
-            "summary": summary,
-            "tags": [table.name],
-            "requestBody": {
-                "content": {
-                    **body["content"],
-                    "text/csv": {
-                        "schema": {
-                            "type": "string",
-                            "description": "A header line of column names, then one line per "
-                            "row; NULL is SQL null",
-                        }
-                    },
-                }
-            },
-            "parameters": [refs[0], refs[-1]],
-            "responses": {"201": {"description": "Created"}},
+            **common,
+            "x-prefer": PREFER_INSERT,
+            "requestBody": insert_body,
+            "parameters": [select],
+            "responses": {"201": written, **errors(*WRITE_ERRORS)},
         }
     if can_update:
         item["patch"] = {
-            "summary": summary,
-            "tags": [table.name],
-            "requestBody": body,
-            "parameters": [*filters, refs[0], refs[-1]],
-            "responses": {"200": {"description": "Updated"}, "204": {"description": "Updated"}},
+            **common,
+            "x-prefer": PREFER_WRITE,
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": table_schema(table, checks, "update")}},
+            },
+            "parameters": [*filters, select],
+            "responses": {
+                "200": written,
+                "204": {"description": "Updated"},
+                **errors(*WRITE_ERRORS),
+            },
         }
     if can_delete:
         item["delete"] = {
-            "summary": summary,
-            "tags": [table.name],
-            "parameters": filters,
-            "responses": {"200": {"description": "Deleted"}, "204": {"description": "Deleted"}},
+            **common,
+            "x-prefer": PREFER_WRITE,
+            "parameters": [*filters, select],
+            "responses": {
+                "200": written,
+                "204": {"description": "Deleted"},
+                **errors(*WRITE_ERRORS),
+            },
         }
     return item
 
 
+def _argument_schema(argument: Any, nullable: bool = True) -> dict[str, Any]:
+    """A JSON body may pass NULL to an argument; a query string cannot."""
+    column = Column(argument.name, argument.type, nullable, None, False, None)
+    out = json_schema(column)
+    out.pop("x-sql-default", None)
+    return out
+
+
 def function_path(function: Function) -> dict[str, Any]:
-    properties = {a.name: {"format": a.type} for a in function.arguments}
+    properties = {a.name: _argument_schema(a) for a in function.arguments}
     required = [a.name for a in function.arguments if not a.has_default]
-    body_schema: dict[str, Any] = {"type": "object", "properties": properties}
+    body_schema: dict[str, Any] = {
+        "type": "object",
+        "properties": properties,
+        "additionalProperties": False,
+    }
     if required:
         body_schema["required"] = required
+    result = {"description": "Result", "content": {"application/json": {"schema": {}}}}
+    responses = {"200": result, "204": {"description": "No result (void)"}}
     operation = {
         "summary": function.description or function.name,
         "tags": ["(rpc)"],
-        "requestBody": {"content": {"application/json": {"schema": body_schema}}},
-        "responses": {"200": {"description": "Result"}},
+        "requestBody": {
+            "required": bool(required),
+            "content": {"application/json": {"schema": body_schema}},
+        },
+        "responses": {**responses, **errors(*WRITE_ERRORS)},
     }
-    item: dict[str, Any] = {"post": operation}
-    if function.volatility in ("i", "s"):
+    volatile = function.volatility not in ("i", "s")
+    item: dict[str, Any] = {
+        "post": operation,
+        "options": _options("OPTIONS,POST" if volatile else "OPTIONS,GET,HEAD,POST"),
+    }
+    if not volatile:
         parameters = [
             {
                 "name": a.name,
                 "in": "query",
                 "required": not a.has_default,
-                "schema": {"type": "string", "format": a.type},
+                "schema": _argument_schema(a, nullable=False),
             }
             for a in function.arguments
         ]
@@ -226,7 +443,7 @@ def function_path(function: Function) -> dict[str, Any]:
             "summary": operation["summary"],
             "tags": ["(rpc)"],
             "parameters": parameters,
-            "responses": operation["responses"],
+            "responses": {**responses, **errors(*READ_ERRORS)},
         }
     return item
 
@@ -235,13 +452,16 @@ def document(
     cache: SchemaCache, schema_name: str, privileges: dict[str, Any], server_url: str
 ) -> dict[str, Any]:
     paths: dict[str, Any] = {}
-    schemas: dict[str, Any] = {}
+    schemas: dict[str, Any] = {"PgrstError": ERROR_SCHEMA}
+    checks: dict[str, dict[str, list[str]]] = {}
+    for table_name, column, definition in privileges.get("checks", []):
+        checks.setdefault(table_name, {}).setdefault(column, []).append(definition)
     for (schema, name), table in sorted(cache.tables.items()):
         rights = privileges["tables"].get(name)
         if schema != schema_name or not rights or not any(rights):
             continue
-        paths[f"/{name}"] = table_path(table, rights)
-        schemas[name] = table_schema(table)
+        paths[f"/{name}"] = table_path(table, rights, checks.get(name))
+        schemas[name] = table_schema(table, checks.get(name))
     callable_names = set(privileges["functions"])
     for (schema, name), overloads in sorted(cache.functions.items()):
         if schema == schema_name and name in callable_names:
@@ -273,7 +493,7 @@ async def handle_root(request: web.Request) -> web.StreamResponse:
             raise ApiError(404, "PGRST126", "Open API has been disabled")
         schema_name = profile(request, state)
         ctx = context(request, state)
-        statement = Frag(PRIVILEGES_SQL, (schema_name, schema_name, schema_name))
+        statement = Frag(PRIVILEGES_SQL, (schema_name,) * 4)
         assert state.pool is not None
         outcome = await run(state.pool, ctx, [statement], read_only=True)
         privileges = json.loads(outcome.value(0) or b"{}")

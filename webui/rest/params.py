@@ -48,6 +48,13 @@ def _apply(spec: ReadSpec, path: tuple[str, ...], name: str, value: str) -> None
     if name == "order":
         spec.order[path] = parse_order(value)
     elif name == "limit":
+        if re.fullmatch(r"\s*-\d{1,12}\s*", value):
+            raise ApiError(
+                416,
+                "PGRST103",
+                "Requested range not satisfiable",
+                details="Limit should be greater than or equal to zero.",
+            )
         spec.limit[path] = parse_int("limit", value)
     elif name == "offset":
         spec.offset[path] = parse_int("offset", value)
@@ -70,6 +77,7 @@ class Prefer:
     handling: str = "lenient"
     max_affected: int | None = None
     tx: str | None = None
+    timezone: str | None = None
     applied: list[str] = field(default_factory=list)
 
 
@@ -105,6 +113,8 @@ def _prefer_token(prefer: Prefer, token: str, invalid: list[str]) -> None:
     name, value = name.strip(), value.strip()
     if name == "max-affected" and value.isdigit():
         prefer.max_affected = int(value)
+    elif name == "timezone" and value:
+        prefer.timezone = value  # PostgreSQL checks it (an unknown zone is 400 22023)
     elif value in _PREFER_VALUES.get(name, ()):
         setattr(prefer, "return_" if name == "return" else name, value)
     else:
@@ -132,6 +142,7 @@ def parse_range(header: str | None) -> tuple[int, int | None] | None:
             416,
             "PGRST103",
             "Requested range not satisfiable",
-            details="The end of the range is before its start",
+            details="The lower boundary must be lower than or equal to the upper boundary in "
+            "the Range header.",
         )
     return start, end - start + 1

@@ -4,15 +4,26 @@ limit and select like a table."""
 
 from __future__ import annotations
 
-import json
+import difflib
+from dataclasses import replace
 from typing import Any
 
+import orjson
 from aiohttp import web
 
 from webui.rest import statements as st
 from webui.rest.build import Frag, build_rows, cat
+from webui.rest.endpoint import dialect_response
 from webui.rest.errors import ApiError
-from webui.rest.handlers import Call, execute_read, pool_of, read_json, sql_overrides
+from webui.rest.handlers import (
+    Call,
+    check_aggregates,
+    execute_read,
+    pool_of,
+    read_json,
+    read_payload,
+    sql_overrides,
+)
 from webui.rest.negotiate import context, negotiate, profile
 from webui.rest.params import parse_prefer, read_spec
 from webui.rest.runner import run
@@ -23,12 +34,40 @@ from webui.rest.writes import commits_blindly
 
 async def handle_rpc(request: web.Request) -> web.StreamResponse:
     state = request.app[REST]
-    try:
+
+    async def answer() -> web.StreamResponse:
+        if request.method == "OPTIONS":
+            return _allow(request, state)
+        try:
+            return await _dispatch()
+        except ApiError as error:
+            if error.code == "25006":  # a write in GET's read-only transaction: POST only
+                error.headers.setdefault("Allow", "OPTIONS,POST")
+            raise
+
+    async def _dispatch() -> web.StreamResponse:
         if request.method not in ("GET", "HEAD", "POST"):
-            raise ApiError(405, "PGRST101", "Only GET and POST are allowed for functions")
+            raise ApiError(
+                405,
+                "PGRST101",
+                f"Cannot use the {request.method} method on RPC",
+                headers={"Allow": "OPTIONS,GET,HEAD,POST"},
+            )
         return await _rpc(request, state)
-    except ApiError as error:
-        return error.response()
+
+    return await dialect_response(request, state, answer)
+
+
+def _allow(request: web.Request, state: RestState) -> web.Response:
+    """OPTIONS on a function: a volatile one is POST only, as GET runs read-only."""
+    schema_name, name = profile(request, state), request.match_info["name"]
+    overloads = state.schema_cache().functions.get((schema_name, name), [])
+    if not overloads:
+        raise no_function(state, schema_name, name, [], overloads)
+    volatile = all(f.volatility == "v" for f in overloads)
+    return web.Response(
+        status=200, headers={"Allow": "OPTIONS,POST" if volatile else "OPTIONS,GET,HEAD,POST"}
+    )
 
 
 async def _rpc(request: web.Request, state: RestState) -> web.StreamResponse:
@@ -36,12 +75,13 @@ async def _rpc(request: web.Request, state: RestState) -> web.StreamResponse:
     identity = context(request, state)  # a bad token is 401 before anything else is said
     accept = negotiate(request.headers.get("Accept"), state.config.db_plan_enabled)
     prefer = parse_prefer(request.headers.getall("Prefer", []))
+    identity = replace(identity, timezone=prefer.timezone)
     name = request.match_info["name"]
     raw = _raw_body_function(state, schema_name, name) if request.method == "POST" else None
     if raw is not None:
         return await _raw_call(request, state, raw, identity, accept, prefer)
     arguments = await _arguments(request)
-    function = choose(state, schema_name, name, set(arguments))
+    function = choose(state, schema_name, name, set(arguments), request.method == "POST")
     if request.method != "POST":  # the query string also holds filters, select, order…
         names = {a.name for a in function.arguments}
         arguments = {k: v for k, v in arguments.items() if k in names}
@@ -67,11 +107,13 @@ async def _raw_call(
     prefer: Any,
 ) -> web.StreamResponse:
     """A function of one unnamed json/jsonb argument gets the whole POST body."""
-    payload = await read_json(request)
+    payload, raw = await read_payload(request, empty_ok=True)
     table = function.result or Table(function.schema, function.name, "fn", None, {}, [])
     call = Call(request, state, table, identity, accept, prefer)
     argument_type = function.arguments[0].type
-    source = Frag(f"{function.qualified}(%s::{argument_type})", (json.dumps(payload),))
+    source = Frag(
+        f"{function.qualified}(%s::{argument_type})", (raw if raw else orjson.dumps(payload),)
+    )
     if function.return_kind == "rows":
         return await _rows(call, function, source, {})
     return await _scalar(call, function, source)
@@ -79,7 +121,7 @@ async def _raw_call(
 
 async def _arguments(request: web.Request) -> dict[str, Any]:
     if request.method == "POST":
-        payload = await read_json(request)
+        payload = await read_json(request, empty_ok=True)
         if payload is None:
             return {}
         if not isinstance(payload, dict):
@@ -90,20 +132,17 @@ async def _arguments(request: web.Request) -> dict[str, Any]:
     return {k: v for k, v in request.query.items()}
 
 
-def choose(state: RestState, schema_name: str, name: str, given: set[str]) -> Function:
+def choose(
+    state: RestState, schema_name: str, name: str, given: set[str], strict: bool = False
+) -> Function:
+    """The overload the named arguments fit. A POST body names arguments only (`strict`); a
+    query string also holds filters, so there the names a function lacks are set aside."""
     overloads = state.schema_cache().functions.get((schema_name, name), [])
     fitting = [f for f in overloads if _fits(f, given)]
-    if not fitting:
+    if not fitting and not strict:
         fitting = [f for f in overloads if _fits(f, given & {a.name for a in f.arguments})]
     if not fitting:
-        listed = ", ".join(sorted(given))
-        raise ApiError(
-            404,
-            "PGRST202",
-            f"Could not find the function {schema_name}.{name}({listed}) in the schema cache",
-            hint="Check the function name and its named arguments; reload the schema "
-            "cache if it is new.",
-        )
+        raise no_function(state, schema_name, name, sorted(given), overloads)
     if len(fitting) > 1:
         raise ApiError(
             300,
@@ -114,6 +153,43 @@ def choose(state: RestState, schema_name: str, name: str, given: set[str]) -> Fu
             ),
         )
     return fitting[0]
+
+
+def no_function(
+    state: RestState, schema_name: str, name: str, given: list[str], overloads: list[Function]
+) -> ApiError:
+    """404 `PGRST202` in PostgREST's v13 words, with a close name as the hint."""
+    qualified = f"{schema_name}.{name}"
+    listed = f"({', '.join(given)})" if given else " without parameters"
+    searched = (
+        f" with parameter{'s' if len(given) > 1 else ''} {', '.join(given)}"
+        if given
+        else " without parameters"
+    )
+    return ApiError(
+        404,
+        "PGRST202",
+        f"Could not find the function {qualified}{listed} in the schema cache",
+        f"Searched for the function {qualified}{searched} or with a single unnamed json/jsonb "
+        "parameter, but no matches were found in the schema cache.",
+        _function_hint(state, schema_name, name, given, overloads),
+    )
+
+
+def _function_hint(
+    state: RestState, schema_name: str, name: str, given: list[str], overloads: list[Function]
+) -> str | None:
+    if overloads:
+        shapes = ["(" + ", ".join(sorted(a.name for a in f.arguments)) + ")" for f in overloads]
+        close = difflib.get_close_matches("(" + ", ".join(given) + ")", shapes, 1, 0.33)
+        return (
+            f"Perhaps you meant to call the function {schema_name}.{name}{close[0]}"
+            if close
+            else None
+        )
+    names = [n for (s, n) in state.schema_cache().functions if s == schema_name]
+    close = difflib.get_close_matches(name, names, 1, 0.75)
+    return f"Perhaps you meant to call the function {schema_name}.{close[0]}" if close else None
 
 
 def _fits(function: Function, given: set[str]) -> bool:
@@ -129,7 +205,7 @@ def call_source(function: Function, arguments: dict[str, Any]) -> Frag:
         return Frag(f"{function.qualified}()")
     record = ", ".join(f"{quote(a.name)} {a.type}" for a in used)
     named = ", ".join(f"{quote(a.name)} := _a.{quote(a.name)}" for a in used)
-    payload = json.dumps({a.name: arguments[a.name] for a in used})
+    payload = orjson.dumps({a.name: arguments[a.name] for a in used})
     return Frag(
         f"json_to_record(%s::json) as _a({record}), lateral {function.qualified}({named})",
         (payload,),
@@ -139,6 +215,7 @@ def call_source(function: Function, arguments: dict[str, Any]) -> Frag:
 async def _rows(call: Call, function: Function, source: Frag, arguments: dict[str, Any]) -> Any:
     skip = set(arguments) if call.request.method != "POST" else set()
     spec = read_spec(call.request.query.items(), skip=skip)
+    check_aggregates(call, spec)
     subquery = cat("(select _f.* from ", _aliased(source), ")")
     built = build_rows(
         call.table,

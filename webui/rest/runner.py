@@ -20,6 +20,8 @@ from webui.rest import wire
 from webui.rest.build import Frag
 from webui.rest.errors import ApiError, from_database
 
+TIMEZONE_SQL = "select pg_catalog.set_config('timezone', %s, true)"
+
 
 @dataclass(frozen=True)
 class Context(RequestContext):
@@ -28,6 +30,7 @@ class Context(RequestContext):
     authenticated: bool = False
     session_required: bool = False  # a bearer session token must resolve, else 401
     pre_request: str | None = None  # pre-quoted function name
+    timezone: str | None = None  # Prefer: timezone=…
 
 
 @dataclass
@@ -75,6 +78,8 @@ async def run(
 def _prologue(context: Context, read_only: bool) -> list[Frag]:
     text, params = context.begin(read_only)
     queued = [Frag(text, params)]
+    if context.timezone:
+        queued.append(Frag(TIMEZONE_SQL, (context.timezone,)))
     if context.pre_request:
         queued.append(Frag(f"select {context.pre_request}()"))
     return queued
@@ -119,9 +124,19 @@ async def _explicit(
 
 
 def _mapped(context: Context, exc: wire.DatabaseError) -> ApiError:
-    if context.session_required and exc.sqlstate == "42501":
-        _require_session(context, False)
-    return from_database(exc, context.authenticated)
+    """A failed statement as the client's error. A caller is authenticated by a verified JWT or
+    by a session that resolved in the begin-request statement (bearer or cookie alike): their
+    `42501` is 403, as PostgREST answers a JWT's, and its DETAIL (`role_ceiling`, …) passes on.
+    Only a bearer session that did not resolve is 401 `PGRST301`."""
+    # the first row result of the pipeline is the begin-request statement's
+    resolved = (
+        context.session_token is not None
+        and bool(exc.completed)
+        and _session_used(exc.completed[0])
+    )
+    if context.session_required and exc.completed:
+        _require_session(context, resolved)
+    return from_database(exc, context.authenticated or resolved)
 
 
 def _outcome(

@@ -10,10 +10,10 @@ from webui.rest.build import Builder, Built, Frag, ReadSpec, cat, join
 from webui.rest.errors import ApiError, column_not_found
 from webui.rest.schema import Table, quote
 
-CSV_CELL = (
-    "coalesce(case when {v} ~ '[,\"\\r\\n]' then '\"' || replace({v}, '\"', '\"\"') || '\"' "
-    "else {v} end, '')"
-)
+# A CSV line is PostgreSQL's own row text without its parentheses, as PostgREST sends it: a
+# value with a comma, quote, backslash, parenthesis or white space, or an empty string, is
+# double-quoted (quotes and backslashes doubled), and NULL is nothing.
+CSV_LINE = "substring(_r::text, 2, length(_r::text) - 2)"
 
 
 @dataclass
@@ -27,8 +27,7 @@ class Shape:
 def body_expression(shape: Shape, names: list[str]) -> Frag:
     if shape.kind == "csv":
         header = ",".join(_csv_header(n) for n in names)
-        cells = ", ".join(CSV_CELL.format(v=f'_r."_c{i}"::text') for i in range(len(names)))
-        line = f"concat_ws(',', {cells})" if names else "''"
+        line = CSV_LINE if names else "''"
         return cat(Frag("%s || ", (header,)), f"coalesce(E'\\n' || string_agg({line}, E'\\n'), '')")
     aggregate = "json_agg(_r)"
     if shape.strip_nulls:
@@ -101,6 +100,14 @@ def _default_row(table: Table) -> str:
     return f"row({', '.join(values)})::{table.qualified}"
 
 
+# PostgREST's way of telling an upsert's inserts from its updates, through a transaction-local
+# counter: +1 for each row offered to the insert, -1 for each conflicting row it updated.
+_INSERTED = "coalesce(nullif(pg_catalog.current_setting('pgrst.inserted', true), '')::int, 0)"
+COUNT_OFFERED = f"pg_catalog.set_config('pgrst.inserted', ({_INSERTED} + 1)::text, true) <> '0'"
+COUNT_UPDATED = f"pg_catalog.set_config('pgrst.inserted', ({_INSERTED} - 1)::text, true) <> '-1'"
+INSERTED = ", nullif(pg_catalog.current_setting('pgrst.inserted', true), '')::int"
+
+
 def insert_statement(
     table: Table,
     columns: list[str],
@@ -108,7 +115,8 @@ def insert_statement(
     resolution: str | None,
     missing_default: bool,
 ) -> Frag:
-    """insert …; the JSON body (always an array) is the only parameter."""
+    """insert …; the JSON body (always an array) is the only parameter. An upsert counts the
+    rows it inserted in `pgrst.inserted`."""
     quoted = ", ".join(quote(c) for c in columns)
     selected = ", ".join(f"_j.{quote(c)}" for c in columns)
     if missing_default:
@@ -118,6 +126,8 @@ def insert_statement(
         source = f"json_populate_recordset(null::{table.qualified}, %s::json) _j"
     text = f'insert into {table.qualified} as "t0" ({quoted}) select {selected} from {source}'
     if on_conflict is not None and resolution:
+        if resolution == "merge-duplicates":
+            text += f" where {COUNT_OFFERED}"
         text += _conflict_clause(columns, on_conflict, resolution)
     return Frag(text)
 
@@ -125,9 +135,11 @@ def insert_statement(
 def _conflict_clause(columns: list[str], target: list[str], resolution: str) -> str:
     keys = ", ".join(quote(c) for c in target)
     updates = [f"{quote(c)} = excluded.{quote(c)}" for c in columns if c not in target]
-    if resolution == "ignore-duplicates" or not updates:
+    if resolution == "ignore-duplicates":
         return f" on conflict ({keys}) do nothing"
-    return f" on conflict ({keys}) do update set {', '.join(updates)}"
+    if not updates:  # every column is a key: an update would change nothing; count it as one
+        updates = [f"{quote(target[0])} = excluded.{quote(target[0])}"]
+    return f" on conflict ({keys}) do update set {', '.join(updates)} where {COUNT_UPDATED}"
 
 
 def update_statement(table: Table, columns: list[str], where: Frag) -> Frag:
@@ -145,7 +157,8 @@ def delete_statement(table: Table, where: Frag) -> Frag:
 
 def returning(dml: Frag, built: Built, shape: Shape, location_keys: list[str]) -> Frag:
     """The write wrapped so that PostgreSQL also builds the representation (and Location keys).
-    Columns: null, affected rows, body, Location keys, response.headers, response.status."""
+    Columns: null, affected rows, body, Location keys, response.headers, response.status, rows
+    an upsert inserted."""
     keys = Frag("null")
     if location_keys:
         pairs = ", ".join(f"'{k}', _s.{quote(k)}" for k in location_keys if "'" not in k)
@@ -159,6 +172,7 @@ def returning(dml: Frag, built: Built, shape: Shape, location_keys: list[str]) -
         ", ",
         keys,
         RESPONSE_GUCS,
+        INSERTED,
         " from (",
         built.rows,
         ") _r",

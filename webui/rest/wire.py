@@ -38,6 +38,7 @@ class DatabaseError(Exception):
         super().__init__(message)
         self.sqlstate, self.message, self.detail, self.hint = sqlstate, message, detail, hint
         self.constraint = constraint  # (schema, table, constraint) of a constraint error
+        self.completed: list[Result] = []  # the row results that came back before the failure
 
 
 @dataclass
@@ -195,7 +196,9 @@ async def _read(
     executed = _pair(results, fresh)
     if failure is not None or any(r.status not in _OK for r in executed):
         _forget_failed(cache, results, fresh)
-        raise _error(failure) if failure is not None else _aborted()
+        error = _error(failure) if failure is not None else _aborted()
+        error.completed = [_convert(r) for r in results if r.status == pq.ExecStatus.TUPLES_OK]
+        raise error
     return [_convert(r) for r in executed[:count]]
 
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from typing import Any
 from urllib.parse import quote as url_quote
 
+import orjson
 from aiohttp import web
 
 from webui.rest import statements as st
@@ -23,7 +23,7 @@ from webui.rest.handlers import (
     media_type,
     pool_of,
     read_body,
-    read_json,
+    read_payload,
     respond,
     singular_check,
     sql_overrides,
@@ -43,7 +43,12 @@ async def write(call: Call) -> web.StreamResponse:
         return await update(call)
     if method == "DELETE":
         return await delete(call)
-    raise ApiError(405, "PGRST117", f"Unsupported HTTP method: {method}")
+    raise ApiError(
+        405,
+        "PGRST117",
+        f"Unsupported HTTP method: {method}",
+        headers={"Allow": "OPTIONS,GET,HEAD,POST,PUT,PATCH,DELETE"},
+    )
 
 
 def _columns_param(call: Call) -> list[str] | None:
@@ -80,12 +85,18 @@ def _on_conflict(call: Call) -> list[str] | None:
 async def insert(call: Call) -> web.StreamResponse:
     if media_type(call.request) == "text/csv":
         rows = csv_rows(await read_body(call.request))
+        body = orjson.dumps(rows)
     else:
-        rows = st.require_object_rows(await read_json(call.request))
+        payload, body = await read_payload(call.request)
+        rows = st.require_object_rows(payload)
+        if not isinstance(payload, list):
+            body = b"[" + body + b"]"
+    if not rows:  # `[]`: nothing to insert, as PostgREST answers it
+        body_out = b"[]" if call.prefer.return_ == "representation" else None
+        return respond(call, 201, body_out, {"Content-Range": "*/*"})
     columns = _payload_columns(call, rows)
     if not columns:
         raise ApiError(400, "PGRST102", "Empty or invalid json", details="no columns to insert")
-    body = json.dumps(rows, separators=(",", ":"))
     dml = st.insert_statement(
         call.table,
         columns,
@@ -93,7 +104,8 @@ async def insert(call: Call) -> web.StreamResponse:
         call.prefer.resolution,
         call.prefer.missing == "default",
     )
-    return await finish_write(call, Frag(dml.text, (body,)), created=True)
+    kind = "upsert" if call.prefer.resolution else "insert"
+    return await finish_write(call, Frag(dml.text, (body,)), kind)
 
 
 def csv_rows(raw: bytes) -> list[dict[str, Any]]:
@@ -120,34 +132,22 @@ def csv_rows(raw: bytes) -> list[dict[str, Any]]:
 
 
 async def update(call: Call) -> web.StreamResponse:
-    payload = await read_json(call.request)
+    payload, raw = await read_payload(call.request)
     if not isinstance(payload, dict):
         raise ApiError(400, "PGRST102", "Invalid body: PATCH expects a JSON object")
     spec = read_spec(call.request.query.items())
-    _no_limits(spec)
     columns = st.check_columns(call.table, list(payload))
     if not columns:
         return respond(call, 204, None, {})
     dml = st.update_statement(call.table, columns, st.dml_where(call.table, spec))
-    params = (json.dumps(payload), *dml.params)
-    return await finish_write(call, Frag(dml.text, params), created=False, spec=spec)
+    params = (raw, *dml.params)
+    return await finish_write(call, Frag(dml.text, params), "update", spec=spec)
 
 
 async def delete(call: Call) -> web.StreamResponse:
     spec = read_spec(call.request.query.items())
-    _no_limits(spec)
     dml = st.delete_statement(call.table, st.dml_where(call.table, spec))
-    return await finish_write(call, dml, created=False, spec=spec)
-
-
-def _no_limits(spec: ReadSpec) -> None:
-    if () in spec.limit or () in spec.offset:
-        raise ApiError(
-            400,
-            "PGRST109",
-            "limit/offset on PATCH and DELETE is not supported",
-            hint="Filter on a unique column instead",
-        )
+    return await finish_write(call, dml, "delete", spec=spec)
 
 
 async def put(call: Call) -> web.StreamResponse:
@@ -157,15 +157,20 @@ async def put(call: Call) -> web.StreamResponse:
             400, "PGRST114", "limit/offset querystring parameters are not allowed for PUT"
         )
     keys = _put_keys(call.table, spec)
-    payload = await read_json(call.request)
+    payload, raw = await read_payload(call.request)
     rows = payload if isinstance(payload, list) else [payload]
     if len(rows) != 1 or not isinstance(rows[0], dict):
         raise ApiError(400, "PGRST102", "PUT expects exactly one JSON object")
-    if any(str(rows[0].get(k)) != v and json.dumps(rows[0].get(k)) != v for k, v in keys.items()):
+    if any(str(rows[0].get(k)) != v and _json_text(rows[0].get(k)) != v for k, v in keys.items()):
         raise ApiError(400, "PGRST115", "Payload values do not match URL in primary key column(s)")
     columns = st.check_columns(call.table, list(rows[0]))
     dml = st.insert_statement(call.table, columns, list(keys), "merge-duplicates", False)
-    return await finish_write(call, Frag(dml.text, (json.dumps(rows),)), created=False)
+    body = raw if isinstance(payload, list) else b"[" + raw + b"]"
+    return await finish_write(call, Frag(dml.text, (body,)), "put")
+
+
+def _json_text(value: Any) -> str:
+    return orjson.dumps(value).decode()
 
 
 def _put_keys(table: Table, spec: ReadSpec) -> dict[str, str]:
@@ -189,23 +194,32 @@ def _put_keys(table: Table, spec: ReadSpec) -> dict[str, str]:
 
 
 async def finish_write(
-    call: Call, dml: Frag, created: bool, spec: ReadSpec | None = None
+    call: Call, dml: Frag, kind: str, spec: ReadSpec | None = None
 ) -> web.StreamResponse:
+    """`kind`: insert, upsert (POST with a resolution), put, update or delete."""
     mode = call.prefer.return_ or "minimal"
     if call.accept.kind == "object" and mode == "minimal":
         mode = "representation"
+    # `order` sorts the representation of a PATCH or DELETE; `limit`/`offset` change nothing on
+    # a write (PostgREST v13 dropped limited updates and deletes).
     select_spec = ReadSpec(items=read_spec(_select_only(call)).items)
+    if spec is not None:
+        select_spec.order = spec.order
+    created = kind in ("insert", "upsert")
     location_keys = call.table.primary_key if (created and mode == "headers-only") else []
-    if mode == "minimal":
+    wrapped = mode != "minimal" or _counts_inserts(call, kind)
+    if not wrapped:
         statement = dml
+        if select_spec.items:  # an unknown column in select= is 400 whatever is returned
+            build_rows(call.table, select_spec, source=Frag("pgrst_source"), paged=False)
     else:
-        if mode == "headers-only":
+        if mode != "representation":
             select_spec = ReadSpec(items=[SelectColumn(Field(k)) for k in call.table.primary_key])
         built = build_rows(
             call.table,
             select_spec,
             source=Frag("pgrst_source"),
-            paged=False,
+            paged=bool(select_spec.order),
             positional=call.accept.kind == "csv",
         )
         statement = st.returning(dml, built, call.shape, location_keys)
@@ -216,10 +230,14 @@ async def finish_write(
         call.context,
         [statement],
         read_only=False,
-        decide=None if commits_blindly(call) else (lambda o: _decide(call, mode, o)),
+        decide=None if commits_blindly(call) else (lambda o: _decide(call, wrapped, o)),
         acquire_timeout=call.state.config.db_pool_acquisition_timeout,
     )
-    return _write_response(call, mode, created, outcome, location_keys)
+    return _write_response(call, mode, kind, wrapped, outcome, location_keys)
+
+
+def _counts_inserts(call: Call, kind: str) -> bool:
+    return kind == "put" or (kind == "upsert" and call.prefer.resolution == "merge-duplicates")
 
 
 def commits_blindly(call: Call) -> bool:
@@ -239,14 +257,14 @@ def _select_only(call: Call) -> list[tuple[str, str]]:
     return [(k, v) for k, v in call.request.query.items() if k == "select"]
 
 
-def _affected(mode: str, outcome: Outcome) -> int:
-    if mode == "minimal":
+def _affected(wrapped: bool, outcome: Outcome) -> int:
+    if not wrapped:
         return max(outcome.rowcounts[-1], 0)
     return outcome.integer(-1, 1) or 0
 
 
-def _decide(call: Call, mode: str, outcome: Outcome) -> bool:
-    affected = _affected(mode, outcome)
+def _decide(call: Call, wrapped: bool, outcome: Outcome) -> bool:
+    affected = _affected(wrapped, outcome)
     prefer = call.prefer
     if (
         prefer.handling == "strict"
@@ -267,21 +285,48 @@ def _decide(call: Call, mode: str, outcome: Outcome) -> bool:
 
 
 def _write_response(
-    call: Call, mode: str, created: bool, outcome: Outcome, location_keys: list[str]
+    call: Call, mode: str, kind: str, wrapped: bool, outcome: Outcome, location_keys: list[str]
 ) -> web.StreamResponse:
     headers: dict[str, str] = {}
     applied_preferences(call, headers)
-    affected = _affected(mode, outcome)
-    if call.prefer.count == "exact" or mode != "minimal":
-        headers["Content-Range"] = f"*/{affected}" if call.prefer.count == "exact" else "*/*"
+    affected = _affected(wrapped, outcome)
+    content_range = _write_range(kind, affected, call.prefer.count == "exact")
+    if content_range:
+        headers["Content-Range"] = content_range
     location = outcome.value(-1, 3) if location_keys else None
     if location:
-        keys = json.loads(location)
+        keys = orjson.loads(location)
         query = "&".join(f"{url_quote(k)}=eq.{url_quote(str(v))}" for k, v in keys.items())
         headers["Location"] = f"/{call.table.name}?{query}"
-    if mode == "minimal":
-        return respond(call, 201 if created else 204, None, headers)
-    status = 201 if created else (200 if mode == "representation" else 204)
+    status = _write_status(call, mode, kind, outcome.integer(-1, 6) if wrapped else None)
+    if not wrapped:
+        return respond(call, status, None, headers)
     status = sql_overrides(outcome, 4, status, headers)
     body = outcome.value(-1, 2) if mode == "representation" else None
     return respond(call, status, body, headers)
+
+
+def _write_range(kind: str, affected: int, exact: bool) -> str | None:
+    """`Content-Range` as PostgREST sends it: `*/*` on POST and DELETE (`*/N` with
+    count=exact), `0-(N-1)/*` on PATCH (`*/*` when nothing matched), none on PUT."""
+    total = str(affected) if exact else "*"
+    if kind == "put":
+        return None
+    if kind == "update" and affected > 0:
+        return f"0-{affected - 1}/{total}"
+    return f"*/{total}"
+
+
+def _write_status(call: Call, mode: str, kind: str, inserted: int | None) -> int:
+    """201 for an insert; an upsert that merged and inserted nothing is 200; PUT is 201 when it
+    inserted (200 when it replaced) with a representation, else 204; PATCH and DELETE are 200
+    with a representation, else 204."""
+    if kind == "insert" or (kind == "upsert" and call.prefer.resolution != "merge-duplicates"):
+        return 201
+    if kind == "upsert":
+        return 201 if (inserted or 0) > 0 else 200
+    if mode != "representation":
+        return 204
+    if kind == "put":
+        return 201 if (inserted or 0) > 0 else 200
+    return 200
