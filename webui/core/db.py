@@ -20,8 +20,8 @@ SETTINGS = web.AppKey("settings", Settings)
 # The request context has one owner, SQL (sql/pgwarden/30_begin_request.sql); this is its one
 # Python caller. Its single column says whether a session token was used (true without one).
 _BEGIN_REQUEST = (
-    "select pgwarden.begin_request(%s, %s::jsonb, %s, %s, %s::jsonb, %s::jsonb, %s, %s, %s),"
-    " true as session_used"
+    "select true as session_used"
+    " from pgwarden.begin_request(%s, %s::jsonb, %s, %s, %s::jsonb, %s::jsonb, %s, %s, %s)"
 )
 _BEGIN_SESSION_REQUEST = (
     "select pgwarden.begin_session_request(%s, %s, %s, %s, %s::jsonb, %s::jsonb, %s, %s, %s)"
