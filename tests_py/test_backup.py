@@ -47,7 +47,7 @@ def source(db: psycopg.Connection, db_url: str) -> str:
 
 
 def _answers(url: str, log_dir: Path) -> list[str]:
-    with running_server(url, log_dir) as server:
+    with running_server(url, log_dir, env={"PGRST_DB_SCHEMAS": "api"}) as server:
         bodies = []
         for query in QUERIES:
             with urllib.request.urlopen(server.base_url + query, timeout=10) as reply:
