@@ -183,6 +183,8 @@ class Migrator:
         deploys or reverts beside the other."""
         try:
             backend = _backend(yoyo_uri(self.database_url))
+        except psycopg.OperationalError:
+            raise  # the CLI says which server, why and what to do (webui.cli.unreachable)
         except (psycopg.Error, ValueError) as exc:
             raise MigrationError(f"cannot connect to the database: {_first_line(exc)}") from exc
         conn: psycopg.Connection = backend.connection
@@ -406,6 +408,8 @@ def registered_projects(database_url: str) -> list[registry.DeployedProject]:
     try:
         with psycopg.connect(database_url, connect_timeout=10) as conn:
             return registry.projects(conn)
+    except psycopg.OperationalError:
+        raise  # the CLI says which server, why and what to do (webui.cli.unreachable)
     except psycopg.Error as exc:
         raise MigrationError(f"cannot read the sqitch registry: {_first_line(exc)}") from exc
 
