@@ -51,6 +51,7 @@ def test_the_app_runs_behind_pgbouncer_with_no_session_state(
             "PGWARDEN_APP_DATABASE_URL": bouncer.url(db.info.dbname),
             "PGWARDEN_TRANSACTION_POOLER": "on",
             "PGWARDEN_JOBS_TICK": "0.2",
+            "PGRST_DB_SCHEMAS": "api",  # the probe table's schema (not the declared library)
         }
         with running_server(db_url, tmp_path, env=env) as server:
             # the same statement many times: a prepared one would fail on another server session

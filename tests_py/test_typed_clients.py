@@ -22,6 +22,14 @@ import pytest
 
 from webui.testing import free_port, run_cli
 
+
+@pytest.fixture(autouse=True)
+def _api_is_the_exposed_schema(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These fixtures live in `api`; by default the servers would expose the schemas that
+    policies/*.toml declare (the library example's) first."""
+    monkeypatch.setenv("PGRST_DB_SCHEMAS", "api")
+
+
 HERE = Path(__file__).with_name("typed_client")
 PACKAGES = ["@supabase/postgrest-js@2", "typescript@5"]
 

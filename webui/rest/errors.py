@@ -130,7 +130,7 @@ _EXACT_STATUS = {
 }
 # 42P17 "infinite recursion detected in policy": row policies that read each other under RLS.
 RECURSION_HINT = (
-    "the row policies of these tables read each other under row-level security; "
+    "the row policies of these tables (pg_policies) read each other under row-level security; "
     "`pgwarden policies check` prints the cycle, and an exists without visible = true "
     "compiles to a helper that does not recurse (docs/policies.md)"
 )

@@ -41,6 +41,13 @@ select json_build_object(
     where n.nspname = %s and k.contype = 'c' and pg_catalog.array_length(k.conkey, 1) = 1)
 )::text
 """
+
+
+def privileges_statement(schema: str) -> tuple[str, tuple[str, ...]]:
+    """The privileges query of one schema and its parameters (every placeholder is the schema)."""
+    return PRIVILEGES_SQL, (schema,) * PRIVILEGES_SQL.count("%s")
+
+
 _INTEGER = {"smallint", "integer", "bigint"}
 _INTEGER_RANGE = {"smallint": 2**15 - 1, "integer": 2**31 - 1, "bigint": 2**63 - 1}
 _NUMBER = {"numeric", "real", "double precision"}
@@ -493,7 +500,7 @@ async def handle_root(request: web.Request) -> web.StreamResponse:
             raise ApiError(404, "PGRST126", "Open API has been disabled")
         schema_name = profile(request, state)
         ctx = context(request, state)
-        statement = Frag(PRIVILEGES_SQL, (schema_name,) * 4)
+        statement = Frag(*privileges_statement(schema_name))
         assert state.pool is not None
         outcome = await run(state.pool, ctx, [statement], read_only=True)
         privileges = json.loads(outcome.value(0) or b"{}")

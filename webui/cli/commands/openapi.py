@@ -13,7 +13,7 @@ from webui.cli.commands.gen import exposed_schemas
 from webui.cli.console import fail
 from webui.core.roles import ANON_ROLE, TIERS, tier_role
 from webui.ops.database import database_url
-from webui.rest.openapi import PRIVILEGES_SQL, document
+from webui.rest.openapi import document, privileges_statement
 from webui.rest.schema import TABLES_SQL, build
 
 
@@ -47,7 +47,7 @@ def export_openapi(args: argparse.Namespace) -> int:
         cache = build(json.loads(row[0]), tuple(dict.fromkeys([schema, *schemas])))
         with conn.transaction(force_rollback=True):
             conn.execute("select set_config('role', %s, true)", [role])
-            privileges = conn.execute(PRIVILEGES_SQL, (schema, schema, schema)).fetchone()
+            privileges = conn.execute(*privileges_statement(schema)).fetchone()
     assert privileges is not None
     body = document(cache, schema, json.loads(privileges[0]), args.server)
     text = json.dumps(body, indent=2, ensure_ascii=False) + "\n"
