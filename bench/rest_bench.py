@@ -213,7 +213,7 @@ def context_statement(read_only: bool) -> str:
         "127.0.0.1",
         authenticated=True,
     )
-    return inline(Frag(*context.statement(read_only)))
+    return inline(Frag(*context.begin(read_only)))
 
 
 async def load_cache(url: str) -> rest_schema.SchemaCache:
