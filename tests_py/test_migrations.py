@@ -22,12 +22,7 @@ from webui.ops.migrations import (
     unwrap,
 )
 from webui.testing import run_cli
-
-STATE_STATEMENTS = re.compile(
-    r"\b(create\s+table|create\s+type|create\s+sequence|insert\s+into|alter\s+table)\b",
-    re.IGNORECASE,
-)
-
+from webui.testing.sql_layout import kind
 
 def project_schemas(url: str) -> list[str]:
     with psycopg.connect(url) as conn:
@@ -205,9 +200,7 @@ def test_every_change_has_deploy_revert_and_verify_scripts() -> None:
             assert script_body(change, kind) is not None
 
 
-CODE_FILES = sorted(
-    path for path in sql_dir().rglob("*.sql") if not STATE_STATEMENTS.search(path.read_text())
-)
+CODE_FILES = sorted(path for path in sql_dir().rglob("*.sql") if kind(path) == "code")
 
 
 @pytest.mark.parametrize(
