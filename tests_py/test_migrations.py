@@ -21,8 +21,8 @@ from webui.ops.migrations import (
     script_body,
     unwrap,
 )
-from webui.testing import run_cli
-from webui.testing.sql_layout import kind
+from webui.testing import run_cli, sql_layout
+
 
 def project_schemas(url: str) -> list[str]:
     with psycopg.connect(url) as conn:
@@ -200,7 +200,7 @@ def test_every_change_has_deploy_revert_and_verify_scripts() -> None:
             assert script_body(change, kind) is not None
 
 
-CODE_FILES = sorted(path for path in sql_dir().rglob("*.sql") if kind(path) == "code")
+CODE_FILES = sorted(path for path in sql_dir().rglob("*.sql") if sql_layout.kind(path) == "code")
 
 
 @pytest.mark.parametrize(

@@ -40,8 +40,8 @@ def test_code_files_create_no_table_and_state_files_no_function() -> None:
 
 
 def test_the_classifier_reads_statements_not_bodies() -> None:
-    body = "create or replace function f() returns void language sql as $$ insert into t values (1) $$;"
-    assert state_statements(body) == [] and code_statements(body) == ["create or replace function"]
+    body = "create function f() returns void language sql as $$ insert into t values (1) $$;"
+    assert state_statements(body) == [] and code_statements(body) == ["create function"]
     armed = "alter table auth.sessions enable always trigger sessions_guard;"
     assert state_statements(armed) == []
     assert state_statements("alter table auth.sessions force row level security;") == [
