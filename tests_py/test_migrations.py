@@ -21,12 +21,7 @@ from webui.ops.migrations import (
     script_body,
     unwrap,
 )
-from webui.testing import run_cli
-
-STATE_STATEMENTS = re.compile(
-    r"\b(create\s+table|create\s+type|create\s+sequence|insert\s+into|alter\s+table)\b",
-    re.IGNORECASE,
-)
+from webui.testing import run_cli, sql_layout
 
 
 def project_schemas(url: str) -> list[str]:
@@ -205,9 +200,7 @@ def test_every_change_has_deploy_revert_and_verify_scripts() -> None:
             assert script_body(change, kind) is not None
 
 
-CODE_FILES = sorted(
-    path for path in sql_dir().rglob("*.sql") if not STATE_STATEMENTS.search(path.read_text())
-)
+CODE_FILES = sorted(path for path in sql_dir().rglob("*.sql") if sql_layout.kind(path) == "code")
 
 
 @pytest.mark.parametrize(

@@ -79,53 +79,15 @@ insert into auth.groups (name, description, auto_actions) values
   ('viewer', 'May view every resource.', array['view'])
 on conflict (name) do nothing;
 
--- A new permission joins every group whose auto_actions name its action.
-create or replace function auth.permissions_autolink()
-returns trigger
-language plpgsql
-security definer
-set search_path = ''
-as $$
-begin
-  insert into auth.group_permissions (group_id, codename)
-  select g.id, new.codename from auth.groups g
-   where new.auto_grant and new.action = any (g.auto_actions)
-  on conflict do nothing;
-  return null;
-end
-$$;
-comment on function auth.permissions_autolink() is
-  'Trigger: links a new permission to the groups whose auto_actions include its action.';
-
-drop trigger if exists permissions_autolink on auth.permissions;
-create trigger permissions_autolink
-  after insert on auth.permissions
-  for each row execute function auth.permissions_autolink();
-comment on trigger permissions_autolink on auth.permissions is 'Links a new permission to the groups whose auto_actions name its action.';
-
-create or replace function auth.register_resource(resource text, label text default null,
-                                                  auto_grant boolean default true)
-returns setof text
-language sql
-set search_path = ''
-as $$
-  insert into auth.permissions (codename, description, auto_grant)
-  select resource || '.' || a, pg_catalog.initcap(a) || ' ' || coalesce(label, resource),
-         auto_grant
-    from pg_catalog.unnest(array['view', 'add', 'change', 'delete']) a
-  on conflict (codename) do nothing
-  returning codename
-$$;
-comment on function auth.register_resource(text, text, boolean) is
-  'Creates the four permissions of a resource (view/add/change/delete); returns the new codenames.';
-
-select auth.register_resource(r, null, false)
-  from pg_catalog.unnest(array['users', 'groups', 'sessions']) r;
+-- The framework's own resources, as auth.register_resource(r, null, false) writes them (not
+-- auto-granted: users, groups and sessions stay with administrators unless granted explicitly).
+insert into auth.permissions (codename, description, auto_grant)
+select r || '.' || a, pg_catalog.initcap(a) || ' ' || r, false
+  from pg_catalog.unnest(array['users', 'groups', 'sessions']) r,
+       pg_catalog.unnest(array['view', 'add', 'change', 'delete']) a
+on conflict (codename) do nothing;
 
 revoke all on table auth.groups, auth.permissions, auth.user_groups, auth.group_permissions,
   auth.user_permissions from public;
-revoke execute on function auth.permissions_autolink(), auth.register_resource(text, text, boolean)
-  from public;
-alter function auth.permissions_autolink() owner to pgw_auth_service;
 grant select, insert on table auth.group_permissions to pgw_auth_service;
 grant select on table auth.groups, auth.permissions to pgw_auth_service;

@@ -90,29 +90,6 @@ comment on column authz.scoped_grant_events.scope_value is 'The scope value.';
 comment on column authz.scoped_grant_events.expires_at is 'The expiry after the event.';
 comment on column authz.scoped_grant_events.reason is 'Why, as given by the actor.';
 
-create or replace function authz.refuse_event_change()
-returns trigger
-language plpgsql
-set search_path = ''
-as $$
-begin
-  raise exception 'authz.scoped_grant_events is append-only'
-    using errcode = 'insufficient_privilege',
-          hint = 'grant history is never updated or deleted; see docs/policies.md';
-end
-$$;
-comment on function authz.refuse_event_change() is
-  'Trigger: refuses UPDATE, DELETE and TRUNCATE of authz.scoped_grant_events, even by its owner.';
-
-drop trigger if exists scoped_grant_events_append_only on authz.scoped_grant_events;
-create trigger scoped_grant_events_append_only
-  before update or delete on authz.scoped_grant_events
-  for each row execute function authz.refuse_event_change();
-drop trigger if exists scoped_grant_events_no_truncate on authz.scoped_grant_events;
-create trigger scoped_grant_events_no_truncate
-  before truncate on authz.scoped_grant_events
-  for each statement execute function authz.refuse_event_change();
-
 revoke all on authz.templates, authz.scoped_grants, authz.scoped_grant_events from public;
 grant select on authz.templates, authz.scoped_grants, authz.scoped_grant_events
   to pgw_administrator;
