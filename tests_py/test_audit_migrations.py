@@ -16,7 +16,14 @@ from webui.core.paths import migrations_dir
 from webui.ops.migrations import Migrator, script_body
 from webui.testing import url_for_database
 
-AUDIT_CHANGES = ["audit_core", "audit_rows", "audit_chain", "audit_views", "audit_fast_path"]
+AUDIT_CHANGES = [
+    "audit_core",
+    "audit_rows",
+    "audit_chain",
+    "audit_views",
+    "audit_fast_path",
+    "audit_write_path",
+]
 
 
 def _quiet(db_url: str) -> Migrator:

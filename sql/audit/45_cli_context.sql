@@ -30,8 +30,12 @@ comment on function audit.stamp_cli_context() is
 revoke all on function audit.stamp_cli_context() from public;
 
 drop trigger if exists events_cli_context on audit.events;
+-- The WHEN clause keeps the function off every other event's path: outside a command the
+-- trigger costs one setting read per event, not a PL/pgSQL call (bench/results/audit_insert.md).
 create trigger events_cli_context before insert on audit.events
-  for each row execute function audit.stamp_cli_context();
+  for each row
+  when (pg_catalog.current_setting('request.os_actor', true) <> '')
+  execute function audit.stamp_cli_context();
 comment on trigger events_cli_context on audit.events is
   'Stamps the OS user and CLI operation of a pgwarden command on the events it writes.';
 

@@ -115,24 +115,9 @@ declare
   v_redact text[];
   v_images json;
 begin
+  -- At most audit.bulk_threshold() rows: the events in one INSERT whose row count is a one-time
+  -- filter, so that a single-row write runs this one statement and nothing else.
   if tg_op = 'INSERT' then
-    select count(*) into v_count from new_rows;
-  else
-    select count(*) into v_count from old_rows;
-  end if;
-  if v_count = 0 then
-    return null;
-  elsif v_count > audit.bulk_threshold() then
-    v_redact := audit.redacted_columns(tg_relid, v_extra);
-    execute pg_catalog.format('select pg_catalog.json_agg(i) from (select %s from %I r) i',
-                              audit.batch_select_list(tg_relid, v_redact),
-                              case tg_op when 'INSERT' then 'new_rows' else 'old_rows' end)
-       into v_images;
-    insert into audit.row_batches (event, actor_id, set_role, session_id, correlation_id,
-                                   client_ip, target_table, key_columns, row_count, images)
-    values (case tg_op when 'INSERT' then 'create' else 'delete' end, v_actor, v_role, v_session,
-            v_correlation, v_ip, v_table, v_pk, v_count, v_images);
-  elsif tg_op = 'INSERT' then
     insert into audit.events (event, actor_id, set_role, session_id, correlation_id, client_ip,
                               target_table, target_id, after)
     select 'create', v_actor, v_role, v_session, v_correlation, v_ip, v_table,
@@ -142,7 +127,8 @@ begin
      cross join lateral (
        select coalesce(pg_catalog.jsonb_object_agg(k, '<redacted>'), '{}'::jsonb) as mask
          from pg_catalog.jsonb_object_keys(r.image) k
-        where k = any (v_extra) or k ~* audit.redaction_pattern()) m;
+        where k = any (v_extra) or k ~* audit.redaction_pattern()) m
+     where (select count(*) from new_rows) <= audit.bulk_threshold();
   else
     insert into audit.events (event, actor_id, set_role, session_id, correlation_id, client_ip,
                               target_table, target_id, before)
@@ -153,7 +139,28 @@ begin
      cross join lateral (
        select coalesce(pg_catalog.jsonb_object_agg(k, '<redacted>'), '{}'::jsonb) as mask
          from pg_catalog.jsonb_object_keys(r.image) k
-        where k = any (v_extra) or k ~* audit.redaction_pattern()) m;
+        where k = any (v_extra) or k ~* audit.redaction_pattern()) m
+     where (select count(*) from old_rows) <= audit.bulk_threshold();
+  end if;
+  if found then
+    return null;
+  end if;
+  -- Nothing written: an empty statement, or a bulk one, stored as one batch.
+  if tg_op = 'INSERT' then
+    select count(*) into v_count from new_rows;
+  else
+    select count(*) into v_count from old_rows;
+  end if;
+  if v_count > audit.bulk_threshold() then
+    v_redact := audit.redacted_columns(tg_relid, v_extra);
+    execute pg_catalog.format('select pg_catalog.json_agg(i) from (select %s from %I r) i',
+                              audit.batch_select_list(tg_relid, v_redact),
+                              case tg_op when 'INSERT' then 'new_rows' else 'old_rows' end)
+       into v_images;
+    insert into audit.row_batches (event, actor_id, set_role, session_id, correlation_id,
+                                   client_ip, target_table, key_columns, row_count, images)
+    values (case tg_op when 'INSERT' then 'create' else 'delete' end, v_actor, v_role, v_session,
+            v_correlation, v_ip, v_table, v_pk, v_count, v_images);
   end if;
   return null;
 end

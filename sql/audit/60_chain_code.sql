@@ -52,6 +52,7 @@ declare
   v_seqs bigint[] := '{}';
   v_ids bigint[] := '{}';
   v_hashes bytea[] := '{}';
+  v_unknown audit.events;
   e audit.events;
 begin
   if max_events is null or max_events < 1 then
@@ -61,6 +62,20 @@ begin
   select * into strict v_state from audit.seal_state for update;
   -- bulk statements' batches become events first (55_row_batches.sql), so they are sealed now
   perform audit.expand_row_batches();
+  -- the catalog is checked here rather than by a foreign key on every writer's insert
+  -- (21_events_write_path.sql): an event naming no catalog identifier is never linked
+  select * into v_unknown from audit.events ev
+   where ev.txid >= v_state.horizon
+     and not exists (select 1 from audit.seals s where s.event_id = ev.id)
+     and not exists (select 1 from audit.event_types t where t.id = ev.event)
+   order by ev.id
+   limit 1;
+  if v_unknown.id is not null then
+    raise exception 'audit event % names "%", which is not in audit.event_types',
+      v_unknown.id, v_unknown.event
+      using errcode = 'foreign_key_violation',
+            hint = 'events are written by audit.record() and the row triggers; see docs/audit.md';
+  end if;
   v_seq := v_state.last_seq;
   v_head := v_state.head;
   -- the statement's snapshot is newer than v_horizon: whatever it cannot see yet was written by
