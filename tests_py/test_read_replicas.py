@@ -243,11 +243,11 @@ def test_stopping_the_standby_mid_run_keeps_answers_flowing(
     db: psycopg.Connection, db_url: str, tmp_path: Path
 ) -> None:
     """A standby of its own (this one is stopped): reads go on, on the primary, with no 5xx."""
-    from conftest import server_url
-
     db.autocommit = True
     db.execute(FIXTURE_SQL)
-    with running_standby(server_url("postgres")) as own:
+    if not str(conninfo_to_dict(db_url).get("host") or "").startswith("/"):
+        pytest.skip("the standby is made over the test cluster's trusted Unix socket")
+    with running_standby(db_url) as own:
         own.wait_replayed(db_url)
         with serving(own, db_url, db.info.dbname, tmp_path, max_lag="60") as app:
             statuses: list[int] = []

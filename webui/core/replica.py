@@ -42,7 +42,7 @@ PROBE_INTERVAL = 0.25
 TOUCH_INTERVAL = 1.0
 MAX_PENDING_TOUCHES = 10_000
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{32,128}$")
-_LSN = re.compile(r"^[0-9A-F]{1,8}/[0-9A-F]{1,8}$")
+_LSN = re.compile(r"^[0-9A-F]{1,8}-[0-9A-F]{1,8}$")  # `/` written as `-`: a plain cookie value
 
 # One round trip: is it a standby, how far has it replayed, and how stale is that replay (zero
 # when it has replayed all it received: an idle primary is not lag).
@@ -56,7 +56,10 @@ select pg_catalog.pg_is_in_recovery(),
 """
 PRIMARY_LSN_SQL = "select pg_catalog.pg_current_wal_lsn()::text"
 # resolve_session() on the primary slides the idle expiry of the sessions used on the standby
-TOUCH_SQL = "select count(*) from pg_catalog.unnest(%s::text[]) t, auth.resolve_session(t) s"
+TOUCH_SQL = (
+    "select count(*) from pg_catalog.unnest(%s::text[]) as t(token),"
+    " auth.resolve_session(t.token) as s"
+)
 
 
 def lsn_value(text: str) -> int:
@@ -99,17 +102,19 @@ class ReadRouter:
 
     # --- the signed LSN token ------------------------------------------------------------
     def sign(self, lsn: str) -> str:
-        mac = hmac.new(self.secret, f"pgw-lsn:{lsn}".encode(), hashlib.sha256).hexdigest()
-        return f"{lsn}.{mac[:32]}"
+        """`16/B374D848` as the token `16-B374D848.<mac>` (HMAC-SHA-256, 128 bits shown)."""
+        plain = lsn.replace("/", "-")
+        mac = hmac.new(self.secret, f"pgw-lsn:{plain}".encode(), hashlib.sha256).hexdigest()
+        return f"{plain}.{mac[:32]}"
 
     def verified_lsn(self, token: str | None) -> int | None:
         """The WAL position of a token this server signed, else None (ignored, never an error)."""
         if not token or "." not in token:
             return None
-        lsn, _, _mac = token.partition(".")
-        if not _LSN.match(lsn) or not hmac.compare_digest(self.sign(lsn), token):
+        plain = token.partition(".")[0]
+        if not _LSN.match(plain) or not hmac.compare_digest(self.sign(plain), token):
             return None
-        return lsn_value(lsn)
+        return lsn_value(plain.replace("-", "/"))
 
     # --- routing -------------------------------------------------------------------------
     async def pool_for_read(self, written_lsn: int | None) -> tuple[Pool, bool]:
