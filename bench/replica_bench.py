@@ -105,8 +105,8 @@ def markdown(rows: list[dict[str, object]], meta: dict[str, object]) -> str:
         "--workers 2`. Median per case. Primary, standby, both app workers and wrk share the "
         "same cores.",
         "",
-        "| case | target | req/s | p50 ms | p99 ms | errors | commits on primary | commits on standby "
-        "| load avg before → after |",
+        "| case | target | req/s | p50 ms | p99 ms | errors | commits on primary "
+        "| commits on standby | load avg before → after |",
         "|---|---|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in rows:

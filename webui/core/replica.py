@@ -5,7 +5,7 @@ stable or immutable function, the admin's changelists, which are REST `GET`s) ru
 unless one of these sends it to the primary:
 
 - the client wrote recently: every successful write answers with the primary's WAL position
-  (`pg_current_wal_lsn()` after the commit), signed, in the `pgw_lsn` cookie and the
+  (`pg_current_wal_insert_lsn()` after the commit), signed, in the `pgw_lsn` cookie and the
   `Pgwarden-Lsn` response header; a request carrying it (cookie, or the header sent back by an
   API client that opts in) reads from the primary until the standby's
   `pg_last_wal_replay_lsn()` has passed it;
@@ -54,7 +54,9 @@ select pg_catalog.pg_is_in_recovery(),
             else coalesce(extract(epoch from pg_catalog.now()
                                   - pg_catalog.pg_last_xact_replay_timestamp()), 0) end::float8
 """
-PRIMARY_LSN_SQL = "select pg_catalog.pg_current_wal_lsn()::text"
+# the insert position: past the commit record even when synchronous_commit = off has not
+# written it yet (pg_current_wal_lsn(), the write position, can be before it then)
+PRIMARY_LSN_SQL = "select pg_catalog.pg_current_wal_insert_lsn()::text"
 # resolve_session() on the primary slides the idle expiry of the sessions used on the standby
 TOUCH_SQL = (
     "select count(*) from pg_catalog.unnest(%s::text[]) as t(token),"

@@ -72,8 +72,8 @@ class Standby:
             row = conn.execute("select pg_current_wal_lsn()::text").fetchone()
         target = str(row[0]) if row else "0/0"
         deadline = time.monotonic() + timeout
-        dbname = str(conninfo_to_dict(primary_url).get("dbname") or "postgres")
-        with psycopg.connect(self.url(dbname), autocommit=True) as conn:
+        # `postgres`: the primary's database may be newer than what the standby has replayed
+        with psycopg.connect(self.url("postgres"), autocommit=True) as conn:
             while True:
                 done = conn.execute(
                     "select pg_last_wal_replay_lsn() >= %s::pg_lsn", [target]
