@@ -53,7 +53,7 @@ def measure(
     return {
         "case": case.name,
         "target": target,
-        "rps": result.rps,
+        "rps": result.requests_per_second,
         "p50_ms": result.p50_ms,
         "p99_ms": result.p99_ms,
         "errors": result.errors,
