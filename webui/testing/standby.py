@@ -69,7 +69,9 @@ class Standby:
     def wait_replayed(self, primary_url: str, timeout: float = 30.0) -> None:
         """Until the standby has replayed everything the primary has written so far."""
         with psycopg.connect(primary_url, autocommit=True) as conn:
-            row = conn.execute("select pg_current_wal_lsn()::text").fetchone()
+            # the insert position, as the app signs it (the write position lags it with
+            # synchronous_commit = off, as on the test cluster)
+            row = conn.execute("select pg_current_wal_insert_lsn()::text").fetchone()
         target = str(row[0]) if row else "0/0"
         deadline = time.monotonic() + timeout
         # `postgres`: the primary's database may be newer than what the standby has replayed
