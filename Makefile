@@ -37,6 +37,7 @@ bench:
 	@$(BIN)/python -m pip install -q -r bench/requirements.txt
 	$(BIN)/python bench/audit_insert.py
 	$(BIN)/python bench/rest_bench.py
+	$(BIN)/python bench/replica_bench.py
 
 db-stop:
 	@$(BIN)/pgwarden db stop

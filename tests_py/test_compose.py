@@ -89,7 +89,7 @@ def test_the_bootstrap_is_documented() -> None:
 
 def test_services_start_in_order_with_healthchecks() -> None:
     services = yaml.safe_load(COMPOSE.read_text())["services"]
-    assert services["db"]["image"].startswith("postgres:")
+    assert services["db"]["build"] == "docker/db"
     assert "healthcheck" in services["db"]
     assert services["migrate"]["command"] == ["pgwarden", "bootstrap"]
     assert services["migrate"]["depends_on"]["db"]["condition"] == "service_healthy"
@@ -98,6 +98,26 @@ def test_services_start_in_order_with_healthchecks() -> None:
         "service_completed_successfully"
     )
     assert "/healthz" in " ".join(services["web"]["healthcheck"]["test"])
+
+
+def test_the_db_image_runs_the_jobs_with_pg_cron() -> None:
+    """The db service is the pinned postgres image plus Debian's postgresql-15-cron, loaded
+    for the pgwarden database, with the extension created on the first start (before migrate
+    schedules the jobs with it)."""
+    dockerfile = (ROOT / "docker" / "db" / "Dockerfile").read_text()
+    base = re.search(r"^FROM (\S+)$", dockerfile, re.MULTILINE)
+    assert base and re.fullmatch(r"postgres:15\.\d+-bookworm", base[1]), "pin the db image"
+    assert "postgresql-15-cron" in dockerfile
+    copied = re.search(r"^COPY (\S+) /docker-entrypoint-initdb\.d/", dockerfile, re.MULTILINE)
+    assert copied, "the image creates the extension on its first start"
+    init = (ROOT / "docker" / "db" / copied[1]).read_text()
+    assert "create extension if not exists pg_cron" in init
+    db = yaml.safe_load(COMPOSE.read_text())["services"]["db"]
+    settings = dict(item.split("=", 1) for item in db["command"] if "=" in item)
+    assert db["command"][0] == "postgres"
+    assert settings["shared_preload_libraries"] == "pg_cron"
+    assert settings["cron.database_name"] == db["environment"]["POSTGRES_DB"]
+    assert settings["cron.use_background_workers"] == "on"
 
 
 def test_the_image_and_the_wheel_carry_sql_migrations_policies_and_examples() -> None:

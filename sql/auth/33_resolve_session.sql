@@ -3,7 +3,9 @@
 -- A row comes back only if the session is not revoked, not past its idle or absolute expiry, and
 -- its user is active and not locked by hand (the login throttle's lock is soft: it refuses new
 -- logins and leaves live sessions alone). The idle expiry slides, written at most once per
--- auth.config.touch_interval per session (not on every request).
+-- auth.config.touch_interval per session (not on every request). On a hot standby (which cannot
+-- write) the touch is skipped: the app touches those sessions on the primary in batches
+-- (webui.core.replica, docs/operations.md#read-replicas).
 
 create or replace function auth.resolve_session(token text)
 returns table (user_id bigint, tier text, session_id bigint, elevated boolean,
@@ -34,7 +36,7 @@ begin
     return;
   end if;
   select * into cfg from auth.config;
-  if s.last_seen_at <= at_ - cfg.touch_interval then
+  if s.last_seen_at <= at_ - cfg.touch_interval and not pg_catalog.pg_is_in_recovery() then
     update auth.sessions x
        set last_seen_at = at_,
            idle_expires_at = least(at_ + cfg.idle_timeout, x.absolute_expires_at)
@@ -46,7 +48,7 @@ end
 $$;
 comment on function auth.resolve_session(text) is
   'The identity of a live session token (user id, tier, session id, elevated, must-change), or no '
-  'row; slides the idle expiry at most once per touch_interval.';
+  'row; slides the idle expiry at most once per touch_interval (not on a hot standby).';
 
 alter function auth.resolve_session(text) owner to pgw_auth_service;
 revoke execute on function auth.resolve_session(text) from public;

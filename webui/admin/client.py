@@ -16,7 +16,9 @@ import httpx
 from aiohttp import web
 from postgrest import APIError, AsyncPostgrestClient
 
+from webui.core.replica import LSN_HEADER
 from webui.web.correlation import correlation_id
+from webui.web.reads import written_token
 
 REST_URL_ENV = "PGWARDEN_ADMIN_REST_URL"
 # PostgREST error codes (and SQLSTATEs) → the status the admin answers with.
@@ -79,6 +81,9 @@ class RestEndpoint:
             "X-Correlation-Id": correlation_id(request),
             "Accept": "application/json",
         }
+        written = written_token(request)
+        if written:  # read-your-writes: the user's own writes decide where their reads go
+            headers[LSN_HEADER] = written
         return AsyncPostgrestClient(
             self.url_for(request),
             schema=schema,

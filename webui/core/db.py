@@ -12,6 +12,7 @@ from aiohttp import web
 from psycopg import AsyncConnection
 
 from webui.core.pool import Pool
+from webui.core.replica import READS, ReadRouter, StandbyPool
 from webui.core.settings import Settings, connection_kwargs
 
 POOL = web.AppKey("pool", Pool)
@@ -73,12 +74,36 @@ def make_pool(settings: Settings) -> Pool:
     )
 
 
+def make_standby_pool(settings: Settings) -> StandbyPool:
+    """The hot standby's pool: a standby that does not answer within 2 s is skipped."""
+    kwargs = {**connection_kwargs(settings.statement_timeout_ms), "connect_timeout": 2}
+    return StandbyPool(
+        settings.read_database_url,
+        min_size=settings.pool_min,
+        max_size=settings.pool_max,
+        configure=_configure,
+        kwargs=kwargs,
+        timeout=2.0,
+    )
+
+
 async def pool_context(app: web.Application) -> AsyncIterator[None]:
     """cleanup_ctx: open the pool at start-up, close it at shutdown."""
-    pool = make_pool(app[SETTINGS])
+    settings = app[SETTINGS]
+    pool = make_pool(settings)
     await pool.open(wait=False)
     app[POOL] = pool
+    standby = None
+    if settings.read_database_url:
+        standby = make_standby_pool(settings)
+        await standby.open(wait=False)
+    reads = ReadRouter(pool, standby, settings.read_max_lag, settings.secret_key.encode())
+    app[READS] = reads
+    reads.start()
     yield
+    await reads.stop()
+    if standby is not None:
+        await standby.close()
     await pool.close()
 
 

@@ -32,6 +32,10 @@ class Settings:
     # a session connection to the primary as `authenticator`, never through a transaction pooler:
     # for what holds session state (the job runner's advisory lock, LISTEN)
     direct_database_url: str = ""
+    # a hot standby for reads (PGWARDEN_READ_DATABASE_URL, as authenticator), skipped when it
+    # lags more than read_max_lag seconds (docs/operations.md#read-replicas)
+    read_database_url: str = ""
+    read_max_lag: float = 5.0
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -108,7 +112,23 @@ def load(owner: str, create_secret: bool = False) -> Settings:
         pool_min=int(os.environ.get("PGWARDEN_POOL_MIN", "1")),
         pool_max=int(os.environ.get("PGWARDEN_POOL_MAX", "10")),
         statement_timeout_ms=int(os.environ.get("PGWARDEN_STATEMENT_TIMEOUT_MS", "10000")),
+        read_database_url=os.environ.get("PGWARDEN_READ_DATABASE_URL", "").strip(),
+        read_max_lag=read_max_lag(),
     )
+
+
+def read_max_lag() -> float:
+    """`PGWARDEN_READ_MAX_LAG`: seconds of replay lag past which the standby is skipped."""
+    raw = os.environ.get("PGWARDEN_READ_MAX_LAG", "5").strip().removesuffix("s")
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(
+            f"PGWARDEN_READ_MAX_LAG={raw!r} is not a number of seconds (e.g. 5)"
+        ) from None
+    if value < 0:
+        raise SettingsError("PGWARDEN_READ_MAX_LAG must be 0 or more seconds")
+    return value
 
 
 def secret_file_path() -> Path:

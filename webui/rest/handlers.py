@@ -11,6 +11,7 @@ from urllib.parse import parse_qsl
 import orjson
 from aiohttp import web
 
+from webui.core.replica import READ_POOL
 from webui.rest import statements as st
 from webui.rest.build import Built, Frag, ReadSpec, build_rows
 from webui.rest.errors import JSON_TYPE, ApiError, table_not_found
@@ -39,6 +40,7 @@ class Call:
     accept: Accept
     prefer: Prefer
     single_json: bool = False  # a function returning one composite: an object as application/json
+    stable: bool = False  # an RPC of a stable or immutable function: a read, on any method
 
     @property
     def shape(self) -> st.Shape:
@@ -234,7 +236,12 @@ async def explain(call: Call, statement: Frag) -> web.Response:
 
 
 def pool_of(call: Call) -> Any:
+    """The primary's pool, or for a read (GET/HEAD, or an RPC of a stable or immutable function,
+    PostgREST's GET rule) the one `webui.web.reads` chose for this request: the standby's when
+    it is fit for this client (docs/operations.md#read-replicas)."""
     assert call.state.pool is not None
+    if call.stable or call.request.method in ("GET", "HEAD"):
+        return call.request.get(READ_POOL) or call.state.pool
     return call.state.pool
 
 

@@ -213,6 +213,7 @@ def call_source(function: Function, arguments: dict[str, Any]) -> Frag:
 
 
 async def _rows(call: Call, function: Function, source: Frag, arguments: dict[str, Any]) -> Any:
+    call.stable = function.volatility in ("i", "s")
     skip = set(arguments) if call.request.method != "POST" else set()
     spec = read_spec(call.request.query.items(), skip=skip)
     check_aggregates(call, spec)
@@ -236,6 +237,7 @@ def _aliased(source: Frag) -> Frag:
 
 
 async def _scalar(call: Call, function: Function, source: Frag) -> web.StreamResponse:
+    call.stable = function.volatility in ("i", "s")
     if function.return_kind == "void":
         statement = cat("select null", st.RESPONSE_GUCS, " from ", _aliased(source))
     elif function.returns_set:

@@ -16,6 +16,7 @@ from psycopg_pool import PoolTimeout
 
 from webui.core.db import RequestContext
 from webui.core.pool import Pool
+from webui.core.replica import StandbyPool
 from webui.rest import wire
 from webui.rest.build import Frag
 from webui.rest.errors import ApiError, from_database
@@ -68,11 +69,22 @@ async def run(
             if decide is None:
                 return await _implicit(conn, context, statements, read_only)
             return await _explicit(conn, context, statements, decide)
-    except PoolTimeout:
-        message = "Timed out acquiring connection from connection pool."
-        raise ApiError(504, "PGRST003", message) from None
-    except psycopg.OperationalError:
+    except (PoolTimeout, psycopg.OperationalError) as exc:
+        fallback = _fallback_of(pool)
+        if fallback is not None:  # a standby that failed: the read runs on the primary
+            return await run(fallback, context, statements, read_only=read_only, decide=decide,
+                             acquire_timeout=acquire_timeout)  # fmt: skip
+        if isinstance(exc, PoolTimeout):
+            message = "Timed out acquiring connection from connection pool."
+            raise ApiError(504, "PGRST003", message) from None
         raise ApiError(503, "PGRST001", "Database client error. Retrying the connection.") from None
+
+
+def _fallback_of(pool: Pool) -> Pool | None:
+    if isinstance(pool, StandbyPool) and pool.fallback is not None:
+        pool.failed()
+        return pool.fallback
+    return None
 
 
 def _prologue(context: Context, read_only: bool) -> list[Frag]:

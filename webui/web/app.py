@@ -16,6 +16,7 @@ from webui.web.correlation import correlation_middleware
 from webui.web.errors import add_security_headers, error_middleware
 
 FEATURES = [
+    "webui.web.reads",
     "webui.web.health",
     "webui.web.home",
     "webui.ops.jobs",
