@@ -3,7 +3,7 @@
 -- auth.mfa_prove checks a code again (replay guard, single-use backup codes) without rotating;
 -- while the account is locked no code is accepted, so a pending session cannot keep guessing.
 begin;
-select plan(23);
+select plan(24);
 
 create function pg_temp.login(e text, tok text) returns bigint language sql as $$
   select session_id from auth.login_finish(e, auth.user_id_by_email(e), true, tok)
@@ -32,6 +32,11 @@ select set_eq(
        'pgw_supervisor', 'pgw_administrator', 'pgw_developer']) r
      where has_function_privilege(r, 'auth.mfa_enrolment_due(bigint,text[])', 'execute') $$,
   array['authenticator'], 'only authenticator reads the policy rule');
+
+select is(array(select r from unnest(array['authenticator', 'pgw_anon', 'pgw_user', 'pgw_staff',
+            'pgw_supervisor', 'pgw_administrator', 'pgw_developer']) r
+           where has_function_privilege(r, 'auth.mfa_refuse_locked(bigint)', 'execute')),
+          array[]::text[], 'the lock check is internal: no web-facing role calls it');
 
 -- which sessions must enrol
 select ok(not auth.mfa_enrolment_due(pg_temp.sid(repeat('a', 43)), '{}'),

@@ -22,6 +22,7 @@ PAGE = "/admin/account/mfa"
 VERIFY = "/admin/mfa/verify"
 _BAD_CODE = "Invalid or expired code."
 _BAD_PASSWORD = "The password is wrong."  # noqa: S105
+_EXPIRED = "The 15 minutes to finish have passed: enter your password and start again."
 
 
 def _next(value: str | None) -> str:
@@ -100,8 +101,10 @@ async def confirm(request: web.Request) -> web.StreamResponse:
     try:
         rotated, codes = await mfa.confirm_enrolment(request, who.token, code)
     except AuthError as exc:
-        message = _BAD_CODE if exc.code == "invalid_code" else exc.message
-        return await _page(request, who, {"code": message}, status=exc.status)
+        if exc.code == "invalid_code":
+            return await _page(request, who, {"code": _BAD_CODE}, status=401)
+        message = _EXPIRED if exc.code == "reauth_required" else exc.message
+        return await _page(request, who, {"enrol": message}, status=exc.status)
     _rotated(request, who, rotated)
     response = _codes_page(request, codes, "Two-step sign-in is on")
     auth.set_session_cookie(request, response, rotated.token, rotated.expires)
