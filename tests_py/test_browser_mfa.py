@@ -43,7 +43,7 @@ def _serious(page: Page) -> list[str]:
     ]
 
 
-def _sign_in(page: Page, base: str, then: str = "/admin/account/sessions") -> None:
+def _sign_in(page: Page, base: str, then: str = "/admin/password_change") -> None:
     page.goto(f"{base}/admin/login?next={then}")
     page.fill("#email", EMAIL)
     page.fill("#password", PASSWORD)
@@ -99,20 +99,20 @@ def test_two_step_sign_in_end_to_end(
     # sign out → sign in → the verify step, a wrong code first
     _sign_out(page)
     _sign_in(page, base)
-    expect(page).to_have_url(base + "/admin/mfa/verify?next=/admin/account/sessions")
+    expect(page).to_have_url(base + "/admin/mfa/verify?next=/admin/password_change")
     page.fill("#code", "000000")
     page.click("button:has-text('Verify')")
     expect(page.locator("#code-error")).to_have_text("Invalid or expired code.")
     page.fill("#code", _code(secret, 1))
     page.click("button:has-text('Verify')")
-    expect(page.locator("h1")).to_have_text("Your sessions")
+    expect(page.locator("h1")).to_have_text("Change your password")
 
     # sign in again with a backup code
     _sign_out(page)
     _sign_in(page, base)
     page.fill("#code", codes[0])
     page.click("button:has-text('Verify')")
-    expect(page.locator("h1")).to_have_text("Your sessions")
+    expect(page.locator("h1")).to_have_text("Change your password")
     page.goto(base + "/admin/account/mfa")
     expect(page.locator("#mfa-on")).to_be_visible()
     expect(page.locator("main")).to_contain_text("7 of 8 backup codes left")
