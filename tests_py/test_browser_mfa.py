@@ -60,7 +60,7 @@ def _code(secret: str, offset: int = 0) -> str:
 
 
 def _enrol(
-    page: Page, base: str, found: dict[str, list[str]] | None = None
+    page: Page, base: str, found: dict[str, list[str]] | None = None, shot: bool = False
 ) -> tuple[str, list[str]]:
     page.goto(base + "/admin/account/mfa")
     if found is not None:
@@ -70,6 +70,9 @@ def _enrol(
     expect(page.locator(".qr svg")).to_be_visible()
     if found is not None:
         found["account (enrolling)"] = _serious(page)
+    if shot:
+        DOCS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(DOCS / "admin-mfa-enrol.png"))
     secret = page.locator("#mfa-secret").get_attribute("data-secret") or ""
     shown = page.locator("#mfa-secret").inner_text().replace(" ", "")
     assert shown == secret and len(secret) == 32, "the key typed by hand is the key"
@@ -92,7 +95,7 @@ def test_two_step_sign_in_end_to_end(
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     _sign_in(page, base)
-    secret, codes = _enrol(page, base)
+    secret, codes = _enrol(page, base, shot=True)
     DOCS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(DOCS / "admin-mfa-on.png"))
 

@@ -166,7 +166,7 @@ def base_context(request: web.Request) -> dict[str, Any]:
         "identity": identity,
         "is_admin_tier": bool(identity and identity.tier in ADMIN_TIERS),
         "nav": sorted(registry.resources.values(), key=lambda r: r.label)
-        if identity and identity.tier in ADMIN_TIERS
+        if identity and identity.tier in ADMIN_TIERS and not _mfa_held(identity)
         else [],
         "path": request.path,
         "correlation_id": correlation_id(request),
@@ -174,6 +174,11 @@ def base_context(request: web.Request) -> dict[str, Any]:
         if request.cookies.get(THEME_COOKIE) in ("light", "dark")
         else "",
     }
+
+
+def _mfa_held(identity: Identity) -> bool:
+    """Held at the verify step or the enrolment interstitial: no resource nav to show."""
+    return bool(identity.mfa_pending or identity.mfa_enrolment_due)
 
 
 def render(
