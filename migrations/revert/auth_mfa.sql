@@ -10,6 +10,7 @@ drop function if exists auth.mfa_backup_hashes(text);
 drop function if exists auth.mfa_verify(text, bigint, text);
 drop function if exists auth.mfa_confirm(text, bigint, text[], text);
 drop function if exists auth.mfa_take_step(bigint, bigint);
+drop function if exists auth.mfa_refuse_locked(bigint);
 drop function if exists auth.mfa_enrol(text, bytea, text);
 drop function if exists auth.mfa_rotate(auth.sessions, text);
 drop function if exists auth.mfa_state(text);

@@ -150,6 +150,25 @@ $$;
 comment on function auth.mfa_enrol(text, bytea, text) is
   'Enrolment step 1 (elevated session): stores a new encrypted secret, not yet confirmed.';
 
+create or replace function auth.mfa_refuse_locked(user_id bigint)
+returns void
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+begin
+  if exists (select 1 from auth.users u where u.id = mfa_refuse_locked.user_id
+               and u.locked_until > auth.now()) then
+    raise exception 'The account is locked.' using errcode = 'invalid_authorization_specification',
+      detail = 'mfa_locked', hint = 'wait for the lock to expire';
+  end if;
+end
+$$;
+comment on function auth.mfa_refuse_locked(bigint) is
+  'While the account is locked (the verify throttle or an administrator), no code is accepted: '
+  'a pending session cannot keep guessing. Refuses as a wrong code does (28000).';
+
 create or replace function auth.mfa_take_step(user_id bigint, step bigint)
 returns void
 language plpgsql
@@ -158,6 +177,7 @@ security definer
 set search_path = ''
 as $$
 begin
+  perform auth.mfa_refuse_locked(mfa_take_step.user_id);
   update auth.mfa_secrets m
      set last_used_step = mfa_take_step.step, failed_count = 0, first_failed_at = null
    where m.user_id = mfa_take_step.user_id and m.last_used_step < mfa_take_step.step;
@@ -260,6 +280,7 @@ begin
     raise exception 'This session owes no second factor.'
       using errcode = 'object_not_in_prerequisite_state', detail = 'mfa_not_pending';
   end if;
+  perform auth.mfa_refuse_locked(s.user_id);
   update auth.mfa_backup_codes c set used_at = auth.now()
    where c.id = code_id and c.user_id = s.user_id and c.used_at is null;
   if not found then
@@ -431,6 +452,7 @@ begin
   foreach f in array array[
     'auth.mfa_session(text, boolean)', 'auth.mfa_pending_of(bigint)', 'auth.mfa_state(text)',
     'auth.mfa_rotate(auth.sessions, text)', 'auth.mfa_enrol(text, bytea, text)',
+    'auth.mfa_refuse_locked(bigint)',
     'auth.mfa_take_step(bigint, bigint)', 'auth.mfa_confirm(text, bigint, text[], text)',
     'auth.mfa_verify(text, bigint, text)', 'auth.mfa_backup_hashes(text)',
     'auth.mfa_use_backup_code(text, bigint, text)', 'auth.mfa_fail(text)',

@@ -166,7 +166,7 @@ def base_context(request: web.Request) -> dict[str, Any]:
         "identity": identity,
         "is_admin_tier": bool(identity and identity.tier in ADMIN_TIERS),
         "nav": sorted(registry.resources.values(), key=lambda r: r.label)
-        if identity and identity.tier in ADMIN_TIERS
+        if identity and identity.tier in ADMIN_TIERS and not _mfa_held(identity)
         else [],
         "path": request.path,
         "correlation_id": correlation_id(request),
@@ -174,6 +174,11 @@ def base_context(request: web.Request) -> dict[str, Any]:
         if request.cookies.get(THEME_COOKIE) in ("light", "dark")
         else "",
     }
+
+
+def _mfa_held(identity: Identity) -> bool:
+    """Held at the verify step or the enrolment interstitial: no resource nav to show."""
+    return bool(identity.mfa_pending or identity.mfa_enrolment_due)
 
 
 def render(
@@ -219,9 +224,40 @@ async def _guard_post(request: web.Request) -> None:
 
 async def _must_change(request: web.Request) -> None:
     identity = request.get("admin_identity")
-    held = identity is not None and identity.must_change_password
+    held = identity is not None and identity.must_change_password and not identity.mfa_pending
     if held and request.path not in ("/admin/password_change", "/admin/logout"):
         raise web.HTTPSeeOther("/admin/password_change")
+
+
+# What a session that owes its second factor, or that PGWARDEN_MFA makes enrol first, may reach
+# (exact paths, as RustIO's whitelist): the step itself, its sessions, sign-out, the theme.
+MFA_VERIFY_PATHS = ("/admin/mfa/verify", "/admin/account/sessions", "/admin/logout", "/admin/theme")
+MFA_ENROL_PATHS = (
+    "/admin/account/mfa",
+    "/admin/account/mfa/enrol",
+    "/admin/account/mfa/confirm",
+    "/admin/account/sessions",
+    "/admin/logout",
+    "/admin/theme",
+)
+
+
+def _then(request: web.Request) -> str:
+    return f"?next={quote(request.path_qs)}" if request.method == "GET" else ""
+
+
+async def mfa_gate(request: web.Request) -> None:
+    """A pending session reaches only the verify step; a user whose tier must have MFA (the SQL
+    rule auth.mfa_enrolment_due) only the enrolment, after any forced password change."""
+    identity = request.get("admin_identity")
+    if identity is None:
+        return
+    if identity.mfa_pending and request.path not in MFA_VERIFY_PATHS:
+        raise web.HTTPSeeOther("/admin/mfa/verify" + _then(request))
+    if identity.mfa_pending or identity.must_change_password:
+        return
+    if identity.mfa_enrolment_due and request.path not in MFA_ENROL_PATHS:
+        raise web.HTTPSeeOther("/admin/account/mfa")
 
 
 @web.middleware
@@ -240,6 +276,7 @@ async def admin_middleware(request: web.Request, handler: Handler) -> web.Stream
         request["admin_identity"] = await identify(request)
         if request.method == "POST":
             await _guard_post(request)
+        await mfa_gate(request)
         await _must_change(request)
         response = await handler(request)
     except web.HTTPRedirection as exc:

@@ -89,12 +89,16 @@ def string_field(body: dict[str, Any], name: str, max_length: int = 1024) -> str
 
 
 async def require_identity(
-    request: web.Request, forced_change_ok: bool = False, mfa_pending_ok: bool = False
+    request: web.Request,
+    forced_change_ok: bool = False,
+    mfa_pending_ok: bool = False,
+    enrolment_ok: bool = False,
 ) -> Identity:
     """The signed-in identity, else 401. A session that must change its password reaches only
     the endpoints that pass `forced_change_ok` (change password, sign out, its sessions); one
     that owes its second factor only those that pass `mfa_pending_ok` (sign out, its sessions;
-    /auth/mfa/verify reads the token itself)."""
+    /auth/mfa/verify reads the token itself); one that PGWARDEN_MFA requires to enrol only those
+    and the ones that pass `enrolment_ok` (re-auth, the enrolment steps)."""
     identity = await identify(request)
     if identity is None:
         raise AuthError(
@@ -109,6 +113,15 @@ async def require_identity(
             "mfa_required",
             "Complete the second factor first.",
             "POST /auth/mfa/verify with a code from your authenticator app or a backup code",
+        )
+    # the forced password change comes first, then the enrolment (RustIO's order)
+    due = identity.mfa_enrolment_due and not identity.must_change_password
+    if due and not (mfa_pending_ok or enrolment_ok):
+        raise AuthError(
+            403,
+            "mfa_enrolment_required",
+            "Set up multi-factor authentication first: your account's tier requires it.",
+            "POST /auth/reauth, then POST /auth/mfa/enrol and /auth/mfa/confirm",
         )
     if identity.must_change_password and not forced_change_ok:
         raise AuthError(

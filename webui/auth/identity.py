@@ -7,13 +7,14 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from webui.auth.config import COOKIE_NAME
+from webui.auth.config import AUTH_CONFIG, COOKIE_NAME
 from webui.core.db import POOL
 
 _IDENTITY = "pgw_identity"
 _RESOLVE_SQL = (
     "select r.user_id, r.tier, r.session_id, r.elevated, r.must_change_password,"
-    " auth.mfa_pending_of(r.session_id) from auth.resolve_session(%s) r"
+    " auth.mfa_pending_of(r.session_id), auth.mfa_enrolment_due(r.session_id, %s)"
+    " from auth.resolve_session(%s) r"
 )
 
 
@@ -25,6 +26,7 @@ class Identity:
     elevated: bool
     must_change_password: bool
     mfa_pending: bool = False  # the session still owes its second factor
+    mfa_enrolment_due: bool = False  # PGWARDEN_MFA requires this user to enrol first
 
     @property
     def db_role(self) -> str:
@@ -56,8 +58,10 @@ async def identify(request: web.Request) -> Identity | None:
     token = session_token(request)
     identity = None
     if token and len(token) <= 128:
+        config = request.app.get(AUTH_CONFIG)
+        tiers = list(config.mfa.required_tiers) if config else []
         async with request.app[POOL].connection() as conn:
-            row = await (await conn.execute(_RESOLVE_SQL, [token])).fetchone()
+            row = await (await conn.execute(_RESOLVE_SQL, [tiers, token])).fetchone()
         identity = Identity(*row) if row else None
     request[_IDENTITY] = identity
     return identity

@@ -10,13 +10,16 @@
 
 Every wrong, replayed or used code, and every malformed one, gets the same 401 `invalid_code`
 and counts towards the verify throttle. The rules are SQL's (sql/auth/61_mfa.sql); this module
-decrypts, matches and hashes. Doctrine: docs/recovery.md (R3).
+decrypts, matches and hashes. The same steps are functions for the admin's pages
+(webui/admin/mfa_pages.py): status, start_enrolment, confirm_enrolment, verify_code,
+regenerate_codes, prove_code, disable_mfa. Doctrine: docs/recovery.md (R3).
 """
 
 from __future__ import annotations
 
 import contextlib
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,7 +29,7 @@ from aiohttp import web
 from webui.auth import mfa
 from webui.auth.config import COOKIE_NAME
 from webui.auth.http import AuthError, as_authenticator, as_user, json_body, require_identity
-from webui.auth.identity import session_token
+from webui.auth.identity import Identity, session_token
 from webui.auth.routes import AUTH_CONFIG, HASHER
 from webui.core.db import SETTINGS
 
@@ -126,21 +129,81 @@ async def state(request: web.Request) -> web.Response:
     return web.json_response({"enabled": enabled, "pending": pending, "backup_codes_left": left})
 
 
-async def enrol(request: web.Request) -> web.Response:
-    await json_body(request)
-    token = _token(request)
-    identity = await require_identity(request)
-    user_id = (await _state(request, token))[0]
-    secret = mfa.new_secret()
-    blob, key_id = mfa.encrypt(_keys(request), user_id, secret)
-    await _call(request, "select auth.mfa_enrol(%s, %s, %s)", [token, blob, key_id])
+@dataclass(frozen=True)
+class Status:
+    enabled: bool
+    enrolling: bool  # a secret is stored but not confirmed yet
+    pending: bool
+    backup_codes_left: int
+    elevated: bool
+
+
+@dataclass(frozen=True)
+class Rotated:
+    """The session a code rotated to: its token (for the cookie), id and absolute expiry."""
+
+    token: str
+    session_id: int
+    expires: datetime
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    secret: str  # base32, for typing by hand
+    otpauth_uri: str
+    qr_svg: str
+
+
+def _policy_allows(request: web.Request) -> None:
+    if not request.app[AUTH_CONFIG].mfa.enrolment_allowed:
+        raise AuthError(
+            403, "mfa_disabled_by_policy", "Multi-factor enrolment is turned off (PGWARDEN_MFA)."
+        )
+
+
+async def status(request: web.Request, token: str) -> Status:
+    """The MFA state of a session's user, for the account page."""
+    _uid, enabled, pending, blob, _kid, left, elevated = await _state(request, token)
+    return Status(bool(enabled), not enabled and blob is not None, bool(pending), left, elevated)
+
+
+async def _enrolment_of(request: web.Request, identity: Identity, secret: bytes) -> Enrolment:
     async with as_user(request, identity) as conn:
         row = await (
             await conn.execute("select email from auth.users where id = auth.uid()")
         ).fetchone()
-    uri = mfa.provisioning_uri(secret, row[0] if row else str(user_id))
+    uri = mfa.provisioning_uri(secret, row[0] if row else str(identity.user_id))
+    return Enrolment(mfa.base32(secret), uri, mfa.qr_svg(uri))
+
+
+async def start_enrolment(request: web.Request, identity: Identity, token: str) -> Enrolment:
+    """Enrolment step 1 (elevated session): a new secret, stored encrypted, not yet confirmed."""
+    _policy_allows(request)
+    user_id = (await _state(request, token))[0]
+    secret = mfa.new_secret()
+    blob, key_id = mfa.encrypt(_keys(request), user_id, secret)
+    await _call(request, "select auth.mfa_enrol(%s, %s, %s)", [token, blob, key_id])
+    return await _enrolment_of(request, identity, secret)
+
+
+async def enrolment_in_progress(
+    request: web.Request, identity: Identity, token: str
+) -> Enrolment | None:
+    """The unconfirmed secret again (elevated session only), so a reloaded page still shows it."""
+    user_id, enabled, _p, blob, key_id, _left, elevated = await _state(request, token)
+    if enabled or blob is None or not elevated:
+        return None
+    secret = mfa.decrypt(_keys(request), user_id, bytes(blob), key_id)
+    return await _enrolment_of(request, identity, secret)
+
+
+async def enrol(request: web.Request) -> web.Response:
+    await json_body(request)
+    token = _token(request)
+    identity = await require_identity(request, enrolment_ok=True)
+    found = await start_enrolment(request, identity, token)
     return web.json_response(
-        {"secret": mfa.base32(secret), "otpauth_uri": uri, "qr_svg": mfa.qr_svg(uri)}
+        {"secret": found.secret, "otpauth_uri": found.otpauth_uri, "qr_svg": found.qr_svg}
     )
 
 
@@ -164,6 +227,21 @@ async def _hashes(request: web.Request, codes: list[str]) -> list[str]:
     return [await hasher.hash(code) for code in codes]
 
 
+async def confirm_enrolment(
+    request: web.Request, token: str, code: str
+) -> tuple[Rotated, list[str]]:
+    """Enrolment step 2: a valid code confirms it. (the rotated session, the 8 backup codes to
+    show once). The session rotates to mfa_verified; the other sessions end."""
+    step = await _step(request, token, code.strip()[:32])
+    if step is None:
+        raise invalid_code()
+    codes = mfa.new_backup_codes()
+    new_token = secrets.token_urlsafe(32)
+    query = "select * from auth.mfa_confirm(%s, %s, %s, %s)"
+    rows = await _call(request, query, [token, step, await _hashes(request, codes), new_token])
+    return Rotated(new_token, rows[0][0], rows[0][2]), codes
+
+
 async def confirm(request: web.Request) -> web.Response:
     body = await json_body(request)
     token = _token(request)
@@ -175,6 +253,21 @@ async def confirm(request: web.Request) -> web.Response:
     query = "select * from auth.mfa_confirm(%s, %s, %s, %s)"
     rows = await _call(request, query, [token, step, await _hashes(request, codes), new_token])
     return _rotated(request, rows[0], new_token, {"backup_codes": codes})
+
+
+async def verify_code(request: web.Request, token: str, code: str) -> Rotated:
+    """The sign-in step for an HTML form: a TOTP or backup code rotates the pending session; a
+    wrong code counts towards the throttle and raises invalid_code."""
+    new_token = secrets.token_urlsafe(32)
+    try:
+        if len(code) > 32:
+            raise invalid_code()
+        rows = await _verify_code(request, token, code.strip(), new_token)
+    except AuthError as exc:
+        if exc.code == "invalid_code":
+            await _fail(request)
+        raise
+    return Rotated(new_token, rows[0][0], rows[0][2])
 
 
 async def verify(request: web.Request) -> web.Response:
@@ -227,18 +320,57 @@ async def _fail(request: web.Request) -> None:
             await _call(request, "select auth.mfa_fail(%s)", [token])
 
 
-async def regenerate(request: web.Request) -> web.Response:
-    await json_body(request)
-    token = _token(request)
+async def regenerate_codes(request: web.Request, token: str) -> list[str]:
+    """8 new backup codes (elevated session); every old one stops working in the same step."""
     codes = mfa.new_backup_codes()
     query = "select auth.mfa_regenerate_backup_codes(%s, %s)"
     await _call(request, query, [token, await _hashes(request, codes)])
-    return web.json_response({"backup_codes": codes})
+    return codes
+
+
+async def regenerate(request: web.Request) -> web.Response:
+    await json_body(request)
+    return web.json_response({"backup_codes": await regenerate_codes(request, _token(request))})
+
+
+async def prove_code(request: web.Request, token: str, code: str) -> str:
+    """The second factor again, to change it: a TOTP code (replay-guarded) or a backup code (used
+    once). Returns its kind; a wrong one counts towards the throttle and raises invalid_code."""
+    try:
+        return await _prove(request, token, code.strip()[:32])
+    except AuthError as exc:
+        if exc.code == "invalid_code":
+            await _fail(request)
+        raise
+
+
+async def _prove(request: web.Request, token: str, code: str) -> str:
+    query = "select auth.mfa_prove(%s, %s, %s)"
+    if code.isdigit():
+        step = await _step(request, token, code)
+        if step is None:
+            raise invalid_code()
+        return str((await _call(request, query, [token, step, None]))[0][0])
+    normalized = mfa.normalize_backup_code(code)
+    if normalized is None:
+        raise invalid_code()
+    hasher = request.app[HASHER]
+    for code_id, code_hash in await _call(
+        request, "select * from auth.mfa_backup_hashes(%s)", [token]
+    ):
+        if await hasher.verify(code_hash, normalized):
+            return str((await _call(request, query, [token, None, code_id]))[0][0])
+    raise invalid_code()
+
+
+async def disable_mfa(request: web.Request, token: str) -> None:
+    """MFA off (elevated session): secret and codes removed, the other sessions end."""
+    await _call(request, "select auth.mfa_disable(%s)", [token])
 
 
 async def disable(request: web.Request) -> web.Response:
     await json_body(request)
-    await _call(request, "select auth.mfa_disable(%s)", [_token(request)])
+    await disable_mfa(request, _token(request))
     return web.json_response({"enabled": False, "other_sessions_revoked": True})
 
 

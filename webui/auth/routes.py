@@ -268,7 +268,7 @@ async def change_own_password(
 async def reauth(request: web.Request) -> web.Response:
     """The re-auth wall: re-enter the password to elevate this session for reauth_window."""
     body = await json_body(request)
-    identity = await require_identity(request)
+    identity = await require_identity(request, enrolment_ok=True)
     await _check_ip_budget(request)
     if not await _verify_current(request, identity, string_field(body, "password", 4096)):
         raise AuthError(403, "wrong_password", "The password is wrong.")
@@ -329,6 +329,16 @@ async def revoke_my_other_sessions(request: web.Request, identity: Identity) -> 
     async with as_user(request, identity) as conn:
         row = await (await conn.execute("select auth.revoke_my_other_sessions()")).fetchone()
     return int(row[0]) if row else 0
+
+
+async def confirm_password(request: web.Request, identity: Identity, password: str) -> bool:
+    """The re-auth wall for an HTML form: the password (under the per-IP budget; raises
+    AuthError 429) elevates this session for reauth_window. False when it is wrong."""
+    await _check_ip_budget(request)
+    if not await _verify_current(request, identity, password[:4096]):
+        return False
+    await _elevate(request, identity)
+    return True
 
 
 @web.middleware

@@ -6,6 +6,7 @@ import sys
 
 OK = "\u2713"
 BAD = "\u2717"
+WARN = "!"
 
 
 def check(passed: bool, label: str, detail: str = "") -> bool:
@@ -18,3 +19,9 @@ def check(passed: bool, label: str, detail: str = "") -> bool:
 def fail(message: str) -> int:
     print(f"pgwarden: {message}", file=sys.stderr)
     return 1
+
+
+def warn(label: str, detail: str) -> bool:
+    """A warning line: something to fix that does not fail the check (returns True)."""
+    print(f"{WARN} {label}: {detail}")
+    return True

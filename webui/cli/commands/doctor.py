@@ -6,9 +6,11 @@ import argparse
 
 import psycopg
 
+from webui.auth import mfa
 from webui.cli.commands.doctor_email import doctor_email
 from webui.cli.commands.jobs import report as jobs_report
-from webui.cli.console import check
+from webui.cli.commands.secret import old_key_count
+from webui.cli.console import check, warn
 from webui.core import settings
 from webui.core.roles import ALL_ROLES
 from webui.core.settings import SECRET_MIN_LENGTH, SettingsError
@@ -43,6 +45,7 @@ def doctor(args: argparse.Namespace) -> int:
                 check(True, "database reachable", f"PostgreSQL {version[0] if version else '?'}")
             )
             results.append(_check_roles(conn))
+            results.append(_check_mfa_keys(conn))
     except psycopg.OperationalError as exc:
         results.append(check(False, "database reachable", f"{exc}".strip().splitlines()[0]))
         return 1
@@ -62,6 +65,21 @@ def _check_secret() -> bool:
         f"from {source}" if long_enough else f"{source} is shorter than {SECRET_MIN_LENGTH} chars"
     )
     return check(long_enough, "secret key set", detail)
+
+
+def _check_mfa_keys(conn: psycopg.Connection) -> bool:
+    """A warning while any MFA secret is encrypted under a key other than the newest."""
+    if conn.execute("select to_regclass('auth.mfa_secrets')").fetchone() in (None, (None,)):
+        return True
+    keys = mfa.parse_keys(settings.secret_key()[0] or "")
+    old = old_key_count(conn, keys) if keys else 0
+    if not old:
+        return check(True, "MFA secrets under the newest key")
+    return warn(
+        "MFA secrets under an old key",
+        f"{old} still encrypted with an older PGWARDEN_SECRET_KEY key "
+        "(run `pgwarden secret rotate`, then remove the old key)",
+    )
 
 
 def _check_roles(conn: psycopg.Connection) -> bool:
