@@ -181,7 +181,7 @@ async def changelist(request: web.Request) -> web.Response:
         "highlight": highlight,
         "when": when,
         "mask": listing.mask,
-        "per_page_choices": listing.PER_PAGE_CHOICES,
+        "per_page_choices": listing.per_page_choices(r),
         "may_add": r.may(who.identity.tier, "create") and not chrome.read_only(),
         "may_delete": r.may(who.identity.tier, "delete") and not chrome.read_only(),
         "may_change": r.may(who.identity.tier, "update"),
