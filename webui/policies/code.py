@@ -132,11 +132,11 @@ def _alternatives(node: m.Node | None) -> list[m.Node]:
     return list(node.items) if isinstance(node, m.AnyOf) else [] if node is None else [node]
 
 
-def write_only_test(r: m.Resource, action: str) -> m.Node | None | bool:
-    """What `action` (update, delete) allows beyond the read policy: False when nothing (its
-    test is the read test, or one of the read test's alternatives), None when every row (no
-    test), else the alternatives the read test lacks. Group-permission resources compare
-    whole tests (their gates name different codenames)."""
+def write_only_test(r: m.Resource, action: str) -> m.Node | bool | None:
+    """What `action` (update, delete) allows beyond the read policy: False when nothing (each
+    of its alternatives implies the read test), None when every row (no test), else the
+    alternatives that do not. Group-permission resources compare whole tests (their gates
+    name different codenames)."""
     if grant_role(r, action) is None or grant_role(r, "read") is None:
         return False
     read, node = r.policies.filter("read"), r.policies.filter(action)
@@ -148,10 +148,17 @@ def write_only_test(r: m.Resource, action: str) -> m.Node | None | bool:
     if node is None:
         return None
     known = {_text(a) for a in _alternatives(read)}
-    extra = tuple(a for a in _alternatives(node) if _text(a) not in known)
+    extra = tuple(a for a in _alternatives(node) if not _implied(a, known))
     if not extra:
         return False
     return extra[0] if len(extra) == 1 else m.AnyOf(extra, getattr(node, "key", ""))
+
+
+def _implied(node: m.Node, known: set[str]) -> bool:
+    """Whether the alternative implies the read test: it is, or one of its conjuncts is, one of
+    the read test's alternatives (`tenant and owner` when the read is `tenant`)."""
+    conjuncts = node.items if isinstance(node, m.AllOf) else (node,)
+    return _text(node) in known or any(_text(c) in known for c in conjuncts)
 
 
 def _text(node: m.Node | None) -> str:
