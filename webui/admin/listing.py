@@ -52,6 +52,12 @@ def per_page_choices(r: AdminResource) -> tuple[int, ...]:
     return tuple(c for c in PER_PAGE_CHOICES if top is None or c <= top) or (top or 25,)
 
 
+def page_limit(r: AdminResource, wanted: int) -> int:
+    """`wanted` rows, or fewer when the list's `max_limit` caps a REST read below it."""
+    top = r.resource.list.max_limit
+    return wanted if top is None else min(wanted, top)
+
+
 def parse(request: web.Request, r: AdminResource) -> ListState:
     choices = per_page_choices(r)
     state = ListState(per_page=min(r.options.list_per_page, max(choices)))
