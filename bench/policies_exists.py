@@ -52,7 +52,12 @@ VARIANTS = {
         '{ exists = { resource = "member", where = ["family_id = row.family_id", '
         '{ field = "user_id", equals = 1 }] } }'
     ),
+    # `keys` with an update policy the read lacks (its creator): the item table then has a
+    # second read policy, item_read_to_update, false outside a PATCH (doctrine 11)
+    "writes": f'{{ exists = {{ resource = "member", where = [{KEY}] }} }}',
 }
+WRITES = """update = "created_by = user.id"
+"""
 TOML = """
 [settings]
 schema = "bench_{name}"
@@ -66,15 +71,16 @@ user_id = {{ type = "bigint" }}
 [resources.member.policies]
 read = "user_id = user.id"
 [resources.item]
-roles = {{ read = "user" }}
+roles = {{ read = "user"{update_role} }}
 audit = false
 [resources.item.fields]
 id = {{ type = "bigint", primary_key = true, generated = "identity" }}
 family_id = {{ type = "bigint" }}
 title = {{ type = "text" }}
+created_by = {{ type = "bigint", nullable = true }}
 [resources.item.policies]
 read = {policy}
-"""
+{update}"""
 DATA = """
 insert into bench_{name}.member (family_id, user_id)
   select (u * 7 + k * 131) % 1000 + 1, u from generate_series(1, 2000) u, generate_series(0, 4) k;
@@ -101,7 +107,14 @@ def server_url(explicit: str | None) -> str:
 
 def compiled(name: str, policy: str) -> str:
     decl = parser.load_data(
-        __import__("tomllib").loads(TOML.format(name=name, policy=policy)),
+        __import__("tomllib").loads(
+            TOML.format(
+                name=name,
+                policy=policy,
+                update=WRITES if name == "writes" else "",
+                update_role=', update = "user"' if name == "writes" else "",
+            )
+        ),
         m.Declarations(path=Path(f"bench_{name}.toml"), schema="public"),
     )
     assert not decl.issues, decl.issues
@@ -190,7 +203,9 @@ def report(
         "100,000 items in 1,000 families; the reader is a member of 5 families (500 visible).",
         "`inline` is the SQL compiled before (an `exists` subquery under the reader's RLS, as",
         "`visible = true` still compiles); `keys` the default helper (the reader's family ids,",
-        "once per statement); `bool` the per-row helper (an exists not narrowed by the request).",
+        "once per statement); `bool` the per-row helper (an exists not narrowed by the request);",
+        "`writes` is `keys` plus an update policy the read lacks, so the item table also has",
+        "`item_read_to_update` (docs/policies.md, doctrine 11), false outside a PATCH.",
         "",
         "| query | variant | median ms | rows | access path of the item table |",
         "|---|---|---:|---:|---|",

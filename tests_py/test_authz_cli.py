@@ -205,6 +205,10 @@ def test_grant_bad_input(library: psycopg.Connection, capsys: pytest.CaptureFixt
             "unknown template nope",
         ),
         (
+            ["--user", "user@library.example", "--permission", "loans.fly", "--scope", "branch=1"],
+            "unknown permission loans.fly: declare it under [authorization.permissions]",
+        ),
+        (
             [
                 "--user",
                 "user@library.example",
@@ -221,6 +225,7 @@ def test_grant_bad_input(library: psycopg.Connection, capsys: pytest.CaptureFixt
     for extra, message in cases:
         code, out, err = run(capsys, "authz", "grant", *extra)
         assert code == 1 and message in err, (extra, out, err)
+        assert len(err.strip().splitlines()) == 1, err
     assert library.execute("select count(*) from authz.scoped_grants").fetchone()[0] == 0
     code, _, err = run(capsys, "authz", "revoke", "999999")
     assert code == 1 and "unknown scoped grant 999999" in err

@@ -20,6 +20,7 @@ def _objects(db: psycopg.Connection) -> int:
 
 def test_code_reapplies_over_itself(db: psycopg.Connection) -> None:
     db.execute("insert into auth.users (email, role) values ('g@t.example', 'user')")
+    db.execute("insert into auth.permissions (codename) values ('loans.view')")
     db.execute(
         "select authz.grant_scoped((select id from auth.users where email = "
         "'g@t.example'), 'permission', 'loans.view', 'branch', '1')"

@@ -345,11 +345,6 @@ def test_every_rule_of_the_fact_sheet(
     assert [count(o, t) for t in tables] == [0] * 10
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a delegate may update a family it cannot read (§B6), but PostgreSQL applies the "
-    "read policy to an UPDATE whose WHERE reads the row, so PATCH ?id=eq.N matches nothing",
-)
 def test_delegate_updates_by_id(family_server: ServerProcess, db: psycopg.Connection) -> None:
     gid, did = add_user(db, "g@family.example"), add_user(db, "d@family.example")
     g, d = client(family_server, SCHEMA, gid), client(family_server, SCHEMA, did)
@@ -359,14 +354,16 @@ def test_delegate_updates_by_id(family_server: ServerProcess, db: psycopg.Connec
     url = f"{family_server.base_url}/rest/v1/family?id=eq.{fid}"
     assert httpx.patch(url, json={"name": "By id"}, headers=headers).status_code == 204
     assert g.from_("family").select("name").execute().data == [{"name": "By id"}]
+    # the write reaches the row; a read still does not
+    assert count(d, "family") == 0
+    assert httpx.get(url, headers=headers).json() == []
+    # an outsider's PATCH by id matches nothing (a hidden row answers like a missing one)
+    o = client(family_server, SCHEMA, add_user(db, "o@family.example"))
+    outsider = {**o.session.headers, "Prefer": "return=minimal"}
+    assert httpx.patch(url, json={"name": "Outsider"}, headers=outsider).status_code == 204
+    assert g.from_("family").select("name").execute().data == [{"name": "By id"}]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a delegate of the primary guardian may update a child profile (§B6), but the update's "
-    "WITH CHECK also requires the row's family and household to be readable (doctrine 5), "
-    "which a delegate who is not a member cannot: 42501 even with the references unchanged",
-)
 def test_delegate_updates_child_profile(
     family_server: ServerProcess, db: psycopg.Connection
 ) -> None:
@@ -380,3 +377,13 @@ def test_delegate_updates_child_profile(
     g.from_("child_profile").insert({**child, "primary_guardian_user_id": gid}).execute()
     assert _patch(family_server, d, "child_profile", {"school": "By delegate"}) == 204
     assert g.from_("child_profile").select("school").execute().data == [{"school": "By delegate"}]
+    # by id too; and a reference it changes must still be readable (doctrine 5)
+    cid = g.from_("child_profile").select("id").execute().data[0]["id"]
+    headers = {**d.session.headers, "Prefer": "return=minimal"}
+    url = f"{family_server.base_url}/rest/v1/child_profile?id=eq.{cid}"
+    assert httpx.patch(url, json={"school": "By id"}, headers=headers).status_code == 204
+    other = g.from_("family").insert({"slug": "other", "name": "O"}).execute().data[0]["id"]
+    moved = httpx.patch(url, json={"family_id": other}, headers=headers)
+    assert moved.status_code == 403 and moved.json()["code"] == "42501"
+    rows = g.from_("child_profile").select("school,family_id").execute().data
+    assert rows == [{"school": "By id", "family_id": fid}]

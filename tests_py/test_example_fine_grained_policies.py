@@ -135,12 +135,16 @@ def test_every_rule_of_the_fact_sheet(ops: ServerProcess, db: psycopg.Connection
     assert owner.from_("projects").update({"status": "closed"}).eq("id", internal["id"]).execute()
     assert owner.from_("projects").delete().eq("id", internal["id"]).execute().data == []
     supervisor = tenant_client(ops, add_user(db, "sup@ops.example", "supervisor"), 1, "supervisor")
-    assert supervisor.from_("projects").delete().execute().data == []  # public, but active
+    # the delete policy alone decides (docs/policies.md, doctrine 11): the closed internal
+    # project, which the supervisor cannot read, is deleted; the public one is still active
+    gone = supervisor.from_("projects").delete().execute().data
+    assert [p["id"] for p in gone] == [internal["id"]]
+    assert [p["id"] for p in supervisor.from_("projects").select("id").execute().data] == [
+        pub["id"]
+    ]
     owner.from_("projects").update({"status": "paused"}).eq("id", pub["id"]).execute()
     assert len(supervisor.from_("projects").delete().execute().data) == 1  # the public one
-    assert [p["id"] for p in owner.from_("projects").select("id").execute().data] == [
-        internal["id"]
-    ]
+    assert owner.from_("projects").select("id").execute().data == []
 
     # incidents: tenant-readable; update by the commander or while none is set; delete by the
     # commander once resolved

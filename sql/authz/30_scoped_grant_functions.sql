@@ -58,6 +58,7 @@ set search_path = ''
 as $$
 declare
   g authz.scoped_grants;
+  declared boolean;
 begin
   if not exists (select from auth.users u where u.id = grant_scoped.user_id) then
     raise exception 'unknown user %', grant_scoped.user_id
@@ -66,6 +67,22 @@ begin
   if target_kind = 'template'
      and not exists (select from authz.templates t where t.name = grant_scoped.target_name) then
     raise exception 'unknown template %', target_name using errcode = 'invalid_parameter_value';
+  end if;
+  -- a permission is declared ([authorization.permissions], authz.permissions) or a resource
+  -- codename (auth.permissions: loans.view); a grant of anything else would count for nothing
+  -- (read dynamically: this file is also applied by authz_scopes, before that table exists)
+  if target_kind = 'permission'
+     and pg_catalog.to_regclass('authz.permissions') is not null
+     and not exists (select from auth.permissions p where p.codename = grant_scoped.target_name)
+  then
+    execute 'select exists (select from authz.permissions p where p.name = $1)'
+       into declared using target_name;
+    if not declared then
+      raise exception 'unknown permission %', target_name
+        using errcode = 'invalid_parameter_value',
+              hint = 'declare it under [authorization.permissions] or name a resource '
+                     'codename (pgwarden perm list)';
+    end if;
   end if;
   -- a template declares the one scope it is granted at (policies/*.toml [authorization])
   if target_kind = 'template' and exists (

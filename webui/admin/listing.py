@@ -45,8 +45,22 @@ class ListState:
         return {"q": self.q, **self.filters} if self.q else dict(self.filters)
 
 
+def per_page_choices(r: AdminResource) -> tuple[int, ...]:
+    """The page sizes offered: at most the list's `max_limit`, the largest page the REST
+    dialect serves (a larger one would be cut, and the page arithmetic would skip rows)."""
+    top = r.resource.list.max_limit
+    return tuple(c for c in PER_PAGE_CHOICES if top is None or c <= top) or (top or 25,)
+
+
+def page_limit(r: AdminResource, wanted: int) -> int:
+    """`wanted` rows, or fewer when the list's `max_limit` caps a REST read below it."""
+    top = r.resource.list.max_limit
+    return wanted if top is None else min(wanted, top)
+
+
 def parse(request: web.Request, r: AdminResource) -> ListState:
-    state = ListState(per_page=r.options.list_per_page)
+    choices = per_page_choices(r)
+    state = ListState(per_page=min(r.options.list_per_page, max(choices)))
     query = request.query
     filters = set(r.options.list_filter)
     for name in query:
@@ -58,8 +72,8 @@ def parse(request: web.Request, r: AdminResource) -> ListState:
         raise AdminError(400, f"A search is at most {MAX_Q} characters.")
     state.page = _int(query.get("p", "1"), "page")
     state.per_page = _int(query.get("per_page", str(state.per_page)), "per_page")
-    if state.per_page not in PER_PAGE_CHOICES:
-        raise AdminError(400, f"per_page must be one of {', '.join(map(str, PER_PAGE_CHOICES))}.")
+    if state.per_page not in choices:
+        raise AdminError(400, f"per_page must be one of {', '.join(map(str, choices))}.")
     state.order = _order(r, query.get("o", ""))
     for name, value in query.items():
         if name not in RESERVED:

@@ -55,11 +55,19 @@ async def _matching_ids(
     request: web.Request, who: chrome.Who, r: AdminResource, query: str
 ) -> list[int]:
     state = listing.parse(_ListRequest(query), r)  # type: ignore[arg-type]
-    builder = listing.apply(chrome.rest(request, who, r).from_(r.name).select(r.key), r, state)
-    rows = (await execute(builder.order(r.key).limit(MAX_IDS + 1))).data
-    if len(rows) > MAX_IDS:
+    page = listing.page_limit(r, MAX_IDS + 1)  # the REST dialect serves max_limit keys a read
+    ids: list[int] = []
+    while len(ids) <= MAX_IDS:
+        builder = listing.apply(chrome.rest(request, who, r).from_(r.name).select(r.key), r, state)
+        if ids:
+            builder = builder.gt(r.key, ids[-1])
+        rows = (await execute(builder.order(r.key).limit(page))).data
+        ids += [int(row[r.key]) for row in rows]
+        if len(rows) < page:
+            break
+    if len(ids) > MAX_IDS:
         raise chrome.AdminError(413, f"More than {MAX_IDS:,} rows match: narrow the filters first.")
-    return [int(row[r.key]) for row in rows]
+    return ids
 
 
 async def bulk(request: web.Request) -> web.StreamResponse:
@@ -93,7 +101,8 @@ async def _confirm(
 ) -> web.Response:
     columns = ",".join(dict.fromkeys([r.key, r.display]))
     builder = chrome.rest(request, who, r).from_(r.name).select(columns)
-    rows = (await execute(builder.in_(r.key, ids[:SHOWN]).order(r.key))).data
+    shown = listing.page_limit(r, SHOWN)
+    rows = (await execute(builder.in_(r.key, ids[:shown]).order(r.key).limit(shown))).data
     related = await cascade_preview(request, who, r, ids) if action is None else []
     context = {
         "title": "Are you sure?",

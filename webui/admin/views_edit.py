@@ -9,7 +9,7 @@ from typing import Any
 from aiohttp import web
 from postgrest.types import CountMethod
 
-from webui.admin import chrome, forms
+from webui.admin import chrome, forms, listing
 from webui.admin.client import RestFailure, execute
 from webui.admin.registry import REGISTRY, AdminResource
 from webui.admin.views_list import SELECT_WIDGET_MAX, lookup_choices
@@ -37,8 +37,9 @@ async def _fk_choices(
         target = registry.get(f.references) if f.references else None
         if target is None or not r.editable(f):
             continue
-        choices = await lookup_choices(request, who, target, "", SELECT_WIDGET_MAX + 1)
-        if len(choices) <= SELECT_WIDGET_MAX:
+        asked = listing.page_limit(target, SELECT_WIDGET_MAX + 1)  # at most max_limit a read
+        choices = await lookup_choices(request, who, target, "", asked)
+        if len(choices) < asked:  # every row was read
             found[f.name] = choices
     return found
 

@@ -111,6 +111,12 @@ async def _count(
     limit = r.options.count_threshold + 1
     if estimate >= limit:
         return estimate, False
+    top = r.resource.list.max_limit
+    if top is not None and top < limit:
+        # the REST dialect serves at most max_limit keys a page: count them exactly (the
+        # planner put them below the threshold)
+        exact = client.from_(r.name).select(r.key, count=CountMethod.exact, head=True)
+        return int((await execute(listing.apply(exact, r, state).limit(1))).count or 0), True
     keys = listing.apply(client.from_(r.name).select(r.key), r, state)
     found = len((await execute(keys.limit(limit))).data)
     return found, found < limit
@@ -181,7 +187,7 @@ async def changelist(request: web.Request) -> web.Response:
         "highlight": highlight,
         "when": when,
         "mask": listing.mask,
-        "per_page_choices": listing.PER_PAGE_CHOICES,
+        "per_page_choices": listing.per_page_choices(r),
         "may_add": r.may(who.identity.tier, "create") and not chrome.read_only(),
         "may_delete": r.may(who.identity.tier, "delete") and not chrome.read_only(),
         "may_change": r.may(who.identity.tier, "update"),
@@ -213,7 +219,8 @@ async def _filter_choices(
         elif f.choices:
             choices = [(c, c.replace("_", " ")) for c in f.choices]
         elif f.references and (target := registry.get(f.references)):
-            choices = await lookup_choices(request, who, target, "", SELECT_WIDGET_MAX)
+            widest = listing.page_limit(target, SELECT_WIDGET_MAX)
+            choices = await lookup_choices(request, who, target, "", widest)
         else:
             found.append({"name": name, "kind": "date", "presets": listing.date_presets()})
             continue
@@ -263,7 +270,8 @@ async def _boundary(
     builder = listing.apply(client.from_(r.name).select(r.key), r, state)
     if after is not None:
         builder = builder.gt(r.key, after)
-    builder = builder.order(r.key).range(EXPORT_CHUNK - 1, EXPORT_CHUNK - 1)
+    chunk = listing.page_limit(r, EXPORT_CHUNK)
+    builder = builder.order(r.key).range(chunk - 1, chunk - 1)
     rows = (await execute(builder)).data
     return int(rows[0][r.key]) if rows else None
 
@@ -295,7 +303,8 @@ async def export_csv(request: web.Request) -> web.StreamResponse:
             builder = builder.gt(r.key, after)
         elif upto is not None:
             builder = builder.lte(r.key, upto)
-        await _send_chunk(response, builder.order(r.key), header)
+        chunk = builder.order(r.key).limit(listing.page_limit(r, EXPORT_CHUNK))
+        await _send_chunk(response, chunk, header)
         header = False
         if upto is None:
             break

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from webui.policies import admin_options
+from webui.policies import admin_options, code
 from webui.policies import model as m
 
 INTEGERS = ("integer", "bigint")
@@ -551,8 +551,11 @@ def rls_reads(catalog: dict[str, m.Resource]) -> dict[str, list[str]]:
     graph: dict[str, list[str]] = {}
     for r in catalog.values():
         for action in m.ACTIONS:
-            node = r.policies.filter(action)
-            targets = [e.resource for e in _visible_exists(node)] if node is not None else []
+            nodes = [r.policies.filter(action)]
+            if action == "read":  # read_to_update / read_to_delete are read policies too
+                writes = [a for a in code.WRITE_READS if code.reads_to_write(r, a)]
+                nodes += [r.policies.filter(a) for a in writes]
+            targets = [e.resource for n in nodes if n is not None for e in _visible_exists(n)]
             if action in ("create", "update"):
                 targets += [
                     f.references

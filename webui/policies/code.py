@@ -71,6 +71,7 @@ def code_sql(r: m.Resource, catalog: dict[str, m.Resource], emitted: set[str] | 
     parts += _grants(r)
     parts += _rls(r, catalog)
     parts += _assign_trigger(r)
+    parts += [t.sql() for t in triggers(r, catalog) if t.name == f"{r.table}_references"]
     parts += _stamp_trigger(r)
     parts += _permissions(r)
     parts.append(_hints(r))
@@ -116,25 +117,97 @@ def policy_name(r: m.Resource, action: str) -> str:
     return f"{r.table}_{action}"
 
 
+WRITE_READS = ("update", "delete")  # the writes that read the rows they change (PATCH, DELETE)
+
+
 def policy_names(r: m.Resource) -> list[str]:
     names = [policy_name(r, a) for a in m.ACTIONS if grant_role(r, a)]
+    names += [policy_name(r, f"read_to_{a}") for a in WRITE_READS if reads_to_write(r, a)]
     if r.policies.admin_bypass:
         names.append(policy_name(r, "admin_bypass"))
     return names
 
 
-def triggers(r: m.Resource) -> list[Trigger]:
-    """The assign trigger (when create assigns columns) and the updated_at stamp."""
+def _alternatives(node: m.Node | None) -> list[m.Node]:
+    return list(node.items) if isinstance(node, m.AnyOf) else [] if node is None else [node]
+
+
+def write_only_test(r: m.Resource, action: str) -> m.Node | bool | None:
+    """What `action` (update, delete) allows beyond the read policy: False when nothing (each
+    of its alternatives implies the read test), None when every row (no test), else the
+    alternatives that do not. Group-permission resources compare whole tests (their gates
+    name different codenames)."""
+    role = grant_role(r, action)
+    if role is None or grant_role(r, "read") is None:
+        return False
+    if r.policies.admin_bypass and role in ("pgw_administrator", "pgw_developer"):
+        return False  # only tiers the bypass already admits to every row
+    read, node = r.policies.filter("read"), r.policies.filter(action)
+    if read is None and not r.group_permissions:
+        return False  # every row is readable
+    if r.group_permissions:
+        same = gate(r, "read") == gate(r, action) and _text(read) == _text(node)
+        return False if same else node
+    if node is None:
+        return None
+    known = {_text(a) for a in _alternatives(read)}
+    extra = tuple(a for a in _alternatives(node) if not _implied(a, known))
+    if not extra:
+        return False
+    return extra[0] if len(extra) == 1 else m.AnyOf(extra, getattr(node, "key", ""))
+
+
+def _implied(node: m.Node, known: set[str]) -> bool:
+    """Whether the alternative implies the read test: it is, or one of its conjuncts is, one of
+    the read test's alternatives (`tenant and owner` when the read is `tenant`)."""
+    conjuncts = node.items if isinstance(node, m.AllOf) else (node,)
+    return _text(node) in known or any(_text(c) in known for c in conjuncts)
+
+
+def _text(node: m.Node | None) -> str:
+    """The test as compared: its reading, and which of its exists read under the caller's RLS."""
+    if node is None:
+        return ""
+    visible = [n.visible for n in m.walk(node) if isinstance(n, m.Exists)]
+    return f"{describe(node)} {visible}"
+
+
+def reads_to_write(r: m.Resource, action: str) -> bool:
+    """Whether `action` (update, delete) needs a read policy of its own. PostgreSQL applies the
+    read policy to an UPDATE or DELETE whose WHERE reads the row (`PATCH ?id=eq.7`), so a row the
+    caller may change but not read (a delegate's family) would match nothing. A second read
+    policy admits the rows the action allows beyond the read policy, only while the request is
+    that write (authz.writing()): docs/policies.md, doctrine 11."""
+    return write_only_test(r, action) is not False
+
+
+def triggers(r: m.Resource, catalog: dict[str, m.Resource] | None = None) -> list[Trigger]:
+    """The assign trigger (when create assigns columns), the references an update changes
+    (with the catalog: fk_visibility), and the updated_at stamp."""
     table = qualified(r.schema, r.table)
     found = []
     if r.policies.create.assign:
         call = f"{assign_function(r)}()"
         found.append(Trigger(f"{r.table}_assign", table, "before insert or update", call))
+    references = written_references(r, catalog) if catalog and grant_role(r, "update") else []
+    if references:
+        found.append(_references_trigger(r, references))
     stamped = [f.name for f in r.fields if f.generated == "updated_at"]
     if stamped:
         call = f"authz.touch({', '.join(text_literal(c) for c in stamped)})"
         found.append(Trigger(f"{r.table}_touch", table, "before update", call))
     return found
+
+
+def _references_trigger(r: m.Resource, references: list[tuple[m.Field, m.Resource]]) -> Trigger:
+    args, changed = [], []
+    for f, target in references:
+        assert target.key_field is not None
+        args += [f.name, target.qualified, target.key_field.name]
+        changed.append(f"old.{ident(f.name)} is distinct from new.{ident(f.name)}")
+    call = f"authz.check_references({', '.join(text_literal(a) for a in args)})"
+    table = qualified(r.schema, r.table)
+    return Trigger(f"{r.table}_references", table, "before update", call, " or ".join(changed))
 
 
 def gate(r: m.Resource, action: str) -> str | None:
@@ -148,14 +221,27 @@ def gate(r: m.Resource, action: str) -> str | None:
     return f"{tier_test(tier)} or {perm_test(codename)}"
 
 
-def fk_visibility(r: m.Resource, catalog: dict[str, m.Resource]) -> list[str]:
-    """Each written reference must point at a row the writer can read (or no row at all): the
-    same error for a hidden row as for a missing one, so a foreign key reveals nothing."""
+def written_references(
+    r: m.Resource, catalog: dict[str, m.Resource]
+) -> list[tuple[m.Field, m.Resource]]:
+    """The writable foreign keys to another resource, each with the resource it points at."""
     found = []
     for f in r.fields:
         target = catalog.get(f.references or "")
-        if not target or not target.key_field or not f.writable or target.name == r.name:
-            continue
+        if target and target.key_field and f.writable and target.name != r.name:
+            found.append((f, target))
+    return found
+
+
+def fk_visibility(r: m.Resource, catalog: dict[str, m.Resource]) -> list[str]:
+    """Each written reference must point at a row the writer can read (or no row at all): the
+    same error for a hidden row as for a missing one, so a foreign key reveals nothing. On
+    insert this is part of the WITH CHECK; an update checks only the references it changes
+    (the `<table>_references` trigger), so a writer who may change a row whose parent it cannot
+    read (a delegate) keeps its references."""
+    found = []
+    for f, target in written_references(r, catalog):
+        assert target.key_field is not None
         col = f"{ident(r.table)}.{ident(f.name)}"
         test = (
             f"exists (select from {qualified(target.schema, target.table)} v "
@@ -193,7 +279,9 @@ def action_condition(r: m.Resource, action: str, catalog: dict[str, m.Resource])
 
 
 def _with_check(r: m.Resource, action: str, catalog: dict[str, m.Resource]) -> str:
-    parts = _parts(r, action, catalog) + [(x, False) for x in fk_visibility(r, catalog)]
+    parts = _parts(r, action, catalog)
+    if action == "create":
+        parts += [(x, False) for x in fk_visibility(r, catalog)]
     return _conjoin(parts)
 
 
@@ -224,11 +312,34 @@ def policies(r: m.Resource, catalog: dict[str, m.Resource]) -> list[Policy]:
             clause = _clause("using", action_condition(r, action, catalog))
         comment = explain_action(r, action)
         found.append(Policy(policy_name(r, action), name, command, role, clause, comment))
+    found += [_read_to_write(r, a, catalog) for a in WRITE_READS if reads_to_write(r, a)]
     if r.policies.admin_bypass:
         bypass = policy_name(r, "admin_bypass")
         everything = "using (true) with check (true)"
         found.append(Policy(bypass, name, "all", "pgw_administrator", everything, BYPASS_COMMENT))
     return found
+
+
+def _read_to_write(r: m.Resource, action: str, catalog: dict[str, m.Resource]) -> Policy:
+    node = write_only_test(r, action)
+    assert node is not False
+    parts = [(f"(select authz.writing({text_literal(action)}))", False)]
+    test = gate(r, action)
+    if test:
+        parts.append((test, " or " in test))
+    if node is not None:
+        text = to_sql(node, Scope(r, "", r, catalog))
+        parts.append((text, isinstance(node, m.AnyOf) and len(node.items) > 1))
+    role = grant_role(r, action)
+    assert role is not None
+    method = "PATCH" if action == "update" else "DELETE"
+    comment = (
+        f"read_to_{action}: during a {method} request, also the rows the {action} policy "
+        "allows, so that the write's filter and representation reach them."
+    )
+    clause = _clause("using", _conjoin(parts))
+    table = qualified(r.schema, r.table)
+    return Policy(policy_name(r, f"read_to_{action}"), table, "select", role, clause, comment)
 
 
 def _rls(r: m.Resource, catalog: dict[str, m.Resource]) -> list[str]:
@@ -380,9 +491,15 @@ def _scopes_in_order(a: m.Authorization) -> list[m.AuthScope]:
     return done
 
 
+def _array(items: tuple[str, ...]) -> str:
+    return f"array[{', '.join(text_literal(i) for i in items)}]::text[]"
+
+
 def authorization_sql(a: m.Authorization) -> str:
-    """Scopes and templates as rows of authz.scopes and authz.templates (upserted), so runtime
-    grants can name them; permissions live in the compiled policies (scoped_grant)."""
+    """Scopes, permissions and templates as rows of authz.scopes, authz.permissions and
+    authz.templates (upserted), so runtime grants can name them (authz.grant_scoped() refuses
+    a permission that is neither declared nor a resource codename); what a permission allows
+    lives in the compiled policies (scoped_grant)."""
     lines = ["-- authorization: scopes and templates for runtime grants"]
     for s in _scopes_in_order(a):
         parent = text_literal(s.parent) if s.parent else "null"
@@ -390,6 +507,15 @@ def authorization_sql(a: m.Authorization) -> str:
             "insert into authz.scopes (name, parent, description)\n"
             f"  values ({text_literal(s.name)}, {parent}, {text_literal(s.description)})\n"
             "  on conflict (name) do update set parent = excluded.parent,\n"
+            "    description = excluded.description;"
+        )
+    for p in a.permissions:
+        lines.append(
+            "insert into authz.permissions (name, actions, resources, scopes, description)\n"
+            f"  values ({text_literal(p.name)}, {_array(p.actions)}, {_array(p.resources)}, "
+            f"{_array(p.scopes)}, {text_literal(p.description)})\n"
+            "  on conflict (name) do update set actions = excluded.actions,\n"
+            "    resources = excluded.resources, scopes = excluded.scopes,\n"
             "    description = excluded.description;"
         )
     for t in a.templates:
@@ -409,6 +535,9 @@ def unauthorize(a: m.Authorization) -> list[str]:
     if a.templates:
         names = ", ".join(text_literal(t.name) for t in a.templates)
         lines.append(f"delete from authz.templates where name in ({names});")
+    if a.permissions:
+        names = ", ".join(text_literal(p.name) for p in a.permissions)
+        lines.append(f"delete from authz.permissions where name in ({names});")
     for s in reversed(_scopes_in_order(a)):
         lines.append(f"delete from authz.scopes where name = {text_literal(s.name)};")
     return lines
@@ -420,6 +549,7 @@ def unadopt(r: m.Resource) -> list[str]:
     table = qualified(r.schema, r.table)
     lines = [f"drop policy if exists {ident(p)} on {table};" for p in policy_names(r)]
     lines += [t.drop() for t in triggers(r)]
+    lines.append(f"drop trigger if exists {ident(r.table + '_references')} on {table};")
     lines += [
         f"alter table {table} no force row level security;",
         f"alter table {table} disable row level security;",

@@ -35,6 +35,8 @@ FRAMEWORK = (
     "authz_grants",
     "authz_exists_owner",
     "authz_scopes",
+    "authz_policy_writes",
+    "authz_permissions",
 )
 
 
@@ -128,6 +130,10 @@ def requires_of(decl: m.Declarations, catalog: dict[str, m.Resource]) -> tuple[s
         needs.append("authz_exists_owner")
     if decl.authorization:
         needs.append("authz_scopes")
+    if decl.authorization and decl.authorization.permissions:
+        needs.append("authz_permissions")
+    if any(_writes_unread(r, catalog) for r in decl.resources):
+        needs.append("authz_policy_writes")
     for r in decl.resources:
         for f in r.fields:
             target = catalog.get(f.references or "")
@@ -142,6 +148,13 @@ def _stem(path: str) -> str:
 
 def _uses_perms(r: m.Resource) -> bool:
     return r.group_permissions or any(isinstance(n, m.HasPerm) for n in tables.policy_nodes(r))
+
+
+def _writes_unread(r: m.Resource, catalog: dict[str, m.Resource]) -> bool:
+    """Whether r's policies use authz.writing() or its updates authz.check_references()."""
+    return any(code.reads_to_write(r, a) for a in code.WRITE_READS) or any(
+        t.name == f"{r.table}_references" for t in code.triggers(r, catalog)
+    )
 
 
 def _uses_scoped_grants(r: m.Resource) -> bool:

@@ -129,7 +129,7 @@ def _diff_resource(
     out += _set_drift(
         r.name,
         "trigger",
-        {t.name for t in code.triggers(r)},
+        {t.name for t in code.triggers(r, catalog)},
         {t for (t,) in _rows(conn, _TRIGGERS, {"oid": oid})},
     )
     for helper, _ in code.exists_helpers(r, catalog).values():

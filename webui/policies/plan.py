@@ -78,13 +78,15 @@ class Trigger:
     table: str
     when: str  # e.g. "before insert or update"
     function: str  # the call, e.g. "authz.touch('updated_at')"
+    condition: str = ""  # the WHEN clause, if any
 
     def sql(self) -> str:
         name = ident(self.name)
+        when = f"when ({self.condition})\n  " if self.condition else ""
         return (
             f"drop trigger if exists {name} on {self.table};\n"
             f"create trigger {name} {self.when} on {self.table}\n"
-            f"  for each row execute function {self.function};"
+            f"  for each row {when}execute function {self.function};"
         )
 
     def drop(self) -> str:

@@ -111,6 +111,9 @@ def _alias_where(r: m.Resource, row: dict[str, Any]) -> sql.Composable:
     )
 
 
+METHODS = {"read": "GET", "create": "POST", "update": "PATCH", "delete": "DELETE"}
+
+
 def simulate(
     url: str,
     email: str,
@@ -126,9 +129,10 @@ def simulate(
         text = query.as_string(conn)
         outcome = Outcome(allowed=False, statement=text, claims=claims)
         with conn.transaction(force_rollback=True):
+            # as the REST dialect would: the method decides read_to_update / read_to_delete
             conn.execute(
-                "select set_config('role', %s, true), set_config('request.jwt.claims', %s, true)",
-                (claims["role"], json.dumps(claims)),
+                "select pgwarden.begin_request(%s, %s::jsonb, %s)",
+                (claims["role"], json.dumps(claims), METHODS[action]),
             )
             try:
                 with conn.transaction():

@@ -12,6 +12,7 @@ import orjson
 from aiohttp import web
 
 from webui.core.replica import READ_POOL
+from webui.rest import limits
 from webui.rest import statements as st
 from webui.rest.build import Built, Frag, ReadSpec, build_rows
 from webui.rest.errors import JSON_TYPE, ApiError, table_not_found
@@ -91,9 +92,9 @@ async def read(call: Call) -> web.StreamResponse:
     spec = read_spec(call.request.query.items())
     check_aggregates(call, spec)
     _page(call, spec)
-    built = build_rows(
-        call.table, spec, cap=call.state.config.db_max_rows, positional=call.accept.kind == "csv"
-    )
+    declared = call.state.limits.get((call.table.schema, call.table.name))
+    cap = limits.page_cap(declared, spec, call.state.config.db_max_rows)
+    built = build_rows(call.table, spec, cap=cap, positional=call.accept.kind == "csv")
     return await execute_read(call, built, spec)
 
 

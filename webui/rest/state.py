@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aiohttp import web
 from psycopg import AsyncConnection
 
 from webui.core.pool import Pool, describe_failure
+from webui.rest import limits as list_limits
 from webui.rest import schema
 from webui.rest.auth import JwtVerifier
 from webui.rest.config import RestConfig
@@ -29,6 +30,7 @@ class RestState:
     cache: SchemaCache | None = None
     listener: asyncio.Task[None] | None = None
     reloads: int = 0
+    limits: list_limits.Limits = field(default_factory=dict)  # declared list limits
 
     @property
     def pre_request(self) -> str | None:
@@ -50,6 +52,7 @@ class RestState:
             self.cache = await schema.load(conn, self.config.db_schemas)
             self.cache.loaded_at = time.time()
             set_known_constraints(await _constraint_messages(conn, self.config.db_schemas))
+            self.limits = await list_limits.load(conn, self.config.db_schemas)
         self.reloads += 1
         log.info(
             "schema cache loaded: %d relations, %d functions",

@@ -1,5 +1,5 @@
 -- Deploy family_app:policies_family_app to pg
--- requires: pgwarden:authz_helpers, pgwarden:audit_rows, pgwarden:authz_grants, pgwarden:authz_exists_owner, pgwarden:authz_scopes
+-- requires: pgwarden:authz_helpers, pgwarden:audit_rows, pgwarden:authz_grants, pgwarden:authz_exists_owner, pgwarden:authz_scopes, pgwarden:authz_permissions, pgwarden:authz_policy_writes
 -- Compiled by `pgwarden policies compile` from examples/family_app/family_app.toml: do not edit; change the
 -- declarations and compile again.
 BEGIN;
@@ -260,6 +260,13 @@ drop policy if exists family_delete on family.family;
 create policy family_delete on family.family as permissive for delete to pgw_user
   using (owner_user_id = (select auth.uid()));
 comment on policy family_delete on family.family is 'delete: tier user and above; on rows where owner_user_id = user.id.';
+drop policy if exists family_read_to_update on family.family;
+create policy family_read_to_update on family.family as permissive for select to pgw_user
+  using (
+    (select authz.writing('update'))
+    and (family.id, family.owner_user_id) in (select * from authz.family_app_family_delegate_22c7c197((select auth.uid())))
+  );
+comment on policy family_read_to_update on family.family is 'read_to_update: during a PATCH request, also the rows the update policy allows, so that the write''s filter and representation reach them.';
 drop policy if exists family_admin_bypass on family.family;
 create policy family_admin_bypass on family.family as permissive for all to pgw_administrator
   using (true) with check (true);
@@ -340,15 +347,26 @@ comment on policy household_create on family.household is 'create: tier user and
 drop policy if exists household_update on family.household;
 create policy household_update on family.household as permissive for update to pgw_user
   using (created_by_user_id = (select auth.uid()))
-  with check (
-    created_by_user_id = (select auth.uid())
-    and exists (select from family.family v where v.id = household.family_id)
-  );
+  with check (created_by_user_id = (select auth.uid()));
 comment on policy household_update on family.household is 'update: tier user and above; on rows where created_by_user_id = user.id.';
 drop policy if exists household_delete on family.household;
 create policy household_delete on family.household as permissive for delete to pgw_user
   using (created_by_user_id = (select auth.uid()));
 comment on policy household_delete on family.household is 'delete: tier user and above; on rows where created_by_user_id = user.id.';
+drop policy if exists household_read_to_update on family.household;
+create policy household_read_to_update on family.household as permissive for select to pgw_user
+  using (
+    (select authz.writing('update'))
+    and created_by_user_id = (select auth.uid())
+  );
+comment on policy household_read_to_update on family.household is 'read_to_update: during a PATCH request, also the rows the update policy allows, so that the write''s filter and representation reach them.';
+drop policy if exists household_read_to_delete on family.household;
+create policy household_read_to_delete on family.household as permissive for select to pgw_user
+  using (
+    (select authz.writing('delete'))
+    and created_by_user_id = (select auth.uid())
+  );
+comment on policy household_read_to_delete on family.household is 'read_to_delete: during a DELETE request, also the rows the delete policy allows, so that the write''s filter and representation reach them.';
 drop policy if exists household_admin_bypass on family.household;
 create policy household_admin_bypass on family.household as permissive for all to pgw_administrator
   using (true) with check (true);
@@ -377,6 +395,10 @@ revoke execute on function family.household_assign() from public;
 drop trigger if exists household_assign on family.household;
 create trigger household_assign before insert or update on family.household
   for each row execute function family.household_assign();
+drop trigger if exists household_references on family.household;
+create trigger household_references before update on family.household
+  for each row when (old.family_id is distinct from new.family_id)
+  execute function authz.check_references('family_id', 'family.family', 'id');
 insert into authz.resources (name, relation, declared_in, display_field, default_limit,
     max_limit, default_order, search_fields, filter_fields)
   values ('household', 'family.household', 'examples/family_app/family_app.toml', 'label', null, null, null, array[]::text[], array[]::text[])
@@ -420,9 +442,8 @@ create policy family_member_update on family.family_member as permissive for upd
     or family_member.family_id in (select authz.family_app_family_8d82a190((select auth.uid())))
   )
   with check (
-    (created_by_user_id = (select auth.uid())
-    or family_member.family_id in (select authz.family_app_family_8d82a190((select auth.uid()))))
-    and exists (select from family.family v where v.id = family_member.family_id)
+    created_by_user_id = (select auth.uid())
+    or family_member.family_id in (select authz.family_app_family_8d82a190((select auth.uid())))
   );
 comment on policy family_member_update on family.family_member is 'update: tier user and above; on rows where (created_by_user_id = user.id OR EXISTS a family row where (id = row.family_id AND owner_user_id = user.id)).';
 drop policy if exists family_member_delete on family.family_member;
@@ -460,6 +481,10 @@ revoke execute on function family.family_member_assign() from public;
 drop trigger if exists family_member_assign on family.family_member;
 create trigger family_member_assign before insert or update on family.family_member
   for each row execute function family.family_member_assign();
+drop trigger if exists family_member_references on family.family_member;
+create trigger family_member_references before update on family.family_member
+  for each row when (old.family_id is distinct from new.family_id)
+  execute function authz.check_references('family_id', 'family.family', 'id');
 insert into authz.resources (name, relation, declared_in, display_field, default_limit,
     max_limit, default_order, search_fields, filter_fields)
   values ('family_member', 'family.family_member', 'examples/family_app/family_app.toml', 'display_name', null, null, null, array[]::text[], array[]::text[])
@@ -496,10 +521,7 @@ comment on policy family_delegate_create on family.family_delegate is 'create: t
 drop policy if exists family_delegate_update on family.family_delegate;
 create policy family_delegate_update on family.family_delegate as permissive for update to pgw_user
   using (primary_user_id = (select auth.uid()))
-  with check (
-    primary_user_id = (select auth.uid())
-    and exists (select from family.family v where v.id = family_delegate.family_id)
-  );
+  with check (primary_user_id = (select auth.uid()));
 comment on policy family_delegate_update on family.family_delegate is 'update: tier user and above; on rows where primary_user_id = user.id.';
 drop policy if exists family_delegate_delete on family.family_delegate;
 create policy family_delegate_delete on family.family_delegate as permissive for delete to pgw_user
@@ -533,6 +555,10 @@ revoke execute on function family.family_delegate_assign() from public;
 drop trigger if exists family_delegate_assign on family.family_delegate;
 create trigger family_delegate_assign before insert or update on family.family_delegate
   for each row execute function family.family_delegate_assign();
+drop trigger if exists family_delegate_references on family.family_delegate;
+create trigger family_delegate_references before update on family.family_delegate
+  for each row when (old.family_id is distinct from new.family_id)
+  execute function authz.check_references('family_id', 'family.family', 'id');
 insert into authz.resources (name, relation, declared_in, display_field, default_limit,
     max_limit, default_order, search_fields, filter_fields)
   values ('family_delegate', 'family.family_delegate', 'examples/family_app/family_app.toml', 'label', null, null, null, array[]::text[], array[]::text[])
@@ -592,16 +618,28 @@ create policy child_profile_update on family.child_profile as permissive for upd
     or (child_profile.family_id, child_profile.primary_guardian_user_id) in (select * from authz.family_app_family_delegate_22c7c197((select auth.uid())))
   )
   with check (
-    (created_by_user_id = (select auth.uid())
-    or (child_profile.family_id, child_profile.primary_guardian_user_id) in (select * from authz.family_app_family_delegate_22c7c197((select auth.uid()))))
-    and exists (select from family.family v where v.id = child_profile.family_id)
-    and exists (select from family.household v where v.id = child_profile.household_id)
+    created_by_user_id = (select auth.uid())
+    or (child_profile.family_id, child_profile.primary_guardian_user_id) in (select * from authz.family_app_family_delegate_22c7c197((select auth.uid())))
   );
 comment on policy child_profile_update on family.child_profile is 'update: tier user and above; on rows where (created_by_user_id = user.id OR EXISTS a family_delegate row where (family_id = row.family_id AND primary_user_id = row.primary_guardian_user_id AND delegate_user_id = user.id)).';
 drop policy if exists child_profile_delete on family.child_profile;
 create policy child_profile_delete on family.child_profile as permissive for delete to pgw_user
   using (created_by_user_id = (select auth.uid()));
 comment on policy child_profile_delete on family.child_profile is 'delete: tier user and above; on rows where created_by_user_id = user.id.';
+drop policy if exists child_profile_read_to_update on family.child_profile;
+create policy child_profile_read_to_update on family.child_profile as permissive for select to pgw_user
+  using (
+    (select authz.writing('update'))
+    and (created_by_user_id = (select auth.uid()) or (child_profile.family_id, child_profile.primary_guardian_user_id) in (select * from authz.family_app_family_delegate_22c7c197((select auth.uid()))))
+  );
+comment on policy child_profile_read_to_update on family.child_profile is 'read_to_update: during a PATCH request, also the rows the update policy allows, so that the write''s filter and representation reach them.';
+drop policy if exists child_profile_read_to_delete on family.child_profile;
+create policy child_profile_read_to_delete on family.child_profile as permissive for select to pgw_user
+  using (
+    (select authz.writing('delete'))
+    and created_by_user_id = (select auth.uid())
+  );
+comment on policy child_profile_read_to_delete on family.child_profile is 'read_to_delete: during a DELETE request, also the rows the delete policy allows, so that the write''s filter and representation reach them.';
 drop policy if exists child_profile_admin_bypass on family.child_profile;
 create policy child_profile_admin_bypass on family.child_profile as permissive for all to pgw_administrator
   using (true) with check (true);
@@ -630,6 +668,10 @@ revoke execute on function family.child_profile_assign() from public;
 drop trigger if exists child_profile_assign on family.child_profile;
 create trigger child_profile_assign before insert or update on family.child_profile
   for each row execute function family.child_profile_assign();
+drop trigger if exists child_profile_references on family.child_profile;
+create trigger child_profile_references before update on family.child_profile
+  for each row when (old.family_id is distinct from new.family_id or old.household_id is distinct from new.household_id)
+  execute function authz.check_references('family_id', 'family.family', 'id', 'household_id', 'family.household', 'id');
 insert into authz.resources (name, relation, declared_in, display_field, default_limit,
     max_limit, default_order, search_fields, filter_fields)
   values ('child_profile', 'family.child_profile', 'examples/family_app/family_app.toml', 'display_name', null, null, null, array[]::text[], array[]::text[])
@@ -689,10 +731,8 @@ create policy care_plan_update on family.care_plan as permissive for update to p
     or authz.has_scoped_grant('child_care_manage', 'family', family_id::text)
   )
   with check (
-    (author_user_id = (select auth.uid())
-    or authz.has_scoped_grant('child_care_manage', 'family', family_id::text))
-    and exists (select from family.family v where v.id = care_plan.family_id)
-    and exists (select from family.child_profile v where v.id = care_plan.child_profile_id)
+    author_user_id = (select auth.uid())
+    or authz.has_scoped_grant('child_care_manage', 'family', family_id::text)
   );
 comment on policy care_plan_update on family.care_plan is 'update: tier user and above; on rows where (author_user_id = user.id OR scoped grant child_care_manage on family = family_id).';
 drop policy if exists care_plan_delete on family.care_plan;
@@ -730,6 +770,10 @@ revoke execute on function family.care_plan_assign() from public;
 drop trigger if exists care_plan_assign on family.care_plan;
 create trigger care_plan_assign before insert or update on family.care_plan
   for each row execute function family.care_plan_assign();
+drop trigger if exists care_plan_references on family.care_plan;
+create trigger care_plan_references before update on family.care_plan
+  for each row when (old.family_id is distinct from new.family_id or old.child_profile_id is distinct from new.child_profile_id)
+  execute function authz.check_references('family_id', 'family.family', 'id', 'child_profile_id', 'family.child_profile', 'id');
 insert into authz.resources (name, relation, declared_in, display_field, default_limit,
     max_limit, default_order, search_fields, filter_fields)
   values ('care_plan', 'family.care_plan', 'examples/family_app/family_app.toml', 'title', null, null, null, array[]::text[], array[]::text[])
@@ -775,10 +819,8 @@ create policy guardian_note_update on family.guardian_note as permissive for upd
     or authz.has_scoped_grant('child_care_manage', 'family', family_id::text)
   )
   with check (
-    (author_user_id = (select auth.uid())
-    or authz.has_scoped_grant('child_care_manage', 'family', family_id::text))
-    and exists (select from family.family v where v.id = guardian_note.family_id)
-    and exists (select from family.child_profile v where v.id = guardian_note.child_profile_id)
+    author_user_id = (select auth.uid())
+    or authz.has_scoped_grant('child_care_manage', 'family', family_id::text)
   );
 comment on policy guardian_note_update on family.guardian_note is 'update: tier user and above; on rows where (author_user_id = user.id OR scoped grant child_care_manage on family = family_id).';
 drop policy if exists guardian_note_delete on family.guardian_note;
@@ -816,6 +858,10 @@ revoke execute on function family.guardian_note_assign() from public;
 drop trigger if exists guardian_note_assign on family.guardian_note;
 create trigger guardian_note_assign before insert or update on family.guardian_note
   for each row execute function family.guardian_note_assign();
+drop trigger if exists guardian_note_references on family.guardian_note;
+create trigger guardian_note_references before update on family.guardian_note
+  for each row when (old.family_id is distinct from new.family_id or old.child_profile_id is distinct from new.child_profile_id)
+  execute function authz.check_references('family_id', 'family.family', 'id', 'child_profile_id', 'family.child_profile', 'id');
 insert into authz.resources (name, relation, declared_in, display_field, default_limit,
     max_limit, default_order, search_fields, filter_fields)
   values ('guardian_note', 'family.guardian_note', 'examples/family_app/family_app.toml', 'category', null, null, null, array[]::text[], array[]::text[])
@@ -869,15 +915,26 @@ comment on policy household_announcement_create on family.household_announcement
 drop policy if exists household_announcement_update on family.household_announcement;
 create policy household_announcement_update on family.household_announcement as permissive for update to pgw_user
   using (author_user_id = (select auth.uid()))
-  with check (
-    author_user_id = (select auth.uid())
-    and exists (select from family.family v where v.id = household_announcement.family_id)
-  );
+  with check (author_user_id = (select auth.uid()));
 comment on policy household_announcement_update on family.household_announcement is 'update: tier user and above; on rows where author_user_id = user.id.';
 drop policy if exists household_announcement_delete on family.household_announcement;
 create policy household_announcement_delete on family.household_announcement as permissive for delete to pgw_user
   using (author_user_id = (select auth.uid()));
 comment on policy household_announcement_delete on family.household_announcement is 'delete: tier user and above; on rows where author_user_id = user.id.';
+drop policy if exists household_announcement_read_to_update on family.household_announcement;
+create policy household_announcement_read_to_update on family.household_announcement as permissive for select to pgw_user
+  using (
+    (select authz.writing('update'))
+    and author_user_id = (select auth.uid())
+  );
+comment on policy household_announcement_read_to_update on family.household_announcement is 'read_to_update: during a PATCH request, also the rows the update policy allows, so that the write''s filter and representation reach them.';
+drop policy if exists household_announcement_read_to_delete on family.household_announcement;
+create policy household_announcement_read_to_delete on family.household_announcement as permissive for select to pgw_user
+  using (
+    (select authz.writing('delete'))
+    and author_user_id = (select auth.uid())
+  );
+comment on policy household_announcement_read_to_delete on family.household_announcement is 'read_to_delete: during a DELETE request, also the rows the delete policy allows, so that the write''s filter and representation reach them.';
 drop policy if exists household_announcement_admin_bypass on family.household_announcement;
 create policy household_announcement_admin_bypass on family.household_announcement as permissive for all to pgw_administrator
   using (true) with check (true);
@@ -906,6 +963,10 @@ revoke execute on function family.household_announcement_assign() from public;
 drop trigger if exists household_announcement_assign on family.household_announcement;
 create trigger household_announcement_assign before insert or update on family.household_announcement
   for each row execute function family.household_announcement_assign();
+drop trigger if exists household_announcement_references on family.household_announcement;
+create trigger household_announcement_references before update on family.household_announcement
+  for each row when (old.family_id is distinct from new.family_id)
+  execute function authz.check_references('family_id', 'family.family', 'id');
 insert into authz.resources (name, relation, declared_in, display_field, default_limit,
     max_limit, default_order, search_fields, filter_fields)
   values ('household_announcement', 'family.household_announcement', 'examples/family_app/family_app.toml', 'title', null, null, null, array[]::text[], array[]::text[])
@@ -950,10 +1011,8 @@ create policy shopping_item_update on family.shopping_item as permissive for upd
     or authz.has_scoped_grant('family_contribute', 'family', family_id::text)
   )
   with check (
-    (created_by_user_id = (select auth.uid())
-    or authz.has_scoped_grant('family_contribute', 'family', family_id::text))
-    and exists (select from family.family v where v.id = shopping_item.family_id)
-    and exists (select from family.household v where v.id = shopping_item.household_id)
+    created_by_user_id = (select auth.uid())
+    or authz.has_scoped_grant('family_contribute', 'family', family_id::text)
   );
 comment on policy shopping_item_update on family.shopping_item is 'update: tier user and above; on rows where (created_by_user_id = user.id OR scoped grant family_contribute on family = family_id).';
 drop policy if exists shopping_item_delete on family.shopping_item;
@@ -991,6 +1050,10 @@ revoke execute on function family.shopping_item_assign() from public;
 drop trigger if exists shopping_item_assign on family.shopping_item;
 create trigger shopping_item_assign before insert or update on family.shopping_item
   for each row execute function family.shopping_item_assign();
+drop trigger if exists shopping_item_references on family.shopping_item;
+create trigger shopping_item_references before update on family.shopping_item
+  for each row when (old.family_id is distinct from new.family_id or old.household_id is distinct from new.household_id)
+  execute function authz.check_references('family_id', 'family.family', 'id', 'household_id', 'family.household', 'id');
 insert into authz.resources (name, relation, declared_in, display_field, default_limit,
     max_limit, default_order, search_fields, filter_fields)
   values ('shopping_item', 'family.shopping_item', 'examples/family_app/family_app.toml', 'title', null, null, null, array[]::text[], array[]::text[])
@@ -1035,10 +1098,8 @@ create policy calendar_event_update on family.calendar_event as permissive for u
     or authz.has_scoped_grant('household_moderate', 'household', household_id::text)
   )
   with check (
-    (created_by_user_id = (select auth.uid())
-    or authz.has_scoped_grant('household_moderate', 'household', household_id::text))
-    and exists (select from family.family v where v.id = calendar_event.family_id)
-    and exists (select from family.household v where v.id = calendar_event.household_id)
+    created_by_user_id = (select auth.uid())
+    or authz.has_scoped_grant('household_moderate', 'household', household_id::text)
   );
 comment on policy calendar_event_update on family.calendar_event is 'update: tier user and above; on rows where (created_by_user_id = user.id OR scoped grant household_moderate on household = household_id).';
 drop policy if exists calendar_event_delete on family.calendar_event;
@@ -1076,6 +1137,10 @@ revoke execute on function family.calendar_event_assign() from public;
 drop trigger if exists calendar_event_assign on family.calendar_event;
 create trigger calendar_event_assign before insert or update on family.calendar_event
   for each row execute function family.calendar_event_assign();
+drop trigger if exists calendar_event_references on family.calendar_event;
+create trigger calendar_event_references before update on family.calendar_event
+  for each row when (old.family_id is distinct from new.family_id or old.household_id is distinct from new.household_id)
+  execute function authz.check_references('family_id', 'family.family', 'id', 'household_id', 'family.household', 'id');
 insert into authz.resources (name, relation, declared_in, display_field, default_limit,
     max_limit, default_order, search_fields, filter_fields)
   values ('calendar_event', 'family.calendar_event', 'examples/family_app/family_app.toml', 'title', null, null, null, array[]::text[], array[]::text[])
@@ -1094,6 +1159,31 @@ insert into authz.scopes (name, parent, description)
 insert into authz.scopes (name, parent, description)
   values ('household', 'family', 'One household inside a (blended) family.')
   on conflict (name) do update set parent = excluded.parent,
+    description = excluded.description;
+insert into authz.permissions (name, actions, resources, scopes, description)
+  values ('family_read', array['read']::text[], array['family', 'household', 'family_member', 'family_delegate', 'child_profile', 'household_announcement']::text[], array['family']::text[], '')
+  on conflict (name) do update set actions = excluded.actions,
+    resources = excluded.resources, scopes = excluded.scopes,
+    description = excluded.description;
+insert into authz.permissions (name, actions, resources, scopes, description)
+  values ('family_contribute', array['read', 'update', 'delete']::text[], array['shopping_item']::text[], array['family']::text[], '')
+  on conflict (name) do update set actions = excluded.actions,
+    resources = excluded.resources, scopes = excluded.scopes,
+    description = excluded.description;
+insert into authz.permissions (name, actions, resources, scopes, description)
+  values ('child_care_read', array['read']::text[], array['care_plan', 'guardian_note']::text[], array['family']::text[], '')
+  on conflict (name) do update set actions = excluded.actions,
+    resources = excluded.resources, scopes = excluded.scopes,
+    description = excluded.description;
+insert into authz.permissions (name, actions, resources, scopes, description)
+  values ('child_care_manage', array['read', 'update', 'delete']::text[], array['care_plan', 'guardian_note']::text[], array['family']::text[], '')
+  on conflict (name) do update set actions = excluded.actions,
+    resources = excluded.resources, scopes = excluded.scopes,
+    description = excluded.description;
+insert into authz.permissions (name, actions, resources, scopes, description)
+  values ('household_moderate', array['read', 'update', 'delete']::text[], array['calendar_event']::text[], array['household']::text[], '')
+  on conflict (name) do update set actions = excluded.actions,
+    resources = excluded.resources, scopes = excluded.scopes,
     description = excluded.description;
 insert into authz.templates (name, permissions, description, scope)
   values ('guardian', array['family_read', 'family_contribute', 'child_care_read', 'child_care_manage']::text[], 'A parent or guardian: everything of the family.', 'family')

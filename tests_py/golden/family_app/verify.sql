@@ -11,7 +11,7 @@ begin
   assert (select count(*) from pg_catalog.pg_policies p
           where p.schemaname = 'family'
             and p.tablename = 'family'
-            and p.policyname in ('family_read', 'family_create', 'family_update', 'family_delete', 'family_admin_bypass')) = 5,
+            and p.policyname in ('family_read', 'family_create', 'family_update', 'family_delete', 'family_read_to_update', 'family_admin_bypass')) = 6,
     'family.family: a compiled policy is missing';
   assert (select c.relrowsecurity and c.relforcerowsecurity
           from pg_catalog.pg_class c where c.oid = 'family.household'::regclass),
@@ -19,7 +19,7 @@ begin
   assert (select count(*) from pg_catalog.pg_policies p
           where p.schemaname = 'family'
             and p.tablename = 'household'
-            and p.policyname in ('household_read', 'household_create', 'household_update', 'household_delete', 'household_admin_bypass')) = 5,
+            and p.policyname in ('household_read', 'household_create', 'household_update', 'household_delete', 'household_read_to_update', 'household_read_to_delete', 'household_admin_bypass')) = 7,
     'family.household: a compiled policy is missing';
   assert (select c.relrowsecurity and c.relforcerowsecurity
           from pg_catalog.pg_class c where c.oid = 'family.family_member'::regclass),
@@ -43,7 +43,7 @@ begin
   assert (select count(*) from pg_catalog.pg_policies p
           where p.schemaname = 'family'
             and p.tablename = 'child_profile'
-            and p.policyname in ('child_profile_read', 'child_profile_create', 'child_profile_update', 'child_profile_delete', 'child_profile_admin_bypass')) = 5,
+            and p.policyname in ('child_profile_read', 'child_profile_create', 'child_profile_update', 'child_profile_delete', 'child_profile_read_to_update', 'child_profile_read_to_delete', 'child_profile_admin_bypass')) = 7,
     'family.child_profile: a compiled policy is missing';
   assert (select c.relrowsecurity and c.relforcerowsecurity
           from pg_catalog.pg_class c where c.oid = 'family.care_plan'::regclass),
@@ -67,7 +67,7 @@ begin
   assert (select count(*) from pg_catalog.pg_policies p
           where p.schemaname = 'family'
             and p.tablename = 'household_announcement'
-            and p.policyname in ('household_announcement_read', 'household_announcement_create', 'household_announcement_update', 'household_announcement_delete', 'household_announcement_admin_bypass')) = 5,
+            and p.policyname in ('household_announcement_read', 'household_announcement_create', 'household_announcement_update', 'household_announcement_delete', 'household_announcement_read_to_update', 'household_announcement_read_to_delete', 'household_announcement_admin_bypass')) = 7,
     'family.household_announcement: a compiled policy is missing';
   assert (select c.relrowsecurity and c.relforcerowsecurity
           from pg_catalog.pg_class c where c.oid = 'family.shopping_item'::regclass),

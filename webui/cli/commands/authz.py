@@ -175,7 +175,9 @@ def _call(query: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]] | int:
             return conn.execute(query, params).fetchall()
     except psycopg.Error as exc:
         if exc.sqlstate in ("P0002", "22023", "23514", "42501"):
-            return fail(exc.diag.message_primary or str(exc))
+            hint = exc.diag.message_hint
+            message = exc.diag.message_primary or str(exc)
+            return fail(f"{message}: {hint}" if hint else message)
         raise
 
 

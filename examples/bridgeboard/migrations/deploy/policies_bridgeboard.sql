@@ -1,5 +1,5 @@
 -- Deploy bridgeboard:policies_bridgeboard to pg
--- requires: pgwarden:authz_helpers, pgwarden:audit_rows
+-- requires: pgwarden:authz_helpers, pgwarden:audit_rows, pgwarden:authz_policy_writes
 -- Compiled by `pgwarden policies compile` from examples/bridgeboard/bridgeboard.toml: do not edit; change the
 -- declarations and compile again.
 BEGIN;
@@ -158,9 +158,7 @@ comment on policy interest_create on bridgeboard.interest is 'create: tier admin
 drop policy if exists interest_update on bridgeboard.interest;
 create policy interest_update on bridgeboard.interest as permissive for update to pgw_administrator
   using (true)
-  with check (
-    exists (select from bridgeboard.organization v where v.id = interest.organization_id)
-  );
+  with check (true);
 comment on policy interest_update on bridgeboard.interest is 'update: tier administrator and above; on every row.';
 drop policy if exists interest_delete on bridgeboard.interest;
 create policy interest_delete on bridgeboard.interest as permissive for delete to pgw_administrator
@@ -170,6 +168,10 @@ drop policy if exists interest_admin_bypass on bridgeboard.interest;
 create policy interest_admin_bypass on bridgeboard.interest as permissive for all to pgw_administrator
   using (true) with check (true);
 comment on policy interest_admin_bypass on bridgeboard.interest is 'admin_bypass: administrators and developers see and change every row their grants allow.';
+drop trigger if exists interest_references on bridgeboard.interest;
+create trigger interest_references before update on bridgeboard.interest
+  for each row when (old.organization_id is distinct from new.organization_id)
+  execute function authz.check_references('organization_id', 'bridgeboard.organization', 'id');
 insert into authz.resources (name, relation, declared_in, display_field, default_limit,
     max_limit, default_order, search_fields, filter_fields)
   values ('interest', 'bridgeboard.interest', 'examples/bridgeboard/bridgeboard.toml', 'title', 48, 200, 'title', array['title']::text[], array[]::text[])
@@ -201,9 +203,7 @@ comment on policy thesis_topic_create on bridgeboard.thesis_topic is 'create: ti
 drop policy if exists thesis_topic_update on bridgeboard.thesis_topic;
 create policy thesis_topic_update on bridgeboard.thesis_topic as permissive for update to pgw_administrator
   using (true)
-  with check (
-    exists (select from bridgeboard.organization v where v.id = thesis_topic.organization_id)
-  );
+  with check (true);
 comment on policy thesis_topic_update on bridgeboard.thesis_topic is 'update: tier administrator and above; on every row.';
 drop policy if exists thesis_topic_delete on bridgeboard.thesis_topic;
 create policy thesis_topic_delete on bridgeboard.thesis_topic as permissive for delete to pgw_administrator
@@ -213,6 +213,10 @@ drop policy if exists thesis_topic_admin_bypass on bridgeboard.thesis_topic;
 create policy thesis_topic_admin_bypass on bridgeboard.thesis_topic as permissive for all to pgw_administrator
   using (true) with check (true);
 comment on policy thesis_topic_admin_bypass on bridgeboard.thesis_topic is 'admin_bypass: administrators and developers see and change every row their grants allow.';
+drop trigger if exists thesis_topic_references on bridgeboard.thesis_topic;
+create trigger thesis_topic_references before update on bridgeboard.thesis_topic
+  for each row when (old.organization_id is distinct from new.organization_id)
+  execute function authz.check_references('organization_id', 'bridgeboard.organization', 'id');
 insert into authz.resources (name, relation, declared_in, display_field, default_limit,
     max_limit, default_order, search_fields, filter_fields)
   values ('thesis_topic', 'bridgeboard.thesis_topic', 'examples/bridgeboard/bridgeboard.toml', 'title', 48, 200, 'title', array['title']::text[], array[]::text[])
@@ -244,10 +248,7 @@ comment on policy collaboration_request_create on bridgeboard.collaboration_requ
 drop policy if exists collaboration_request_update on bridgeboard.collaboration_request;
 create policy collaboration_request_update on bridgeboard.collaboration_request as permissive for update to pgw_user
   using (requester_user_id = (select auth.uid()))
-  with check (
-    requester_user_id = (select auth.uid())
-    and exists (select from bridgeboard.organization v where v.id = collaboration_request.organization_id)
-  );
+  with check (requester_user_id = (select auth.uid()));
 comment on policy collaboration_request_update on bridgeboard.collaboration_request is 'update: tier user and above; on rows where requester_user_id = user.id.';
 drop policy if exists collaboration_request_delete on bridgeboard.collaboration_request;
 create policy collaboration_request_delete on bridgeboard.collaboration_request as permissive for delete to pgw_user
@@ -281,6 +282,10 @@ revoke execute on function bridgeboard.collaboration_request_assign() from publi
 drop trigger if exists collaboration_request_assign on bridgeboard.collaboration_request;
 create trigger collaboration_request_assign before insert or update on bridgeboard.collaboration_request
   for each row execute function bridgeboard.collaboration_request_assign();
+drop trigger if exists collaboration_request_references on bridgeboard.collaboration_request;
+create trigger collaboration_request_references before update on bridgeboard.collaboration_request
+  for each row when (old.organization_id is distinct from new.organization_id)
+  execute function authz.check_references('organization_id', 'bridgeboard.organization', 'id');
 insert into authz.resources (name, relation, declared_in, display_field, default_limit,
     max_limit, default_order, search_fields, filter_fields)
   values ('collaboration_request', 'bridgeboard.collaboration_request', 'examples/bridgeboard/bridgeboard.toml', 'title', 24, 100, 'created_at desc', array[]::text[], array[]::text[])

@@ -41,6 +41,7 @@ drop function if exists authz.family_app_household_7909d5ec(bigint, bigint);
 drop function if exists authz.family_app_child_profile_74f3027e(bigint, bigint);
 drop function if exists authz.family_app_household_8d23a7ce(bigint, text);
 delete from authz.templates where name in ('guardian', 'caregiver', 'child_viewer', 'household_moderator');
+delete from authz.permissions where name in ('family_read', 'family_contribute', 'child_care_read', 'child_care_manage', 'household_moderate');
 delete from authz.scopes where name = 'household';
 delete from authz.scopes where name = 'family';
 drop schema if exists family;

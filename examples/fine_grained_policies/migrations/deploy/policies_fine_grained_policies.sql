@@ -1,5 +1,5 @@
 -- Deploy fine_grained_policies:policies_fine_grained_policies to pg
--- requires: pgwarden:authz_helpers, pgwarden:audit_rows, pgwarden:authz_exists_owner
+-- requires: pgwarden:authz_helpers, pgwarden:audit_rows, pgwarden:authz_exists_owner, pgwarden:authz_policy_writes
 -- Compiled by `pgwarden policies compile` from examples/fine_grained_policies/fine_grained_policies.toml: do not edit; change the
 -- declarations and compile again.
 BEGIN;
@@ -294,7 +294,6 @@ create policy projects_update on ops.projects as permissive for update to pgw_us
   with check (
     tenant_id = (select auth.claim('tenant_id'))::bigint
     and lead_user_id = (select auth.uid())
-    and exists (select from ops.workspaces v where v.id = projects.workspace_id)
   );
 comment on policy projects_update on ops.projects is 'update: tier user and above; on rows where (tenant_id = claim.tenant_id AND lead_user_id = user.id).';
 drop policy if exists projects_delete on ops.projects;
@@ -305,6 +304,20 @@ create policy projects_delete on ops.projects as permissive for delete to pgw_us
     and pg_catalog.pg_has_role('pgw_supervisor', 'usage')
   );
 comment on policy projects_delete on ops.projects is 'delete: tier user and above; on rows where (tenant_id = claim.tenant_id AND NOT status = ''active'' AND tier >= supervisor).';
+drop policy if exists projects_read_to_update on ops.projects;
+create policy projects_read_to_update on ops.projects as permissive for select to pgw_user
+  using (
+    (select authz.writing('update'))
+    and tenant_id = (select auth.claim('tenant_id'))::bigint and lead_user_id = (select auth.uid())
+  );
+comment on policy projects_read_to_update on ops.projects is 'read_to_update: during a PATCH request, also the rows the update policy allows, so that the write''s filter and representation reach them.';
+drop policy if exists projects_read_to_delete on ops.projects;
+create policy projects_read_to_delete on ops.projects as permissive for select to pgw_user
+  using (
+    (select authz.writing('delete'))
+    and tenant_id = (select auth.claim('tenant_id'))::bigint and not (status = 'active') and pg_catalog.pg_has_role('pgw_supervisor', 'usage')
+  );
+comment on policy projects_read_to_delete on ops.projects is 'read_to_delete: during a DELETE request, also the rows the delete policy allows, so that the write''s filter and representation reach them.';
 drop policy if exists projects_admin_bypass on ops.projects;
 create policy projects_admin_bypass on ops.projects as permissive for all to pgw_administrator
   using (true) with check (true);
@@ -333,6 +346,10 @@ revoke execute on function ops.projects_assign() from public;
 drop trigger if exists projects_assign on ops.projects;
 create trigger projects_assign before insert or update on ops.projects
   for each row execute function ops.projects_assign();
+drop trigger if exists projects_references on ops.projects;
+create trigger projects_references before update on ops.projects
+  for each row when (old.workspace_id is distinct from new.workspace_id)
+  execute function authz.check_references('workspace_id', 'ops.workspaces', 'id');
 insert into authz.resources (name, relation, declared_in, display_field, default_limit,
     max_limit, default_order, search_fields, filter_fields)
   values ('projects', 'ops.projects', 'examples/fine_grained_policies/fine_grained_policies.toml', 'name', null, null, null, array[]::text[], array[]::text[])
@@ -370,7 +387,6 @@ create policy incidents_update on ops.incidents as permissive for update to pgw_
   with check (
     tenant_id = (select auth.claim('tenant_id'))::bigint
     and (commander_user_id = (select auth.uid()) or commander_user_id is null)
-    and (incidents.project_id is null or exists (select from ops.projects v where v.id = incidents.project_id))
   );
 comment on policy incidents_update on ops.incidents is 'update: tier user and above; on rows where (tenant_id = claim.tenant_id AND (commander_user_id = user.id OR commander_user_id is null)).';
 drop policy if exists incidents_delete on ops.incidents;
@@ -409,6 +425,10 @@ revoke execute on function ops.incidents_assign() from public;
 drop trigger if exists incidents_assign on ops.incidents;
 create trigger incidents_assign before insert or update on ops.incidents
   for each row execute function ops.incidents_assign();
+drop trigger if exists incidents_references on ops.incidents;
+create trigger incidents_references before update on ops.incidents
+  for each row when (old.project_id is distinct from new.project_id)
+  execute function authz.check_references('project_id', 'ops.projects', 'id');
 insert into authz.resources (name, relation, declared_in, display_field, default_limit,
     max_limit, default_order, search_fields, filter_fields)
   values ('incidents', 'ops.incidents', 'examples/fine_grained_policies/fine_grained_policies.toml', 'title', null, null, null, array[]::text[], array[]::text[])
@@ -657,7 +677,6 @@ create policy incident_notes_update on ops.incident_notes as permissive for upda
   with check (
     tenant_id = (select auth.claim('tenant_id'))::bigint
     and author_user_id = (select auth.uid())
-    and exists (select from ops.incidents v where v.id = incident_notes.incident_id)
   );
 comment on policy incident_notes_update on ops.incident_notes is 'update: tier user and above; on rows where (tenant_id = claim.tenant_id AND author_user_id = user.id).';
 drop policy if exists incident_notes_delete on ops.incident_notes;
@@ -699,6 +718,10 @@ revoke execute on function ops.incident_notes_assign() from public;
 drop trigger if exists incident_notes_assign on ops.incident_notes;
 create trigger incident_notes_assign before insert or update on ops.incident_notes
   for each row execute function ops.incident_notes_assign();
+drop trigger if exists incident_notes_references on ops.incident_notes;
+create trigger incident_notes_references before update on ops.incident_notes
+  for each row when (old.incident_id is distinct from new.incident_id)
+  execute function authz.check_references('incident_id', 'ops.incidents', 'id');
 insert into authz.resources (name, relation, declared_in, display_field, default_limit,
     max_limit, default_order, search_fields, filter_fields)
   values ('incident_notes', 'ops.incident_notes', 'examples/fine_grained_policies/fine_grained_policies.toml', null, null, null, null, array[]::text[], array[]::text[])

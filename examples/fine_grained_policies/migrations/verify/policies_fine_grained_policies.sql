@@ -19,7 +19,7 @@ begin
   assert (select count(*) from pg_catalog.pg_policies p
           where p.schemaname = 'ops'
             and p.tablename = 'projects'
-            and p.policyname in ('projects_read', 'projects_create', 'projects_update', 'projects_delete', 'projects_admin_bypass')) = 5,
+            and p.policyname in ('projects_read', 'projects_create', 'projects_update', 'projects_delete', 'projects_read_to_update', 'projects_read_to_delete', 'projects_admin_bypass')) = 7,
     'ops.projects: a compiled policy is missing';
   assert (select c.relrowsecurity and c.relforcerowsecurity
           from pg_catalog.pg_class c where c.oid = 'ops.incidents'::regclass),
