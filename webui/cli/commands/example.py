@@ -108,12 +108,14 @@ def _print_accounts(accounts: list[Account]) -> None:
 
 
 def curl_line(base: str, email: str, password: str) -> str:
-    """Sign in (a session cookie in a jar), then read the loans this account may see."""
+    """Sign in (a session cookie in a jar), then read the first page of the loans this account
+    may see, with the headers: Content-Range tells how many there are in all."""
     body = shlex.quote(json.dumps({"email": email, "password": password}))
     jar = "/tmp/pgwarden-demo.cookies"  # noqa: S108 (a demo cookie jar, printed for the user)
     return (
         f"curl -sf -c {jar} -H 'Content-Type: application/json' -d {body} {base}/auth/login"
-        f" >/dev/null && curl -s -b {jar} '{base}/rest/v1/loans?select=id,branch_id,status'"
+        f" >/dev/null && curl -s -b {jar} -H 'Prefer: count=exact' -D -"
+        f" '{base}/rest/v1/loans?select=id,branch_id,status'"
     )
 
 
