@@ -9,10 +9,11 @@ from aiohttp import web
 
 from webui.rest.build import Frag
 from webui.rest.errors import ApiError
-from webui.rest.handlers import Call, parse_call, pool_of, read
+from webui.rest.handlers import Call, parse_call, read
 from webui.rest.negotiate import PROFILE_KEY
 from webui.rest.runner import run
 from webui.rest.state import REST, RestState
+from webui.rest.statements import VALUE, Statement
 from webui.rest.writes import write
 
 CORS_METHODS = "GET, POST, PATCH, PUT, DELETE, OPTIONS, HEAD"
@@ -21,15 +22,20 @@ CORS_EXPOSED = (
     "Transfer-Encoding, Range-Unit"
 )
 # What the caller's role may do on the relation, and what the relation itself allows (a view
-# that is not auto-updatable and has no INSTEAD OF trigger refuses writes whatever the grant).
+# that is not auto-updatable and has no INSTEAD OF trigger refuses writes whatever the grant):
+# the `Allow` list itself, one value. The last parameter says whether PUT applies (a primary key).
 ALLOW_SQL = (
-    "select pg_catalog.has_any_column_privilege(%s::regclass, 'SELECT'),"
-    " pg_catalog.has_table_privilege(%s::regclass, 'INSERT')"
-    " and pg_catalog.pg_relation_is_updatable(%s::regclass, true) & 8 = 8,"
+    "select concat_ws(',', 'OPTIONS',"
+    " case when pg_catalog.has_any_column_privilege(%s::regclass, 'SELECT') then 'GET,HEAD' end,"
+    " case when _a.ins then 'POST' end,"
+    " case when _a.ins and _a.upd and %s::bool then 'PUT' end,"
+    " case when _a.upd then 'PATCH' end,"
+    " case when pg_catalog.has_table_privilege(%s::regclass, 'DELETE')"
+    " and pg_catalog.pg_relation_is_updatable(%s::regclass, true) & 16 = 16 then 'DELETE' end)"
+    " from (select pg_catalog.has_table_privilege(%s::regclass, 'INSERT')"
+    " and pg_catalog.pg_relation_is_updatable(%s::regclass, true) & 8 = 8 as ins,"
     " pg_catalog.has_table_privilege(%s::regclass, 'UPDATE')"
-    " and pg_catalog.pg_relation_is_updatable(%s::regclass, true) & 4 = 4,"
-    " pg_catalog.has_table_privilege(%s::regclass, 'DELETE')"
-    " and pg_catalog.pg_relation_is_updatable(%s::regclass, true) & 16 = 16"
+    " and pg_catalog.pg_relation_is_updatable(%s::regclass, true) & 4 = 4 as upd) _a"
 )
 
 
@@ -94,16 +100,11 @@ def _cors_preflight(request: web.Request) -> web.Response:
 
 async def allow(call: Call) -> web.Response:
     """OPTIONS on a relation: `Allow` lists what the caller's role may do on it."""
-    oid = call.table.qualified
-    outcome = await run(pool_of(call), call.context, [Frag(ALLOW_SQL, (oid,) * 7)], read_only=True)
-    select, insert, update, delete = (outcome.value(0, i) == b"t" for i in range(4))
-    methods = ["OPTIONS"]
-    methods += ["GET", "HEAD"] if select else []
-    methods += ["POST"] if insert else []
-    methods += ["PUT"] if insert and update and call.table.primary_key else []
-    methods += ["PATCH"] if update else []
-    methods += ["DELETE"] if delete else []
-    return web.Response(status=200, headers={"Allow": ",".join(methods)})
+    oid, has_key = call.table.qualified, bool(call.table.primary_key)
+    params = (oid, has_key, *(oid,) * 6)
+    outcome = await run(call.db, [Statement(Frag(ALLOW_SQL, params), VALUE)], read_only=True)
+    allowed = (outcome.result.body or b"OPTIONS").decode()
+    return web.Response(status=200, headers={"Allow": allowed})
 
 
 async def handle_root_options(request: web.Request) -> web.StreamResponse:

@@ -17,9 +17,10 @@ from webui.rest.errors import JSON_TYPE, ApiError, table_not_found
 from webui.rest.grammar import uses_aggregates
 from webui.rest.negotiate import Accept, context, negotiate, profile
 from webui.rest.params import Prefer, parse_prefer, parse_range, read_spec
-from webui.rest.runner import Context, Outcome, run
+from webui.rest.runner import Context, DbCall, run
 from webui.rest.schema import Table
 from webui.rest.state import RestState
+from webui.rest.statements import Result
 
 CONTENT_TYPES = {
     "json": JSON_TYPE,
@@ -48,6 +49,13 @@ class Call:
     @property
     def content_type(self) -> str:
         return CONTENT_TYPES["json" if self.single_json else self.shape.kind]
+
+    @property
+    def db(self) -> DbCall:
+        """Where this request's statements run: every statement kind waits at most
+        `db-pool-acquisition-timeout` for a connection."""
+        assert self.state.pool is not None
+        return DbCall(self.state.pool, self.context, self.state.config.db_pool_acquisition_timeout)
 
 
 def relation(state: RestState, schema_name: str, name: str) -> Table:
@@ -99,25 +107,18 @@ async def execute_read(
     call: Call, built: Built, spec: ReadSpec, read_only: bool = True, decide: Any = None
 ) -> web.StreamResponse:
     if call.accept.kind == "plan":
-        return await explain(call, st.read_statement(built, None, call.shape))
+        return await explain(call, st.read_statement(built, None, call.shape).frag)
     count = call.prefer.count
     statements = []
     if count in ("planned", "estimated"):
         statements.append(st.explain_count(built))
     exact = st.exact_count(built) if count in ("exact", "estimated") else None
     statements.append(st.read_statement(built, exact, call.shape))
-    outcome = await run(
-        pool_of(call),
-        call.context,
-        statements,
-        read_only=read_only,
-        decide=decide,
-        acquire_timeout=call.state.config.db_pool_acquisition_timeout,
-    )
-    total, page, body = outcome.integer(-1, 0), outcome.integer(-1, 1) or 0, outcome.value(-1, 2)
+    outcome = await run(call.db, statements, read_only=read_only, decide=decide)
+    result, total = outcome.result, outcome.result.total
     if count in ("planned", "estimated"):
-        total = _estimate(call, st.planned_rows(outcome.value(0) or b"[]"), total)
-    return _read_response(call, spec, total, page, body or b"", outcome)
+        total = _estimate(call, st.planned_rows(outcome.results[0].body or b"[]"), total)
+    return _read_response(call, spec, total, result)
 
 
 def _estimate(call: Call, planned: int, exact: int | None) -> int:
@@ -128,8 +129,9 @@ def _estimate(call: Call, planned: int, exact: int | None) -> int:
 
 
 def _read_response(
-    call: Call, spec: ReadSpec, total: int | None, page: int, body: bytes, outcome: Outcome
+    call: Call, spec: ReadSpec, total: int | None, result: Result
 ) -> web.StreamResponse:
+    page = result.page
     offset = spec.offset.get((), 0)
     status = 200
     if total is not None and offset > total:
@@ -146,14 +148,14 @@ def _read_response(
         singular_check(call, page)
     headers = {"Content-Range": _content_range(offset, page, total)}
     applied_preferences(call, headers)
-    status = sql_overrides(outcome, 3, status, headers)
-    return respond(call, status, body, headers)
+    status = sql_overrides(result, status, headers)
+    return respond(call, status, result.body or b"", headers)
 
 
-def sql_overrides(outcome: Outcome, column: int, status: int, headers: dict[str, str]) -> int:
+def sql_overrides(result: Result, status: int, headers: dict[str, str]) -> int:
     """Apply `response.headers` (a JSON array of one-key objects) and `response.status` as set
     by SQL during the request; malformed values are PGRST111/PGRST112 (500), as in PostgREST."""
-    raw_headers, raw_status = outcome.value(-1, column), outcome.value(-1, column + 1)
+    raw_headers, raw_status = result.headers, result.status
     if raw_headers:
         headers.update(_guc_headers(raw_headers))
     if raw_status:
@@ -227,15 +229,9 @@ def applied_preferences(call: Call, headers: dict[str, str]) -> None:
 async def explain(call: Call, statement: Frag) -> web.Response:
     fmt = "json" if call.accept.plan_format == "json" else "text"
     plan = Frag(f"explain (format {fmt}) " + statement.text, statement.params)
-    outcome = await run(pool_of(call), call.context, [plan], read_only=True)
-    lines = [row[0] or b"" for row in outcome.rows[0]]
+    outcome = await run(call.db, [st.Statement(plan, st.LINES)], read_only=True)
     media = f"application/vnd.pgrst.plan+{fmt}; charset=utf-8"
-    return web.Response(status=200, body=b"\n".join(lines), headers={"Content-Type": media})
-
-
-def pool_of(call: Call) -> Any:
-    assert call.state.pool is not None
-    return call.state.pool
+    return web.Response(status=200, body=outcome.result.body, headers={"Content-Type": media})
 
 
 # --- writes --------------------------------------------------------------------------------

@@ -19,7 +19,6 @@ from webui.rest.handlers import (
     Call,
     check_aggregates,
     execute_read,
-    pool_of,
     read_json,
     read_payload,
     sql_overrides,
@@ -236,30 +235,21 @@ def _aliased(source: Frag) -> Frag:
 
 
 async def _scalar(call: Call, function: Function, source: Frag) -> web.StreamResponse:
-    if function.return_kind == "void":
-        statement = cat("select null", st.RESPONSE_GUCS, " from ", _aliased(source))
-    elif function.returns_set:
-        statement = cat(
-            "select coalesce(json_agg(_f), '[]')::text",
-            st.RESPONSE_GUCS,
-            " from ",
-            _aliased(source),
-        )
-    else:
-        statement = cat("select to_json(_f)::text", st.RESPONSE_GUCS, " from ", _aliased(source))
+    kind = "void" if function.return_kind == "void" else "set" if function.returns_set else "one"
+    statement = st.function_call(source, kind)
     read_only = call.request.method != "POST"
     outcome = await run(
-        pool_of(call),
-        call.context,
+        call.db,
         [statement],
         read_only=read_only,
         decide=None if read_only or commits_blindly(call) else (lambda o: _commit(call, o)),
     )
+    result = outcome.result
     headers: dict[str, str] = {}
     if function.return_kind == "void":
-        return web.Response(status=sql_overrides(outcome, 1, 204, headers), headers=headers)
-    status = sql_overrides(outcome, 1, 200, headers)
-    body = outcome.value(0) or b"null"
+        return web.Response(status=sql_overrides(result, 204, headers), headers=headers)
+    status = sql_overrides(result, 200, headers)
+    body = result.body or b"null"
     headers.setdefault("Content-Type", "application/json; charset=utf-8")
     return web.Response(
         status=status, body=None if call.request.method == "HEAD" else body, headers=headers

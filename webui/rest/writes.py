@@ -21,7 +21,6 @@ from webui.rest.handlers import (
     applied_preferences,
     explain,
     media_type,
-    pool_of,
     read_body,
     read_payload,
     respond,
@@ -31,6 +30,7 @@ from webui.rest.handlers import (
 from webui.rest.params import read_spec
 from webui.rest.runner import Outcome, run
 from webui.rest.schema import Table
+from webui.rest.statements import COMMAND, Statement
 
 
 async def write(call: Call) -> web.StreamResponse:
@@ -209,7 +209,7 @@ async def finish_write(
     location_keys = call.table.primary_key if (created and mode == "headers-only") else []
     wrapped = mode != "minimal" or _counts_inserts(call, kind)
     if not wrapped:
-        statement = dml
+        statement = Statement(dml, COMMAND)
         if select_spec.items:  # an unknown column in select= is 400 whatever is returned
             build_rows(call.table, select_spec, source=Frag("pgrst_source"), paged=False)
     else:
@@ -224,14 +224,12 @@ async def finish_write(
         )
         statement = st.returning(dml, built, call.shape, location_keys)
     if call.accept.kind == "plan":
-        return await explain(call, statement)
+        return await explain(call, statement.frag)
     outcome = await run(
-        pool_of(call),
-        call.context,
+        call.db,
         [statement],
         read_only=False,
         decide=None if commits_blindly(call) else (lambda o: _decide(call, wrapped, o)),
-        acquire_timeout=call.state.config.db_pool_acquisition_timeout,
     )
     return _write_response(call, mode, kind, wrapped, outcome, location_keys)
 
@@ -258,9 +256,8 @@ def _select_only(call: Call) -> list[tuple[str, str]]:
 
 
 def _affected(wrapped: bool, outcome: Outcome) -> int:
-    if not wrapped:
-        return max(outcome.rowcounts[-1], 0)
-    return outcome.integer(-1, 1) or 0
+    """The rows written: the command's count, or the wrapped statement's `page`."""
+    return outcome.result.page if wrapped else max(outcome.result.affected, 0)
 
 
 def _decide(call: Call, wrapped: bool, outcome: Outcome) -> bool:
@@ -293,16 +290,17 @@ def _write_response(
     content_range = _write_range(kind, affected, call.prefer.count == "exact")
     if content_range:
         headers["Content-Range"] = content_range
-    location = outcome.value(-1, 3) if location_keys else None
+    result = outcome.result
+    location = result.location if location_keys else None
     if location:
         keys = orjson.loads(location)
         query = "&".join(f"{url_quote(k)}=eq.{url_quote(str(v))}" for k, v in keys.items())
         headers["Location"] = f"/{call.table.name}?{query}"
-    status = _write_status(call, mode, kind, outcome.integer(-1, 6) if wrapped else None)
+    status = _write_status(call, mode, kind, result.inserted if wrapped else None)
     if not wrapped:
         return respond(call, status, None, headers)
-    status = sql_overrides(outcome, 4, status, headers)
-    body = outcome.value(-1, 2) if mode == "representation" else None
+    status = sql_overrides(result, status, headers)
+    body = result.body if mode == "representation" else None
     return respond(call, status, body, headers)
 
 
