@@ -5,7 +5,6 @@ limit and select like a table."""
 from __future__ import annotations
 
 import difflib
-from dataclasses import replace
 from typing import Any
 
 import orjson
@@ -13,18 +12,12 @@ from aiohttp import web
 
 from webui.rest import statements as st
 from webui.rest.build import Frag, build_rows, cat
-from webui.rest.endpoint import dialect_response
 from webui.rest.errors import ApiError
-from webui.rest.handlers import (
-    Call,
-    check_aggregates,
-    execute_read,
-    read_json,
-    read_payload,
-    sql_overrides,
-)
-from webui.rest.negotiate import context, negotiate, profile
-from webui.rest.params import parse_prefer, read_spec
+from webui.rest.handlers import execute_read
+from webui.rest.negotiate import profile
+from webui.rest.params import read_spec
+from webui.rest.parse import Call, check_aggregates, parse_headers, read_json, read_payload
+from webui.rest.respond import dialect_response, sql_overrides
 from webui.rest.runner import run
 from webui.rest.schema import Function, Table, quote
 from webui.rest.state import REST, RestState
@@ -71,10 +64,7 @@ def _allow(request: web.Request, state: RestState) -> web.Response:
 
 async def _rpc(request: web.Request, state: RestState) -> web.StreamResponse:
     schema_name = profile(request, state)
-    identity = context(request, state)  # a bad token is 401 before anything else is said
-    accept = negotiate(request.headers.get("Accept"), state.config.db_plan_enabled)
-    prefer = parse_prefer(request.headers.getall("Prefer", []))
-    identity = replace(identity, timezone=prefer.timezone)
+    identity, accept, prefer = parse_headers(request, state)
     name = request.match_info["name"]
     raw = _raw_body_function(state, schema_name, name) if request.method == "POST" else None
     if raw is not None:
