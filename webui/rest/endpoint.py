@@ -10,7 +10,7 @@ from webui.rest.build import Frag
 from webui.rest.errors import ApiError
 from webui.rest.handlers import read
 from webui.rest.parse import Call, parse_call
-from webui.rest.respond import dialect_response
+from webui.rest.respond import dialect_response, error_response
 from webui.rest.runner import run
 from webui.rest.state import REST
 from webui.rest.statements import VALUE, Statement
@@ -68,4 +68,4 @@ async def handle_root_options(request: web.Request) -> web.StreamResponse:
 
 async def handle_nested_path(request: web.Request) -> web.StreamResponse:
     """`/a/b`: PostgREST serves one level of resources (and `/rpc/f`), nothing below."""
-    return ApiError(404, "PGRST125", "Invalid path specified in request URL").response()
+    return error_response(ApiError(404, "PGRST125", "Invalid path specified in request URL"))

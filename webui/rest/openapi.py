@@ -13,6 +13,7 @@ from webui import __version__
 from webui.rest.build import Frag
 from webui.rest.errors import ApiError
 from webui.rest.negotiate import context, profile
+from webui.rest.respond import error_response
 from webui.rest.runner import DbCall, run
 from webui.rest.schema import Column, Function, SchemaCache, Table
 from webui.rest.state import REST, RestState
@@ -513,5 +514,5 @@ async def handle_root(request: web.Request) -> web.StreamResponse:
         server = f"{request.scheme}://{request.host}{state.prefix}"
         body = document(state.schema_cache(), schema_name, privileges, server)
     except ApiError as error:
-        return error.response()
+        return error_response(error)
     return web.json_response(body, content_type="application/openapi+json")

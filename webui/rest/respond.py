@@ -13,7 +13,7 @@ import orjson
 from aiohttp import web
 
 from webui.rest.build import ReadSpec
-from webui.rest.errors import ApiError
+from webui.rest.errors import ApiError, proxy_status
 from webui.rest.negotiate import PROFILE_KEY
 from webui.rest.parse import Call
 from webui.rest.state import RestState
@@ -36,13 +36,21 @@ async def dialect_response(
     try:
         response = await answer()
     except ApiError as error:
-        response = error.response()
+        response = error_response(error)
     schema = request.get(PROFILE_KEY)
     if schema and len(state.config.db_schemas) > 1:
         response.headers["Content-Profile"] = schema
     if request.headers.get("Origin"):
         response.headers["Access-Control-Allow-Origin"] = "*"
         response.headers["Access-Control-Expose-Headers"] = CORS_EXPOSED
+    return response
+
+
+def error_response(error: ApiError) -> web.Response:
+    """An error as the dialect answers it: the stable shape, and PostgREST's `Proxy-Status`."""
+    response = error.response()
+    for key, value in proxy_status(error.code).items():
+        response.headers.setdefault(key, value)
     return response
 
 
