@@ -1,16 +1,20 @@
-"""`pgwarden authz simulate`: run the real statement as a user (SET LOCAL ROLE + the claims a
-pgwarden session carries) in a transaction that is always rolled back, and report what the
-database decided. Identifiers come from the declarations and are quoted; values are bound."""
+"""`pgwarden authz simulate`: run the real statement as a user (the role and the claims a pgwarden
+session carries, set by `pgwarden.begin_request()` as for any request) in a transaction that is
+always rolled back, and report what the database decided. Identifiers come from the
+declarations and are quoted; values are bound."""
 
 from __future__ import annotations
 
 import json
+import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
 from psycopg import sql
 
+from webui.core.db import RequestContext
+from webui.core.roles import tier_role
 from webui.policies import model as m
 
 
@@ -37,7 +41,18 @@ def user_claims(conn: psycopg.Connection, email: str, extra: dict[str, str]) -> 
         raise SimulationError(f"no user with email {email!r}")
     if not row[2]:
         raise SimulationError(f"{email} is inactive: every request of theirs is refused")
-    return {"sub": str(row[0]), "role": f"pgw_{row[1]}", "tier": row[1], **extra}
+    return {"sub": str(row[0]), "role": tier_role(row[1]), "tier": row[1], **extra}
+
+
+def _context(claims: dict[str, str]) -> RequestContext:
+    """The simulated request's context, set as every request's is (`pgwarden.begin_request()`),
+    with a correlation id of its own so that the audit trail can tell a simulation apart."""
+    return RequestContext(
+        role=claims["role"],
+        claims_json=json.dumps(claims),
+        method="SIMULATE",
+        correlation_id="simulate-" + secrets.token_hex(8),
+    )
 
 
 def _columns(r: m.Resource, values: dict[str, Any]) -> list[m.Field]:
@@ -126,10 +141,7 @@ def simulate(
         text = query.as_string(conn)
         outcome = Outcome(allowed=False, statement=text, claims=claims)
         with conn.transaction(force_rollback=True):
-            conn.execute(
-                "select set_config('role', %s, true), set_config('request.jwt.claims', %s, true)",
-                (claims["role"], json.dumps(claims)),
-            )
+            conn.execute(*_context(claims).begin())
             try:
                 with conn.transaction():
                     rows = [r[0] for r in conn.execute(query).fetchall()]
