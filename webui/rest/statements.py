@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, NamedTuple, Protocol
 
 from webui.rest.build import Builder, Built, Frag, ReadSpec, cat, join
@@ -84,7 +85,7 @@ class Statement(NamedTuple):
     layout: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Result:
     """What one statement answered, by name. Values stay the bytes PostgreSQL sent (the body is
     never decoded); `affected` is the command's row count."""
@@ -104,17 +105,18 @@ class Result:
             return cls(body=b"\n".join(r[0] or b"" for r in result.rows), affected=result.affected)
         if not layout or not result.rows:
             return cls(affected=result.affected)
-        row = dict(zip(layout, result.rows[0], strict=True))
-        return cls(
-            total=_integer(row.get("total")),
-            page=_integer(row.get("page")) or 0,
-            body=row.get("body"),
-            location=row.get("location"),
-            headers=row.get("headers"),
-            status=row.get("status"),
-            inserted=_integer(row.get("inserted")),
-            affected=result.affected,
-        )
+        row = result.rows[0]
+        t, p, b, loc, h, st, ins = [None if k is None else row[k] for k in _positions(layout)]
+        return cls(_integer(t), _integer(p) or 0, b, loc, h, st, _integer(ins), result.affected)
+
+
+_FIELDS = ("total", "page", "body", "location", "headers", "status", "inserted")
+
+
+@lru_cache(maxsize=16)
+def _positions(layout: tuple[str, ...]) -> tuple[int | None, ...]:
+    """Where each of `Result`'s columns sits in a layout (None: not there), once per layout."""
+    return tuple(layout.index(name) if name in layout else None for name in _FIELDS)
 
 
 def _integer(value: bytes | None) -> int | None:
