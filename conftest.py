@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,10 +19,13 @@ from webui.ops.cluster import Cluster
 from webui.testing import ServerProcess, deploy_all, running_server, url_for_database
 
 ROOT = Path(__file__).resolve().parent
-TEST_DB = os.environ.get(
-    "PGWARDEN_TEST_DB", "pgw_test"
-)  # a nested run (test_pgbouncer) names its own
-
+# A session's databases carry its process id: `pgw_test_<pid>` (each test's, cloned from
+# `pgw_test_<pid>_tmpl`) and `pgw_test_<pid>_rest_<module>` (tests_py/rest_support.py), so that
+# two sessions on one cluster never share a name, and a session drops only a dead one's.
+# A nested run (test_pgbouncer) names its own.
+BASE_DB = os.environ.get("PGWARDEN_TEST_DB", "pgw_test")
+TEST_DB = f"{BASE_DB}_{os.getpid()}"
+_SESSION_DB = re.compile(rf"^{re.escape(BASE_DB)}_(\d+)(?:_.*)?$")
 
 TEST_CLUSTER = Cluster(Path(os.environ.get("PGWARDEN_TEST_HOME") or ROOT / ".pgwarden" / "test"))
 _STARTED_HERE = False
@@ -43,23 +47,54 @@ def _server_params() -> dict[str, str]:
 SERVER = _server_params()
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _session_databases(conn: psycopg.Connection) -> list[tuple[str, int | None]]:
+    """(name, owning session's pid) of every database a test session made; None: an older
+    run's, named without a pid."""
+    found: list[tuple[str, int | None]] = []
+    for (name,) in conn.execute("select datname from pg_database").fetchall():
+        match = _SESSION_DB.match(name)
+        if match:
+            found.append((name, int(match.group(1))))
+        elif name in (BASE_DB, BASE_DB + "_tmpl"):
+            found.append((name, None))
+    return found
+
+
 def _drop_stale_databases() -> None:
-    """A run that was killed leaves its template behind; pytest-postgresql would refuse it."""
+    """A run that was killed leaves its template behind; pytest-postgresql would refuse it. Only
+    the databases of sessions that no longer run go: a concurrent session's stay."""
     with psycopg.connect(**SERVER, autocommit=True) as conn:  # type: ignore[arg-type]
-        for (name,) in conn.execute(
-            "select datname from pg_database where datname like %s", (TEST_DB + "%",)
-        ).fetchall():
+        for name, pid in _session_databases(conn):
+            if pid is not None and pid != os.getpid() and _alive(pid):
+                continue
             conn.execute(f'alter database "{name}" is_template false')
             conn.execute(f'drop database if exists "{name}" with (force)')
+
+
+def _other_sessions_live() -> bool:
+    with psycopg.connect(**SERVER, autocommit=True) as conn:  # type: ignore[arg-type]
+        pids = {pid for _, pid in _session_databases(conn) if pid is not None}
+    return any(_alive(pid) for pid in pids - {os.getpid()})
 
 
 _drop_stale_databases()
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    """Stop the throw-away cluster this run started (a cluster that already ran is left alone:
-    another session may be using it). `pgwarden db stop` stops a leftover one."""
-    if _STARTED_HERE:
+    """Stop the throw-away cluster this run started, unless a session started after it still
+    runs on it (a cluster that already ran is left alone too). `pgwarden db stop` stops a
+    leftover one."""
+    if _STARTED_HERE and not _other_sessions_live():
         TEST_CLUSTER.stop()
 
 

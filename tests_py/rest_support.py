@@ -52,7 +52,9 @@ def _owner_url(migrated: Any, dbname: str) -> str:
 
 
 def module_database(request: pytest.FixtureRequest, migrated: Any) -> Iterator[str]:
-    dbname = "rest_" + request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_rest_")
+    # named after the session's own databases (conftest.py), so a concurrent session keeps its own
+    module = request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_rest_")
+    dbname = f"{migrated.dbname}_rest_{module}"
     janitor = DatabaseJanitor(
         user=migrated.user,
         host=migrated.host,

@@ -6,11 +6,9 @@ user."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,7 +22,7 @@ from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm
 from postgrest import SyncPostgrestClient
 from rest_support import SECRET, bearer, token
 
-from webui.testing import free_port
+from webui.testing import free_port, running_rest
 
 # The module-scoped fixtures of rest_support, used here by name.
 base = rest_support.base
@@ -217,33 +215,11 @@ def standalone(rest_db: str, keys: dict, tmp_path_factory: pytest.TempPathFactor
         'jwt-role-claim-key = ".app.roles[0]"\n'
         "db-max-rows = 2\n"
     )
-    env = {**os.environ, "DATABASE_URL": rest_db, "PGRST_JWT_SECRET": json.dumps(jwks)}
-    log = (folder / "rest.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "webui.cli", "rest", str(config)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait(url, process)
+    env = {"PGRST_JWT_SECRET": json.dumps(jwks)}
+    with running_rest(
+        rest_db, folder, "/authors?limit=1", env=env, args=(str(config),), port=port
+    ) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
-def _wait(url: str, process: subprocess.Popen) -> None:
-    for _ in range(200):
-        if process.poll() is not None:
-            raise RuntimeError("pgwarden rest exited")
-        try:
-            with urllib.request.urlopen(url + "/authors?limit=1", timeout=2):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError("pgwarden rest did not start")
 
 
 def _signed(keys: dict, name: str, kid: str, alg: str, **claims: object) -> dict[str, str]:

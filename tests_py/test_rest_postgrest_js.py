@@ -6,12 +6,8 @@ node or npm is absent."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,7 +15,7 @@ from typing import Any
 import pytest
 import rest_support
 
-from webui.testing import free_port
+from webui.testing import running_rest
 
 SCRIPT = Path(__file__).with_name("js") / "postgrest_js_check.cjs"
 # 1.x: the 2.x line requires node 22; Debian 12's node is 18–20.
@@ -68,37 +64,10 @@ def client_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def standalone(rest_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = free_port()
-    log = (tmp_path_factory.mktemp("rest-js") / "rest.log").open("wb")
-    env = {
-        **os.environ,
-        "DATABASE_URL": rest_db,
-        "PGRST_DB_SCHEMAS": "test_api",
-        "PGRST_JWT_SECRET": rest_support.SECRET,
-        "PGRST_SERVER_PORT": str(port),
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "webui.cli", "rest"], env=env, stdout=log, stderr=subprocess.STDOUT
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait(url, process)
+    env = {"PGRST_DB_SCHEMAS": "test_api", "PGRST_JWT_SECRET": rest_support.SECRET}
+    log_dir = tmp_path_factory.mktemp("rest-js")
+    with running_rest(rest_db, log_dir, "/authors?limit=1", env=env) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
-def _wait(url: str, process: subprocess.Popen) -> None:
-    for _ in range(200):
-        if process.poll() is not None:
-            raise RuntimeError("pgwarden rest exited")
-        try:
-            with urllib.request.urlopen(url + "/authors?limit=1", timeout=2):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError("pgwarden rest did not start")
 
 
 def test_postgrest_js_works_against_pgwarden_rest(client_folder: Path, standalone: str) -> None:

@@ -3,12 +3,19 @@ set-returning functions with filters/order/limit, HEAD with count, scalars, void
 
 from __future__ import annotations
 
+import pathlib
+import time
+from concurrent.futures import ThreadPoolExecutor
+
 import httpx
+import psycopg
 import pytest
 import rest_support
 from postgrest import AsyncPostgrestClient, SyncPostgrestClient
 from postgrest.exceptions import APIError
 from rest_support import bearer, run_async
+
+from webui.testing import running_server
 
 # The module-scoped fixtures of rest_support, used here by name.
 base = rest_support.base
@@ -132,3 +139,42 @@ def test_sql_sets_response_status_and_headers(base: str) -> None:
 def test_single_unnamed_json_argument_gets_the_body(base: str) -> None:
     r = httpx.post(f"{base}/rpc/echo_body", headers=H, json={"a": [1, 2], "b": None})
     assert r.status_code == 200 and r.json() == {"got": {"a": [1, 2], "b": None}}
+
+
+def _wait_for_sleeper(url: str, deadline: float) -> None:
+    """Until the holder's `pg_sleep` runs (it then holds the pool's one connection)."""
+    probe = "select 1 from pg_stat_activity where query like %s and pid <> pg_backend_pid()"
+    with psycopg.connect(url, autocommit=True) as conn:
+        while time.monotonic() < deadline:
+            if conn.execute(probe, ["%lateral%slow%"]).fetchone():
+                return
+            time.sleep(0.05)
+    raise AssertionError("the holder's RPC never started")
+
+
+def test_rpc_waits_only_the_acquisition_timeout_under_serve(
+    rest_db: str, tmp_path: pathlib.Path
+) -> None:
+    """Under `pgwarden serve` an RPC waits at most `PGRST_DB_POOL_ACQUISITION_TIMEOUT` for a
+    connection, then answers 504 `PGRST003` (before, RPC waited 10 s whatever the setting)."""
+    env = {
+        **rest_support.ENV,
+        "PGWARDEN_POOL_MIN": "1",
+        "PGWARDEN_POOL_MAX": "1",
+        "PGRST_DB_POOL_ACQUISITION_TIMEOUT": "1",
+        "PGWARDEN_STATEMENT_TIMEOUT_MS": "8000",
+    }
+    with running_server(rest_db, tmp_path, env=env) as server, ThreadPoolExecutor(1) as pool:
+        base = server.base_url + rest_support.PREFIX
+        holder = pool.submit(
+            httpx.post, f"{base}/rpc/slow", json={"seconds": 4}, headers=bearer(), timeout=20
+        )
+        _wait_for_sleeper(rest_db, time.monotonic() + 10)
+        started = time.monotonic()
+        waited = httpx.get(f"{base}/rpc/slow?seconds=0", headers=bearer(), timeout=20)
+        elapsed = time.monotonic() - started
+        assert holder.result().status_code == 200
+    assert waited.status_code == 504, waited.text
+    assert waited.json()["code"] == "PGRST003"
+    assert set(waited.json()) == {"code", "message", "details", "hint"}
+    assert elapsed < 3.0, f"waited {elapsed:.1f}s for a connection"

@@ -11,17 +11,15 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import psycopg
 import pytest
 import rest_support
 
-from webui.testing import free_port
+from webui.testing import running_rest
 
 CONFIG = Path(__file__).with_name("schemathesis.toml")
 EXAMPLES = os.environ.get("PGWARDEN_SCHEMATHESIS_EXAMPLES", "15")
@@ -55,37 +53,10 @@ rest_db = rest_support.rest_db
 def standalone(rest_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with psycopg.connect(rest_db, autocommit=True) as conn:
         conn.execute(FIXTURE)
-    port = free_port()
-    log = (tmp_path_factory.mktemp("rest-st") / "rest.log").open("wb")
-    env = {
-        **os.environ,
-        "DATABASE_URL": rest_db,
-        "PGRST_DB_SCHEMAS": "st_api",
-        "PGRST_JWT_SECRET": rest_support.SECRET,
-        "PGRST_SERVER_PORT": str(port),
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "webui.cli", "rest"], env=env, stdout=log, stderr=subprocess.STDOUT
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait(url, process)
+    env = {"PGRST_DB_SCHEMAS": "st_api", "PGRST_JWT_SECRET": rest_support.SECRET}
+    log_dir = tmp_path_factory.mktemp("rest-st")
+    with running_rest(rest_db, log_dir, "/gadgets?limit=1", env=env) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
-def _wait(url: str, process: subprocess.Popen[Any]) -> None:
-    for _ in range(200):
-        if process.poll() is not None:
-            raise RuntimeError("pgwarden rest exited")
-        try:
-            with urllib.request.urlopen(url + "/gadgets?limit=1", timeout=2):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError("pgwarden rest did not start")
 
 
 def test_schemathesis_all_checks_pass(standalone: str, tmp_path: Path) -> None:

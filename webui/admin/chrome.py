@@ -21,6 +21,7 @@ from webui.admin.registry import REGISTRY, AdminResource
 from webui.auth import Identity, identify, session_token
 from webui.core.db import SETTINGS
 from webui.web.correlation import HEADER, correlation_id, uuid7
+from webui.web.errors import HttpError
 
 log = logging.getLogger("pgwarden.admin")
 READ_ONLY_ENV = "PGWARDEN_ADMIN_READ_ONLY"
@@ -46,13 +47,13 @@ _STATUS_TITLES = {
 }
 
 
-class AdminError(Exception):
-    """An error page: status, a title and a message safe to show."""
-
-    def __init__(self, status: int, message: str, title: str | None = None) -> None:
-        super().__init__(message)
-        self.status, self.message = status, message
-        self.title = title or _STATUS_TITLES.get(status, "Error")
+def AdminError(status: int, message: str, title: str | None = None) -> HttpError:
+    """An error page to raise: the app's one HTTP error type (`webui.web.errors.HttpError`),
+    with a message safe to show and the page's short title (its `reason`). The middleware
+    renders it, as it renders an auth error that reaches it."""
+    error = HttpError(status, f"PGW{status}", message)
+    error.reason = title
+    return error
 
 
 @dataclass(frozen=True)
@@ -282,8 +283,8 @@ async def admin_middleware(request: web.Request, handler: Handler) -> web.Stream
     except web.HTTPRedirection as exc:
         finish(request, exc)
         raise
-    except AdminError as exc:
-        response = error_page(request, exc.status, exc.message, exc.title)
+    except HttpError as exc:
+        response = error_page(request, exc.status, exc.message, exc.reason)
     except RestFailure as exc:
         response = _rest_error(request, exc)
     except web.HTTPException as exc:

@@ -17,23 +17,13 @@ from webui.auth.config import AUTH_CONFIG
 from webui.auth.identity import Identity, identify
 from webui.core.db import POOL, request_transaction
 from webui.web.correlation import correlation_id
-from webui.web.errors import error_response
+from webui.web.errors import HttpError
 
 MAX_JSON_BYTES = 16 * 1024
 
 
-class AuthError(Exception):
-    """A typed 4xx answer: raised by helpers, rendered by `as_response`."""
-
-    def __init__(self, status: int, code: str, message: str, hint: str | None = None) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message, self.hint = status, code, message, hint
-        self.headers: dict[str, str] = {}
-
-    def as_response(self) -> web.Response:
-        response = error_response(self.status, self.code, self.message, self.hint)
-        response.headers.update(self.headers)
-        return response
+# The auth endpoints' errors are the app's one HTTP error type, under the name auth uses.
+AuthError = HttpError
 
 
 def invalid_credentials() -> AuthError:
@@ -46,7 +36,7 @@ def too_many(retry_after: int) -> AuthError:
         429,
         "too_many_requests",
         "Too many requests from this address.",
-        f"retry after {retry_after} seconds",
+        hint=f"retry after {retry_after} seconds",
     )
     error.headers["Retry-After"] = str(retry_after)
     return error
@@ -83,7 +73,7 @@ def string_field(body: dict[str, Any], name: str, max_length: int = 1024) -> str
             400,
             "invalid_field",
             f"`{name}` must be a non-empty string.",
-            f"at most {max_length} characters",
+            hint=f"at most {max_length} characters",
         )
     return value
 
@@ -105,14 +95,14 @@ async def require_identity(
             401,
             "not_authenticated",
             "Sign in first.",
-            "send the pgw_session cookie or a session bearer token",
+            hint="send the pgw_session cookie or a session bearer token",
         )
     if identity.mfa_pending and not mfa_pending_ok:
         raise AuthError(
             403,
             "mfa_required",
             "Complete the second factor first.",
-            "POST /auth/mfa/verify with a code from your authenticator app or a backup code",
+            hint="POST /auth/mfa/verify with a code from your authenticator app or a backup code",
         )
     # the forced password change comes first, then the enrolment (RustIO's order)
     due = identity.mfa_enrolment_due and not identity.must_change_password
@@ -128,7 +118,7 @@ async def require_identity(
             403,
             "password_change_required",
             "Change your password first.",
-            "POST /auth/password with current_password and new_password",
+            hint="POST /auth/password with current_password and new_password",
         )
     return identity
 
@@ -139,7 +129,7 @@ async def as_user(request: web.Request, identity: Identity) -> AsyncIterator[Asy
     async with request_transaction(
         request.app[POOL],
         role=identity.db_role,
-        claims=identity.claims(),
+        claims=identity.claims,
         correlation_id=correlation_id(request),
         client_ip=client_ip(request),
     ) as conn:
@@ -178,4 +168,4 @@ async def sql_refusals() -> AsyncIterator[None]:
         message = diag.message_primary or "Refused."
         if "permission denied" in message:
             code, message = "forbidden", "Your tier may not do this."
-        raise AuthError(status, code, message, diag.message_hint) from None
+        raise AuthError(status, code, message, hint=diag.message_hint) from None

@@ -3,12 +3,11 @@ two dots of a JWT), resolved by `auth.resolve_session()` in the database."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from aiohttp import web
 
 from webui.auth.config import AUTH_CONFIG, COOKIE_NAME
 from webui.core.db import POOL
+from webui.core.identity import Identity, is_session_token
 
 _IDENTITY = "pgw_identity"
 _RESOLVE_SQL = (
@@ -18,36 +17,13 @@ _RESOLVE_SQL = (
 )
 
 
-@dataclass(frozen=True)
-class Identity:
-    user_id: int
-    tier: str
-    session_id: int
-    elevated: bool
-    must_change_password: bool
-    mfa_pending: bool = False  # the session still owes its second factor
-    mfa_enrolment_due: bool = False  # PGWARDEN_MFA requires this user to enrol first
-
-    @property
-    def db_role(self) -> str:
-        return f"pgw_{self.tier}"
-
-    def claims(self) -> dict[str, str]:
-        return {
-            "sub": str(self.user_id),
-            "role": self.db_role,
-            "tier": self.tier,
-            "sid": str(self.session_id),
-        }
-
-
 def session_token(request: web.Request) -> str | None:
     """The session token of the request: a non-JWT bearer token, else the cookie."""
     header = request.headers.get("Authorization", "")
     scheme, _, value = header.partition(" ")
     if scheme.lower() == "bearer" and value.strip():
         token = value.strip()
-        return None if token.count(".") == 2 else token
+        return token if is_session_token(token) else None
     return request.cookies.get(COOKIE_NAME) or None
 
 
@@ -62,6 +38,6 @@ async def identify(request: web.Request) -> Identity | None:
         tiers = list(config.mfa.required_tiers) if config else []
         async with request.app[POOL].connection() as conn:
             row = await (await conn.execute(_RESOLVE_SQL, [tiers, token])).fetchone()
-        identity = Identity(*row) if row else None
+        identity = Identity.from_session(*row) if row else None
     request[_IDENTITY] = identity
     return identity

@@ -44,7 +44,7 @@ def link_invalid() -> AuthError:
         400,
         "link_invalid",
         "This link is no longer valid",
-        "ask for a new one: POST /auth/password/forgot",
+        hint="ask for a new one: POST /auth/password/forgot",
     )
 
 
@@ -55,7 +55,9 @@ def _user_agent(request: web.Request) -> str:
 def _email(body: dict[str, Any]) -> str:
     value = body.get("email")
     if not isinstance(value, str) or len(value) > 320 or "\x00" in value:
-        raise AuthError(400, "invalid_field", "`email` must be a string.", "at most 320 characters")
+        raise AuthError(
+            400, "invalid_field", "`email` must be a string.", hint="at most 320 characters"
+        )
     return value
 
 

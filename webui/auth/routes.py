@@ -135,7 +135,7 @@ async def login(request: web.Request) -> web.Response:
         ).fetchone()
     if row is None:
         raise invalid_credentials()
-    identity = Identity(*row)
+    identity = Identity.from_session(*row)
     payload: dict[str, Any] = {
         "user": await _fetch_me(request, identity),
         "session_id": session_id,
@@ -186,7 +186,7 @@ async def revoke_session(request: web.Request) -> web.Response:
             ).fetchone()
     except psycopg.errors.InvalidParameterValue:
         raise AuthError(
-            409, "current_session", "This is the current session.", "POST /auth/logout ends it"
+            409, "current_session", "This is the current session.", hint="POST /auth/logout ends it"
         ) from None
     if not row or not row[0]:
         raise AuthError(404, "session_not_found", "No such live session of yours.")
@@ -347,7 +347,7 @@ async def auth_errors(request: web.Request, handler: Handler) -> web.StreamRespo
     try:
         return await handler(request)
     except AuthError as exc:
-        return exc.as_response()
+        return exc.response()
 
 
 ROUTES = [

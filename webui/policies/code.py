@@ -4,7 +4,7 @@ be applied again (`create or replace`, `drop … if exists`), which a follow-up 
 
 from __future__ import annotations
 
-from webui.core.roles import REQUEST_ROLES
+from webui.core.roles import REQUEST_ROLES, tier_role
 from webui.policies import helpers
 from webui.policies import model as m
 from webui.policies.expr import Scope, describe, perm_test, source_sql, tier_test, to_sql
@@ -20,7 +20,7 @@ BYPASS_COMMENT = (
 
 
 def role_name(tier: str) -> str:
-    return f"pgw_{tier}"
+    return tier_role(tier)
 
 
 def exists_helpers(

@@ -1,16 +1,20 @@
-"""`pgwarden authz simulate`: run the real statement as a user (SET LOCAL ROLE + the claims a
-pgwarden session carries) in a transaction that is always rolled back, and report what the
-database decided. Identifiers come from the declarations and are quoted; values are bound."""
+"""`pgwarden authz simulate`: run the real statement as a user (the role and the claims a pgwarden
+session carries, set by `pgwarden.begin_request()` as for any request) in a transaction that is
+always rolled back, and report what the database decided. Identifiers come from the
+declarations and are quoted; values are bound."""
 
 from __future__ import annotations
 
 import json
+import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
 from psycopg import sql
 
+from webui.core.db import RequestContext
+from webui.core.roles import tier_role
 from webui.policies import model as m
 
 
@@ -37,7 +41,19 @@ def user_claims(conn: psycopg.Connection, email: str, extra: dict[str, str]) -> 
         raise SimulationError(f"no user with email {email!r}")
     if not row[2]:
         raise SimulationError(f"{email} is inactive: every request of theirs is refused")
-    return {"sub": str(row[0]), "role": f"pgw_{row[1]}", "tier": row[1], **extra}
+    return {"sub": str(row[0]), "role": tier_role(row[1]), "tier": row[1], **extra}
+
+
+def _context(claims: dict[str, str], method: str) -> RequestContext:
+    """The simulated request's context, set as every request's is (`pgwarden.begin_request()`),
+    with the HTTP method the action would use (write policies depend on it) and a correlation
+    id of its own, so that the audit trail can tell a simulation apart."""
+    return RequestContext(
+        role=claims["role"],
+        claims_json=json.dumps(claims),
+        method=method,
+        correlation_id="simulate-" + secrets.token_hex(8),
+    )
 
 
 def _columns(r: m.Resource, values: dict[str, Any]) -> list[m.Field]:
@@ -130,10 +146,7 @@ def simulate(
         outcome = Outcome(allowed=False, statement=text, claims=claims)
         with conn.transaction(force_rollback=True):
             # as the REST dialect would: the method decides read_to_update / read_to_delete
-            conn.execute(
-                "select pgwarden.begin_request(%s, %s::jsonb, %s)",
-                (claims["role"], json.dumps(claims), METHODS[action]),
-            )
+            conn.execute(*_context(claims, METHODS[action]).begin())
             try:
                 with conn.transaction():
                     rows = [r[0] for r in conn.execute(query).fetchall()]

@@ -9,12 +9,12 @@ import base64
 import json
 import re
 import time
-from dataclasses import dataclass
 from typing import Any
 
 import jwt
 import orjson
 
+from webui.core.identity import Identity
 from webui.rest.config import RestConfig
 from webui.rest.errors import ApiError
 
@@ -23,14 +23,6 @@ KEY_ALGORITHMS = ["RS256", "RS384", "RS512", "ES256", "ES384", "EdDSA"]
 LEEWAY_SECONDS = 30
 _CACHE_MAX = 4096
 _PATH_PART = re.compile(r'\.(?:"([^"]+)"|([A-Za-z0-9_$@-]+))|\[(\d+)\]')
-
-
-@dataclass(frozen=True)
-class Identity:
-    role: str
-    claims: dict[str, Any]
-    claims_json: str
-    authenticated: bool
 
 
 def _challenge(code: str, message: str) -> ApiError:
@@ -167,12 +159,7 @@ class JwtVerifier:
         if not isinstance(role, str) or not role:
             raise _challenge("PGRST303", "JWT role claim is not a string")
         text = orjson.dumps(claims).decode()
-        return Identity(role, claims, text, authenticated=True)
-
-
-def is_session_token(token: str) -> bool:
-    """A JWT has exactly two dots; anything else presented as a bearer is a pgwarden session."""
-    return token.count(".") != 2
+        return Identity.from_claims(role, claims, text)
 
 
 def bearer_token(header: str | None) -> str | None:

@@ -1,35 +1,36 @@
-"""The entry points of `/<relation>` (parse the call, then read or write), OPTIONS, CORS and the
-headers every dialect response carries (`Content-Profile` when several schemas are exposed)."""
+"""The entry points of `/<relation>`: parse the call (`parse.py`), then read (`handlers.py`),
+write (`writes.py`) or answer OPTIONS; `respond.dialect_response` maps errors and adds CORS and
+`Content-Profile` on whatever leaves."""
 
 from __future__ import annotations
-
-from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
 from webui.rest.build import Frag
 from webui.rest.errors import ApiError
-from webui.rest.handlers import Call, parse_call, pool_of, read
-from webui.rest.negotiate import PROFILE_KEY
+from webui.rest.handlers import read
+from webui.rest.parse import Call, parse_call
+from webui.rest.respond import dialect_response, error_response
 from webui.rest.runner import run
-from webui.rest.state import REST, RestState
+from webui.rest.state import REST
+from webui.rest.statements import VALUE, Statement
 from webui.rest.writes import write
 
-CORS_METHODS = "GET, POST, PATCH, PUT, DELETE, OPTIONS, HEAD"
-CORS_EXPOSED = (
-    "Content-Encoding, Content-Location, Content-Range, Content-Type, Date, Location, Server, "
-    "Transfer-Encoding, Range-Unit"
-)
 # What the caller's role may do on the relation, and what the relation itself allows (a view
-# that is not auto-updatable and has no INSTEAD OF trigger refuses writes whatever the grant).
+# that is not auto-updatable and has no INSTEAD OF trigger refuses writes whatever the grant):
+# the `Allow` list itself, one value. The last parameter says whether PUT applies (a primary key).
 ALLOW_SQL = (
-    "select pg_catalog.has_any_column_privilege(%s::regclass, 'SELECT'),"
-    " pg_catalog.has_table_privilege(%s::regclass, 'INSERT')"
-    " and pg_catalog.pg_relation_is_updatable(%s::regclass, true) & 8 = 8,"
+    "select concat_ws(',', 'OPTIONS',"
+    " case when pg_catalog.has_any_column_privilege(%s::regclass, 'SELECT') then 'GET,HEAD' end,"
+    " case when _a.ins then 'POST' end,"
+    " case when _a.ins and _a.upd and %s::bool then 'PUT' end,"
+    " case when _a.upd then 'PATCH' end,"
+    " case when pg_catalog.has_table_privilege(%s::regclass, 'DELETE')"
+    " and pg_catalog.pg_relation_is_updatable(%s::regclass, true) & 16 = 16 then 'DELETE' end)"
+    " from (select pg_catalog.has_table_privilege(%s::regclass, 'INSERT')"
+    " and pg_catalog.pg_relation_is_updatable(%s::regclass, true) & 8 = 8 as ins,"
     " pg_catalog.has_table_privilege(%s::regclass, 'UPDATE')"
-    " and pg_catalog.pg_relation_is_updatable(%s::regclass, true) & 4 = 4,"
-    " pg_catalog.has_table_privilege(%s::regclass, 'DELETE')"
-    " and pg_catalog.pg_relation_is_updatable(%s::regclass, true) & 16 = 16"
+    " and pg_catalog.pg_relation_is_updatable(%s::regclass, true) & 4 = 4 as upd) _a"
 )
 
 
@@ -47,63 +48,13 @@ async def handle_relation(request: web.Request) -> web.StreamResponse:
     return await dialect_response(request, state, answer)
 
 
-async def dialect_response(
-    request: web.Request, state: RestState, answer: Callable[[], Awaitable[web.StreamResponse]]
-) -> web.StreamResponse:
-    """Run a handler: a CORS preflight is answered before it, an ApiError becomes its typed
-    response, and CORS and Content-Profile headers go on whatever leaves."""
-    if _preflight(request):
-        return _cors_preflight(request)
-    try:
-        response = await answer()
-    except ApiError as error:
-        response = error.response()
-    schema = request.get(PROFILE_KEY)
-    if schema and len(state.config.db_schemas) > 1:
-        response.headers["Content-Profile"] = schema
-    if request.headers.get("Origin"):
-        response.headers["Access-Control-Allow-Origin"] = "*"
-        response.headers["Access-Control-Expose-Headers"] = CORS_EXPOSED
-    return response
-
-
-def _preflight(request: web.Request) -> bool:
-    return (
-        request.method == "OPTIONS"
-        and bool(request.headers.get("Origin"))
-        and bool(request.headers.get("Access-Control-Request-Method"))
-    )
-
-
-def _cors_preflight(request: web.Request) -> web.Response:
-    """As PostgREST answers a preflight: any origin, the dialect's methods, the asked headers.
-    No `Access-Control-Allow-Credentials`: a browser never sends cookies cross-origin here."""
-    asked = request.headers.get("Access-Control-Request-Headers", "")
-    headers = ["Authorization", *[h.strip() for h in asked.split(",") if h.strip()]]
-    headers += ["Accept", "Accept-Language", "Content-Language"]
-    return web.Response(
-        status=200,
-        headers={
-            "Access-Control-Allow-Origin": "*",
-            "Access-Control-Allow-Methods": CORS_METHODS,
-            "Access-Control-Allow-Headers": ", ".join(headers),
-            "Access-Control-Max-Age": "86400",
-        },
-    )
-
-
 async def allow(call: Call) -> web.Response:
     """OPTIONS on a relation: `Allow` lists what the caller's role may do on it."""
-    oid = call.table.qualified
-    outcome = await run(pool_of(call), call.context, [Frag(ALLOW_SQL, (oid,) * 7)], read_only=True)
-    select, insert, update, delete = (outcome.value(0, i) == b"t" for i in range(4))
-    methods = ["OPTIONS"]
-    methods += ["GET", "HEAD"] if select else []
-    methods += ["POST"] if insert else []
-    methods += ["PUT"] if insert and update and call.table.primary_key else []
-    methods += ["PATCH"] if update else []
-    methods += ["DELETE"] if delete else []
-    return web.Response(status=200, headers={"Allow": ",".join(methods)})
+    oid, has_key = call.table.qualified, bool(call.table.primary_key)
+    params = (oid, has_key, *(oid,) * 6)
+    outcome = await run(call.db, [Statement(Frag(ALLOW_SQL, params), VALUE)], read_only=True)
+    allowed = (outcome.result.body or b"OPTIONS").decode()
+    return web.Response(status=200, headers={"Allow": allowed})
 
 
 async def handle_root_options(request: web.Request) -> web.StreamResponse:
@@ -117,4 +68,4 @@ async def handle_root_options(request: web.Request) -> web.StreamResponse:
 
 async def handle_nested_path(request: web.Request) -> web.StreamResponse:
     """`/a/b`: PostgREST serves one level of resources (and `/rpc/f`), nothing below."""
-    return ApiError(404, "PGRST125", "Invalid path specified in request URL").response()
+    return error_response(ApiError(404, "PGRST125", "Invalid path specified in request URL"))

@@ -7,7 +7,8 @@ from __future__ import annotations
 from typing import Protocol
 
 import orjson
-from aiohttp import web
+
+from webui.web.errors import HttpError
 
 JSON_TYPE = "application/json; charset=utf-8"
 
@@ -29,42 +30,12 @@ def set_known_constraints(rows: list[tuple[str, str, str, str, str | None]]) -> 
     KNOWN_CONSTRAINTS.update({(s, t, c): (m, h) for s, t, c, m, h in rows})
 
 
-class ApiError(Exception):
-    """An error the dialect answers with a typed 4xx/5xx body."""
-
-    def __init__(
-        self,
-        status: int,
-        code: str,
-        message: str,
-        details: str | None = None,
-        hint: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
-        self.details, self.hint = details, hint
-        self.headers = headers or {}
-        self.reason: str | None = None  # the status line's text, for `PTxyz` raised with a message
-
-    def response(self) -> web.Response:
-        body = {
-            "code": self.code,
-            "details": self.details,
-            "hint": self.hint,
-            "message": self.message,
-        }
-        return web.Response(
-            status=self.status,
-            reason=self.reason,
-            body=orjson.dumps(body),
-            content_type="application/json",
-            charset="utf-8",
-            headers={**_proxy_status(self.code), **self.headers},
-        )
+# The dialect's errors are the one HTTP error type of the app, under the name the dialect uses;
+# `respond.error_response` adds PostgREST's `Proxy-Status` when one leaves.
+ApiError = HttpError
 
 
-def _proxy_status(code: str) -> dict[str, str]:
+def proxy_status(code: str) -> dict[str, str]:
     if code.isascii() and code.isprintable():
         return {"Proxy-Status": f"PostgREST; error={code}"}
     return {}

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 import orjson
 from aiohttp import web
 
-from webui.rest.auth import bearer_token, is_session_token
+from webui.core.identity import is_session_token
+from webui.rest.auth import bearer_token
 from webui.rest.errors import ApiError
 from webui.rest.runner import Context
 from webui.rest.state import RestState

@@ -13,9 +13,11 @@ from webui import __version__
 from webui.rest.build import Frag
 from webui.rest.errors import ApiError
 from webui.rest.negotiate import context, profile
-from webui.rest.runner import run
+from webui.rest.respond import error_response
+from webui.rest.runner import DbCall, run
 from webui.rest.schema import Column, Function, SchemaCache, Table
 from webui.rest.state import REST, RestState
+from webui.rest.statements import VALUE, Statement
 
 PRIVILEGES_SQL = """
 select json_build_object(
@@ -500,10 +502,11 @@ async def handle_root(request: web.Request) -> web.StreamResponse:
             raise ApiError(404, "PGRST126", "Open API has been disabled")
         schema_name = profile(request, state)
         ctx = context(request, state)
-        statement = Frag(*privileges_statement(schema_name))
+        statement = Statement(Frag(*privileges_statement(schema_name)), VALUE)
         assert state.pool is not None
-        outcome = await run(state.pool, ctx, [statement], read_only=True)
-        privileges = json.loads(outcome.value(0) or b"{}")
+        db = DbCall(state.pool, ctx, state.config.db_pool_acquisition_timeout)
+        outcome = await run(db, [statement], read_only=True)
+        privileges = json.loads(outcome.result.body or b"{}")
         if state.config.openapi_mode == "ignore-privileges":
             privileges["tables"] = {
                 n: [True] * 4 for (s, n) in state.schema_cache().tables if s == schema_name
@@ -511,5 +514,5 @@ async def handle_root(request: web.Request) -> web.StreamResponse:
         server = f"{request.scheme}://{request.host}{state.prefix}"
         body = document(state.schema_cache(), schema_name, privileges, server)
     except ApiError as error:
-        return error.response()
+        return error_response(error)
     return web.json_response(body, content_type="application/openapi+json")

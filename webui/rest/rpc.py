@@ -5,7 +5,6 @@ limit and select like a table."""
 from __future__ import annotations
 
 import difflib
-from dataclasses import replace
 from typing import Any
 
 import orjson
@@ -13,19 +12,12 @@ from aiohttp import web
 
 from webui.rest import statements as st
 from webui.rest.build import Frag, build_rows, cat
-from webui.rest.endpoint import dialect_response
 from webui.rest.errors import ApiError
-from webui.rest.handlers import (
-    Call,
-    check_aggregates,
-    execute_read,
-    pool_of,
-    read_json,
-    read_payload,
-    sql_overrides,
-)
-from webui.rest.negotiate import context, negotiate, profile
-from webui.rest.params import parse_prefer, read_spec
+from webui.rest.handlers import execute_read
+from webui.rest.negotiate import profile
+from webui.rest.params import read_spec
+from webui.rest.parse import Call, check_aggregates, parse_headers, read_json, read_payload
+from webui.rest.respond import dialect_response, sql_overrides
 from webui.rest.runner import run
 from webui.rest.schema import Function, Table, quote
 from webui.rest.state import REST, RestState
@@ -72,10 +64,7 @@ def _allow(request: web.Request, state: RestState) -> web.Response:
 
 async def _rpc(request: web.Request, state: RestState) -> web.StreamResponse:
     schema_name = profile(request, state)
-    identity = context(request, state)  # a bad token is 401 before anything else is said
-    accept = negotiate(request.headers.get("Accept"), state.config.db_plan_enabled)
-    prefer = parse_prefer(request.headers.getall("Prefer", []))
-    identity = replace(identity, timezone=prefer.timezone)
+    identity, accept, prefer = parse_headers(request, state)
     name = request.match_info["name"]
     raw = _raw_body_function(state, schema_name, name) if request.method == "POST" else None
     if raw is not None:
@@ -238,30 +227,21 @@ def _aliased(source: Frag) -> Frag:
 
 async def _scalar(call: Call, function: Function, source: Frag) -> web.StreamResponse:
     call.stable = function.volatility in ("i", "s")
-    if function.return_kind == "void":
-        statement = cat("select null", st.RESPONSE_GUCS, " from ", _aliased(source))
-    elif function.returns_set:
-        statement = cat(
-            "select coalesce(json_agg(_f), '[]')::text",
-            st.RESPONSE_GUCS,
-            " from ",
-            _aliased(source),
-        )
-    else:
-        statement = cat("select to_json(_f)::text", st.RESPONSE_GUCS, " from ", _aliased(source))
+    kind = "void" if function.return_kind == "void" else "set" if function.returns_set else "one"
+    statement = st.function_call(source, kind)
     read_only = call.request.method != "POST"
     outcome = await run(
-        pool_of(call),
-        call.context,
+        call.db,
         [statement],
         read_only=read_only,
         decide=None if read_only or commits_blindly(call) else (lambda o: _commit(call, o)),
     )
+    result = outcome.result
     headers: dict[str, str] = {}
     if function.return_kind == "void":
-        return web.Response(status=sql_overrides(outcome, 1, 204, headers), headers=headers)
-    status = sql_overrides(outcome, 1, 200, headers)
-    body = outcome.value(0) or b"null"
+        return web.Response(status=sql_overrides(result, 204, headers), headers=headers)
+    status = sql_overrides(result, 200, headers)
+    body = result.body or b"null"
     headers.setdefault("Content-Type", "application/json; charset=utf-8")
     return web.Response(
         status=status, body=None if call.request.method == "HEAD" else body, headers=headers

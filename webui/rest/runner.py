@@ -1,13 +1,18 @@
-"""One transaction per request, pipelined: the request context (role, claims, method, path,
+"""Stage 3 of a request (parse → build → **run** → respond): statements → named results.
+
+One transaction per request, pipelined: the request context (role, claims, method, path,
 headers, cookies, correlation id), the pre-request call and the statement(s) go out together
 with one Sync, so a read is one network round trip in the pipeline's implicit transaction.
-Writes run inside BEGIN and look at their result before COMMIT or ROLLBACK (a second trip)."""
+Writes run inside BEGIN and look at their result before COMMIT or ROLLBACK (a second trip).
+
+Every statement says what its columns are (`Statement.layout`); the runner hands back one
+`Result` (webui/rest/statements.py) per statement, by name, so no caller counts columns."""
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import psycopg
@@ -20,6 +25,7 @@ from webui.core.replica import StandbyPool
 from webui.rest import wire
 from webui.rest.build import Frag
 from webui.rest.errors import ApiError, from_database
+from webui.rest.statements import Result, Statement
 
 TIMEZONE_SQL = "select pg_catalog.set_config('timezone', %s, true)"
 
@@ -36,44 +42,49 @@ class Context(RequestContext):
 
 @dataclass
 class Outcome:
-    rows: list[list[list[bytes | None]]]  # per statement: rows of raw text values
-    rowcounts: list[int]
+    results: list[Result]  # one per statement, in the order given
     session_resolved: bool
 
-    def value(self, statement: int = -1, column: int = 0) -> bytes | None:
-        rows = self.rows[statement]
-        return rows[0][column] if rows else None
+    @property
+    def result(self) -> Result:
+        """The last statement's: the one that answers the request."""
+        return self.results[-1]
 
-    def integer(self, statement: int = -1, column: int = 0) -> int | None:
-        value = self.value(statement, column)
-        return None if value is None else int(value)
+
+@dataclass(frozen=True)
+class DbCall:
+    """Where and as whom a request's statements run: the pool, the request context and how long
+    to wait for a connection (`db-pool-acquisition-timeout`, then 504 `PGRST003`)."""
+
+    pool: Pool
+    context: Context
+    acquire_timeout: float
 
 
 BEGIN, COMMIT, ROLLBACK = Frag("begin"), Frag("commit"), Frag("rollback")
 
 
 async def run(
-    pool: Pool,
-    context: Context,
-    statements: Sequence[Frag],
+    call: DbCall,
+    statements: Sequence[Statement],
     *,
     read_only: bool,
     decide: Callable[[Outcome], bool] | None = None,
-    acquire_timeout: float = 10.0,
 ) -> Outcome:
-    """Run the statements in one transaction as the request's role. Without `decide` the
-    transaction is the pipeline's implicit one (one round trip); with it, `decide(outcome)` says
-    commit (True) or roll back (False) and may raise ApiError, which rolls back."""
+    """Run the statements in one transaction as the request's role: every statement kind of the
+    dialect (read, write, RPC, EXPLAIN, OPTIONS, OpenAPI) comes through here. Without `decide`
+    the transaction is the pipeline's implicit one (one round trip); with it, `decide(outcome)`
+    says commit (True) or roll back (False) and may raise ApiError, which rolls back."""
     try:
-        async with pool.connection(timeout=acquire_timeout) as conn:
+        async with call.pool.connection(timeout=call.acquire_timeout) as conn:
             if decide is None:
-                return await _implicit(conn, context, statements, read_only)
-            return await _explicit(conn, context, statements, decide)
+                return await _implicit(conn, call.context, statements, read_only)
+            return await _explicit(conn, call.context, statements, decide)
     except (PoolTimeout, psycopg.OperationalError) as exc:
-        fallback = _fallback_of(pool)
+        fallback = _fallback_of(call.pool)
         if fallback is not None:  # a standby that failed: the read runs on the primary
-            return await run(fallback, context, statements, read_only=read_only, decide=decide,
-                             acquire_timeout=acquire_timeout)  # fmt: skip
+            return await run(replace(call, pool=fallback), statements, read_only=read_only,
+                             decide=decide)  # fmt: skip
         if isinstance(exc, PoolTimeout):
             message = "Timed out acquiring connection from connection pool."
             raise ApiError(504, "PGRST003", message) from None
@@ -98,30 +109,30 @@ def _prologue(context: Context, read_only: bool) -> list[Frag]:
 
 
 async def _implicit(
-    conn: AsyncConnection[Any], context: Context, statements: Sequence[Frag], read_only: bool
+    conn: AsyncConnection[Any], context: Context, statements: Sequence[Statement], read_only: bool
 ) -> Outcome:
     prologue = _prologue(context, read_only)
     try:
-        results = await wire.execute(conn, [*prologue, *statements])
+        results = await wire.execute(conn, [*prologue, *(s.frag for s in statements)])
     except wire.DatabaseError as exc:
         raise _mapped(context, exc) from None
-    return _outcome(context, results, len(prologue), begin_at=0)
+    return _outcome(context, statements, results, len(prologue), begin_at=0)
 
 
 async def _explicit(
     conn: AsyncConnection[Any],
     context: Context,
-    statements: Sequence[Frag],
+    statements: Sequence[Statement],
     decide: Callable[[Outcome], bool],
 ) -> Outcome:
     prologue = [BEGIN, *_prologue(context, False)]
     try:
-        results = await wire.execute(conn, [*prologue, *statements])
+        results = await wire.execute(conn, [*prologue, *(s.frag for s in statements)])
     except wire.DatabaseError as exc:
         await _rollback(conn)
         raise _mapped(context, exc) from None
     try:
-        outcome = _outcome(context, results, len(prologue), begin_at=1, check=False)
+        outcome = _outcome(context, statements, results, len(prologue), 1, check=False)
         _require_session(context, outcome.session_resolved)
         commit = decide(outcome)
     except ApiError:
@@ -152,12 +163,17 @@ def _mapped(context: Context, exc: wire.DatabaseError) -> ApiError:
 
 
 def _outcome(
-    context: Context, results: list[wire.Result], skip: int, begin_at: int, check: bool = True
+    context: Context,
+    statements: Sequence[Statement],
+    results: list[wire.Result],
+    skip: int,
+    begin_at: int,
+    check: bool = True,
 ) -> Outcome:
     """`skip` prologue results, of which the one at `begin_at` started the request."""
     resolved = _session_used(results[begin_at])
-    rest = results[skip:]
-    outcome = Outcome([r.rows for r in rest], [r.affected for r in rest], resolved)
+    named = [Result.of(s.layout, r) for s, r in zip(statements, results[skip:], strict=True)]
+    outcome = Outcome(named, resolved)
     if check:
         _require_session(context, resolved)
     return outcome

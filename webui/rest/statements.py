@@ -1,14 +1,24 @@
-"""The one statement of each request kind. Each returns (total, page count, body[, location])."""
+"""Stage 2 of a request (parse → **build** → run → respond): the one statement of each request
+kind, and the names of the columns it answers (`Statement.layout`, read back as a `Result`)."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple, Protocol
 
 from webui.rest.build import Builder, Built, Frag, ReadSpec, cat, join
 from webui.rest.errors import ApiError, column_not_found
 from webui.rest.schema import Table, quote
+
+
+class RawResult(Protocol):
+    """A statement's rows as the wire brought them (webui/rest/wire.py)."""
+
+    rows: list[list[bytes | None]]
+    affected: int
+
 
 # A CSV line is PostgreSQL's own row text without its parentheses, as PostgREST sends it: a
 # value with a comma, quote, backslash, parenthesis or white space, or an empty string, is
@@ -51,10 +61,72 @@ RESPONSE_GUCS = (
 )
 
 
-def read_statement(built: Built, count: Frag | None, shape: Shape) -> Frag:
-    """Columns: total (or null), page count, body, response.headers, response.status."""
+# The columns a statement answers, in its select list's order (below).
+# A read: the total (or null), the page's row count, the body, then what SQL set for the
+# response (`response.headers`, `response.status`).
+READ = ("total", "page", "body", "headers", "status")
+# A write wrapped to build its representation: as a read, with the Location keys after the
+# body and, last, the rows an upsert inserted.
+WRITE = ("total", "page", "body", "location", "headers", "status", "inserted")
+# A function called for its value (or for nothing: a null body).
+SCALAR = ("body", "headers", "status")
+# A bare write: no row, only the command's row count.
+COMMAND: tuple[str, ...] = ()
+# One text value (a JSON document, an Allow list) as the body.
+VALUE = ("body",)
+# Rows of one text column (EXPLAIN's lines), joined by newlines as the body.
+LINES = ("lines",)
+
+
+class Statement(NamedTuple):
+    """One SQL statement of the request, and what its columns are (a layout above)."""
+
+    frag: Frag
+    layout: tuple[str, ...]
+
+
+@dataclass(slots=True)
+class Result:
+    """What one statement answered, by name. Values stay the bytes PostgreSQL sent (the body is
+    never decoded); `affected` is the command's row count."""
+
+    total: int | None = None
+    page: int = 0
+    body: bytes | None = None
+    location: bytes | None = None
+    headers: bytes | None = None  # response.headers as SQL set it (JSON text)
+    status: bytes | None = None  # response.status as SQL set it
+    inserted: int | None = None
+    affected: int = 0
+
+    @classmethod
+    def of(cls, layout: tuple[str, ...], result: RawResult) -> Result:
+        if layout == LINES:
+            return cls(body=b"\n".join(r[0] or b"" for r in result.rows), affected=result.affected)
+        if not layout or not result.rows:
+            return cls(affected=result.affected)
+        row = result.rows[0]
+        t, p, b, loc, h, st, ins = [None if k is None else row[k] for k in _positions(layout)]
+        return cls(_integer(t), _integer(p) or 0, b, loc, h, st, _integer(ins), result.affected)
+
+
+_FIELDS = ("total", "page", "body", "location", "headers", "status", "inserted")
+
+
+@lru_cache(maxsize=16)
+def _positions(layout: tuple[str, ...]) -> tuple[int | None, ...]:
+    """Where each of `Result`'s columns sits in a layout (None: not there), once per layout."""
+    return tuple(layout.index(name) if name in layout else None for name in _FIELDS)
+
+
+def _integer(value: bytes | None) -> int | None:
+    return None if value is None else int(value)
+
+
+def read_statement(built: Built, count: Frag | None, shape: Shape) -> Statement:
+    """The `READ` columns: total (or null), page count, body, response.headers and status."""
     total = count if count is not None else Frag("null")
-    return cat(
+    frag = cat(
         "select ",
         total,
         "::bigint, pg_catalog.count(*)::bigint, ",
@@ -64,14 +136,17 @@ def read_statement(built: Built, count: Frag | None, shape: Shape) -> Frag:
         built.rows,
         ") _r",
     )
+    return Statement(frag, READ)
 
 
 def exact_count(built: Built) -> Frag:
     return cat("(select pg_catalog.count(*) from ", built.from_clause, built.where, ")")
 
 
-def explain_count(built: Built) -> Frag:
-    return cat("explain (format json) select 1 from ", built.from_clause, built.where)
+def explain_count(built: Built) -> Statement:
+    """The planner's row estimate, as EXPLAIN's JSON document (`planned_rows` reads it)."""
+    frag = cat("explain (format json) select 1 from ", built.from_clause, built.where)
+    return Statement(frag, VALUE)
 
 
 def planned_rows(plan_json: Any) -> int:
@@ -155,15 +230,15 @@ def delete_statement(table: Table, where: Frag) -> Frag:
     return cat(f'delete from {table.qualified} as "t0"', where)
 
 
-def returning(dml: Frag, built: Built, shape: Shape, location_keys: list[str]) -> Frag:
+def returning(dml: Frag, built: Built, shape: Shape, location_keys: list[str]) -> Statement:
     """The write wrapped so that PostgreSQL also builds the representation (and Location keys).
-    Columns: null, affected rows, body, Location keys, response.headers, response.status, rows
-    an upsert inserted."""
+    The `WRITE` columns: null, affected rows, body, Location keys, response.headers and status,
+    rows an upsert inserted."""
     keys = Frag("null")
     if location_keys:
         pairs = ", ".join(f"'{k}', _s.{quote(k)}" for k in location_keys if "'" not in k)
         keys = Frag(f"(select json_build_object({pairs})::text from pgrst_source _s limit 1)")
-    return cat(
+    frag = cat(
         "with pgrst_source as (",
         dml,
         ' returning "t0".*) select null::bigint, ',
@@ -177,6 +252,18 @@ def returning(dml: Frag, built: Built, shape: Shape, location_keys: list[str]) -
         built.rows,
         ") _r",
     )
+    return Statement(frag, WRITE)
+
+
+def function_call(source: Frag, kind: str) -> Statement:
+    """A function called for its value, `source` aliased `_f`: the `SCALAR` columns. `kind`:
+    void (a null body), set (a JSON array of its rows) or one (its one value as JSON)."""
+    value = {
+        "void": "select null",
+        "set": "select coalesce(json_agg(_f), '[]')::text",
+        "one": "select to_json(_f)::text",
+    }[kind]
+    return Statement(cat(value, RESPONSE_GUCS, " from ", source, " _f"), SCALAR)
 
 
 def require_object_rows(payload: Any) -> list[dict[str, Any]]:

@@ -4,10 +4,7 @@ for (max-affected, a singular object, tx=rollback) or a session token that did n
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
-from urllib.parse import quote as url_quote
 
 import orjson
 from aiohttp import web
@@ -16,21 +13,13 @@ from webui.rest import statements as st
 from webui.rest.build import Frag, ReadSpec, build_rows
 from webui.rest.errors import ApiError
 from webui.rest.grammar import Field, Filter, SelectColumn, split_top, unquote
-from webui.rest.handlers import (
-    Call,
-    applied_preferences,
-    explain,
-    media_type,
-    pool_of,
-    read_body,
-    read_payload,
-    respond,
-    singular_check,
-    sql_overrides,
-)
+from webui.rest.handlers import explain
 from webui.rest.params import read_spec
+from webui.rest.parse import Call, csv_rows, media_type, read_body, read_payload
+from webui.rest.respond import respond, singular_check, write_count, write_response
 from webui.rest.runner import Outcome, run
 from webui.rest.schema import Table
+from webui.rest.statements import COMMAND, Statement
 
 
 async def write(call: Call) -> web.StreamResponse:
@@ -106,29 +95,6 @@ async def insert(call: Call) -> web.StreamResponse:
     )
     kind = "upsert" if call.prefer.resolution else "insert"
     return await finish_write(call, Frag(dml.text, (body,)), kind)
-
-
-def csv_rows(raw: bytes) -> list[dict[str, Any]]:
-    """A CSV body as PostgREST reads it: the first line names the columns, an empty field is
-    the empty string and the bare word NULL is SQL null; the database casts each text value."""
-    try:
-        lines = list(csv.reader(io.StringIO(raw.decode("utf-8"), newline="")))
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise ApiError(400, "PGRST102", "Empty or invalid csv", details=str(exc)[:200]) from None
-    lines = [line for line in lines if line]
-    if not lines:
-        raise ApiError(400, "PGRST102", "Empty or invalid csv", details="no header line")
-    header, rows = lines[0], []
-    for number, values in enumerate(lines[1:], start=2):
-        if len(values) != len(header):
-            raise ApiError(
-                400,
-                "PGRST102",
-                "Empty or invalid csv",
-                details=f"line {number} has {len(values)} fields, the header {len(header)}",
-            )
-        rows.append({k: (None if v == "NULL" else v) for k, v in zip(header, values, strict=True)})
-    return rows
 
 
 async def update(call: Call) -> web.StreamResponse:
@@ -209,7 +175,7 @@ async def finish_write(
     location_keys = call.table.primary_key if (created and mode == "headers-only") else []
     wrapped = mode != "minimal" or _counts_inserts(call, kind)
     if not wrapped:
-        statement = dml
+        statement = Statement(dml, COMMAND)
         if select_spec.items:  # an unknown column in select= is 400 whatever is returned
             build_rows(call.table, select_spec, source=Frag("pgrst_source"), paged=False)
     else:
@@ -224,16 +190,14 @@ async def finish_write(
         )
         statement = st.returning(dml, built, call.shape, location_keys)
     if call.accept.kind == "plan":
-        return await explain(call, statement)
+        return await explain(call, statement.frag)
     outcome = await run(
-        pool_of(call),
-        call.context,
+        call.db,
         [statement],
         read_only=False,
         decide=None if commits_blindly(call) else (lambda o: _decide(call, wrapped, o)),
-        acquire_timeout=call.state.config.db_pool_acquisition_timeout,
     )
-    return _write_response(call, mode, kind, wrapped, outcome, location_keys)
+    return write_response(call, mode, kind, wrapped, outcome.result, location_keys)
 
 
 def _counts_inserts(call: Call, kind: str) -> bool:
@@ -257,14 +221,8 @@ def _select_only(call: Call) -> list[tuple[str, str]]:
     return [(k, v) for k, v in call.request.query.items() if k == "select"]
 
 
-def _affected(wrapped: bool, outcome: Outcome) -> int:
-    if not wrapped:
-        return max(outcome.rowcounts[-1], 0)
-    return outcome.integer(-1, 1) or 0
-
-
 def _decide(call: Call, wrapped: bool, outcome: Outcome) -> bool:
-    affected = _affected(wrapped, outcome)
+    affected = write_count(wrapped, outcome.result)
     prefer = call.prefer
     if (
         prefer.handling == "strict"
@@ -282,51 +240,3 @@ def _decide(call: Call, wrapped: bool, outcome: Outcome) -> bool:
     if call.state.config.tx_override and prefer.tx:
         commit = prefer.tx == "commit"
     return commit
-
-
-def _write_response(
-    call: Call, mode: str, kind: str, wrapped: bool, outcome: Outcome, location_keys: list[str]
-) -> web.StreamResponse:
-    headers: dict[str, str] = {}
-    applied_preferences(call, headers)
-    affected = _affected(wrapped, outcome)
-    content_range = _write_range(kind, affected, call.prefer.count == "exact")
-    if content_range:
-        headers["Content-Range"] = content_range
-    location = outcome.value(-1, 3) if location_keys else None
-    if location:
-        keys = orjson.loads(location)
-        query = "&".join(f"{url_quote(k)}=eq.{url_quote(str(v))}" for k, v in keys.items())
-        headers["Location"] = f"/{call.table.name}?{query}"
-    status = _write_status(call, mode, kind, outcome.integer(-1, 6) if wrapped else None)
-    if not wrapped:
-        return respond(call, status, None, headers)
-    status = sql_overrides(outcome, 4, status, headers)
-    body = outcome.value(-1, 2) if mode == "representation" else None
-    return respond(call, status, body, headers)
-
-
-def _write_range(kind: str, affected: int, exact: bool) -> str | None:
-    """`Content-Range` as PostgREST sends it: `*/*` on POST and DELETE (`*/N` with
-    count=exact), `0-(N-1)/*` on PATCH (`*/*` when nothing matched), none on PUT."""
-    total = str(affected) if exact else "*"
-    if kind == "put":
-        return None
-    if kind == "update" and affected > 0:
-        return f"0-{affected - 1}/{total}"
-    return f"*/{total}"
-
-
-def _write_status(call: Call, mode: str, kind: str, inserted: int | None) -> int:
-    """201 for an insert; an upsert that merged and inserted nothing is 200; PUT is 201 when it
-    inserted (200 when it replaced) with a representation, else 204; PATCH and DELETE are 200
-    with a representation, else 204."""
-    if kind == "insert" or (kind == "upsert" and call.prefer.resolution != "merge-duplicates"):
-        return 201
-    if kind == "upsert":
-        return 201 if (inserted or 0) > 0 else 200
-    if mode != "representation":
-        return 204
-    if kind == "put":
-        return 201 if (inserted or 0) > 0 else 200
-    return 200

@@ -134,6 +134,50 @@ def _serve(
             process.kill()
 
 
+@contextmanager
+def running_rest(
+    database_url: str,
+    log_dir: Path,
+    probe: str,
+    env: Mapping[str, str] | None = None,
+    args: tuple[str, ...] = (),
+    port: int | None = None,
+    timeout: float = 20.0,
+) -> Iterator[str]:
+    """A real `pgwarden rest` (the dialect alone, a stand-in for a PostgREST server) on a loopback
+    port, stopped on exit; yields its base URL once `GET <probe>` answers 2xx. `args` may name a
+    PostgREST configuration file; `PGRST_SERVER_PORT` is set to `port` (a free one by default)."""
+    port = port or free_port()
+    full_env = {**os.environ, "DATABASE_URL": database_url, **(env or {})}
+    full_env["PGRST_SERVER_PORT"] = str(port)
+    command = [sys.executable, "-m", "webui.cli", "rest", *args]
+    with (log_dir / f"rest-{port}.log").open("wb") as log:
+        process = subprocess.Popen(command, env=full_env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_probe(url + probe, process, timeout)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def _wait_probe(url: str, process: subprocess.Popen[bytes], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"pgwarden rest exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):  # noqa: S310
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"pgwarden rest did not answer {url} within {timeout}s")
+
+
 def run_cli(
     *args: str,
     database_url: str | None = None,
