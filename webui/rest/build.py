@@ -123,9 +123,13 @@ class Builder:
     # --- fields and values ---------------------------------------------------------------
     def field(self, table: Table, alias: str, f: Field) -> Frag:
         column = table.columns.get(f.name)
-        if column is None:
+        if column is not None:
+            head = f"{alias}.{column.quoted}"
+        elif f.name in table.computed:  # the row cast: a write's rows come from its CTE
+            head = f"{table.computed[f.name]}({alias}::{table.qualified})"
+        else:
             raise column_not_found_read(f.name, table.name)
-        parts: list[Frag | str] = [f"{alias}.{column.quoted}"]
+        parts: list[Frag | str] = [head]
         for arrow, key in f.path:
             if _INT_KEY.match(key):
                 parts.append(Frag(f"{arrow}%s::int", (int(key),)))
@@ -231,14 +235,9 @@ class Builder:
         where = join(" and ", conditions)
         source = f"{rel.target.qualified} {child}"
         test = cat(f"exists (select 1 from {source} where ", where, ")")
+        if item.spread and not rel.to_one:
+            return self.spread_many(rel.target, child, child_path, columns, source, where), test
         if item.spread:
-            if not rel.to_one:
-                raise ApiError(
-                    400,
-                    "PGRST119",
-                    f"A spread operation on '{item.name}' is only "
-                    "possible on a to-one relationship",
-                )
             return [
                 (cat("(select ", e, f" from {source} where ", where, ")"), n) for e, n in columns
             ], test
@@ -250,6 +249,40 @@ class Builder:
         tail = self.order_limit(rel.target, child, child_path)
         aggregate = cat("coalesce((select json_agg(_e) from (", body, tail, ") _e), '[]')")
         return [(aggregate, name)], test
+
+    def spread_many(
+        self,
+        target: Table,
+        child: str,
+        path: Path,
+        columns: list[tuple[Frag, str]],
+        source: str,
+        where: Frag,
+    ) -> list[tuple[Frag, str]]:
+        """`...reviews(stars)` on a to-many relationship (PostgREST v13): each column becomes
+        the JSON array of its values over the related rows (`[]` when none), in their order."""
+        if path in self.groups or any(i.aggregate for i in _columns_of(self.items_at[path])):
+            raise ApiError(
+                400,
+                "PGRST127",
+                "Feature not implemented",
+                "Aggregates are not implemented for one-to-many or many-to-many spreads.",
+            )
+        tail = self.order_limit(target, child, path)
+        return [
+            (
+                cat(
+                    "coalesce((select json_agg(_s.v) from (select ",
+                    e,
+                    f" as v from {source} where ",
+                    where,
+                    tail,
+                    ") _s), '[]')",
+                ),
+                n,
+            )
+            for e, n in columns
+        ]
 
     def join_condition(self, rel: Relationship, alias: str, child: str) -> Frag:
         table_alias = alias
@@ -281,14 +314,15 @@ class Builder:
         return out
 
     def embed_null_filter(self, node: Filter, test: Frag) -> Frag:
-        if node.operator != "is" or node.value != "null":
+        if node.operator != "is" or node.value not in ("null", "not null"):
             raise ApiError(
                 400,
                 "PGRST120",
                 f"Bad operator on the '{node.field.name}' embedded resource",
                 "Only is null or not is null filters are allowed on embedded resources",
             )
-        return test if node.negate else cat("not ", test)
+        present = node.negate != (node.value == "not null")
+        return test if present else cat("not ", test)
 
     def order_limit(self, table: Table, alias: str, path: Path, cap: int | None = None) -> Frag:
         parts: list[Frag | str] = []
@@ -351,6 +385,10 @@ class Builder:
             condition,
             " limit 1)",
         )
+
+
+def _columns_of(items: list[SelectColumn | Embed]) -> list[SelectColumn]:
+    return [i for i in items if isinstance(i, SelectColumn)]
 
 
 def _like(value: str) -> str:

@@ -62,6 +62,8 @@ class Table:
     uniques: list[frozenset[str]] = field(default_factory=list)
     relationships: list[Relationship] = field(default_factory=list)
     qualified: str = ""
+    # computed fields: name → the function taking this table's row (PostgREST's computed fields)
+    computed: dict[str, str] = field(default_factory=dict)
     # statement parts that depend on the table alone, built once (webui/rest/build.py)
     memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
@@ -191,7 +193,12 @@ select json_build_object(
       'defaults', p.pronargdefaults,
       'arguments', coalesce((
         select json_agg(json_build_object('name', coalesce(x.name, ''),
-          'type', pg_catalog.format_type(x.type, null), 'mode', x.mode) order by x.idx)
+          'type', pg_catalog.format_type(x.type, null), 'mode', x.mode,
+          'relation', (select json_build_object('schema', an.nspname, 'name', ac.relname)
+             from pg_catalog.pg_type at
+             join pg_catalog.pg_class ac on ac.oid = at.typrelid
+             join pg_catalog.pg_namespace an on an.oid = ac.relnamespace
+             where at.oid = x.type)) order by x.idx)
         from unnest(coalesce(p.proallargtypes, p.proargtypes::oid[]),
                     coalesce(p.proargmodes, array_fill('i'::"char", array[p.pronargs::int])),
                     p.proargnames) with ordinality x(type, mode, name, idx)), '[]')))
@@ -247,6 +254,7 @@ def build(data: dict[str, Any], schemas: tuple[str, ...]) -> SchemaCache:
         _junction_links(junction)
     functions: dict[tuple[str, str], list[Function]] = {}
     for entry in data["functions"]:
+        _computed_field(entry, tables)
         function = _function(entry, tables)
         if function is not None:
             functions.setdefault((function.schema, function.name), []).append(function)
@@ -335,6 +343,21 @@ def _junction_links(junction: Table) -> None:
 
 
 _RAW_TYPES = ("json", "jsonb")
+
+
+def _computed_field(entry: dict[str, Any], tables: dict[tuple[str, str], Table]) -> None:
+    """A function of one argument, a row of an exposed table or view, returning one value that
+    is not a row: a computed field of that relation (selected, filtered and ordered by name;
+    not part of `*`), as PostgREST has them."""
+    inputs = [a for a in entry["arguments"] if a["mode"] in "ibv"]
+    relation = inputs[0].get("relation") if len(inputs) == 1 else None
+    if relation is None or entry["returns_set"] or entry["return_type"] == "void":
+        return
+    if entry["return_relation"] is not None or entry["return_type"] == "record":
+        return
+    table = tables.get((relation["schema"], relation["name"]))
+    if table is not None and table.schema == entry["schema"] and entry["name"] not in table.columns:
+        table.computed[entry["name"]] = f"{quote(entry['schema'])}.{quote(entry['name'])}"
 
 
 def _function(entry: dict[str, Any], tables: dict[tuple[str, str], Table]) -> Function | None:

@@ -22,9 +22,12 @@ class Shape:
 
     kind: str = "json"  # json | object | csv
     strip_nulls: bool = False
+    bodiless: bool = False  # HEAD: counts and headers only, no body built (as PostgREST)
 
 
 def body_expression(shape: Shape, names: list[str]) -> Frag:
+    if shape.bodiless:
+        return Frag("''")
     if shape.kind == "csv":
         header = ",".join(_csv_header(n) for n in names)
         line = CSV_LINE if names else "''"
