@@ -338,3 +338,13 @@ def test_is_not_null(base: str) -> None:
     r = call(base, "GET", "/authors?select=id,books()&books=is.not_null&order=id")
     assert r.status_code == 200, r.text
     assert r.json() == [{"id": 1}, {"id": 2}, {"id": 3}]
+
+
+# --- full-text search on a column that is not a tsvector (v13 #2255) ------------------------------
+def test_fts_on_a_text_column_uses_the_filters_language(base: str) -> None:
+    """`to_tsvector('simple', title)` keeps the word "the" that the default (english) drops."""
+    r = call(base, "GET", "/books?select=id&title=fts(simple).the&order=id")
+    assert r.status_code == 200, r.text
+    assert [row["id"] for row in r.json()] == [1, 2, 5]
+    r = call(base, "GET", "/books?select=id&title=fts.darkness")
+    assert r.json() == [{"id": 1}]

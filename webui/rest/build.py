@@ -143,7 +143,10 @@ class Builder:
                 f" {node.conjunction} ", [self.condition(table, alias, c) for c in node.children]
             )
             return cat("not (" if node.negate else "(", inner, ")")
-        expression = self.predicate(self.field(table, alias, node.field), node)
+        target = self.field(table, alias, node.field)
+        if node.operator in FTS_FUNCTIONS and not _is_tsvector(table, node.field):
+            target = _to_tsvector(target, node.language)
+        expression = self.predicate(target, node)
         return cat("not (", expression, ")") if node.negate else expression
 
     def predicate(self, target: Frag, node: Filter) -> Frag:
@@ -385,6 +388,19 @@ class Builder:
             condition,
             " limit 1)",
         )
+
+
+def _is_tsvector(table: Table, f: Field) -> bool:
+    column = table.columns.get(f.name)
+    return column is not None and not f.path and column.type == "tsvector"
+
+
+def _to_tsvector(target: Frag, language: str | None) -> Frag:
+    """Full-text search on a column that is not a tsvector: `to_tsvector()` of it, in the
+    filter's language when it names one (PostgREST v13, #2255)."""
+    if language:
+        return cat(Frag("pg_catalog.to_tsvector(%s::regconfig, ", (language,)), target, ")")
+    return cat("pg_catalog.to_tsvector(", target, ")")
 
 
 def _columns_of(items: list[SelectColumn | Embed]) -> list[SelectColumn]:
