@@ -16,8 +16,6 @@ import pytest
 import rest_support
 from rest_support import bearer
 
-from webui.testing import ServerProcess
-
 base = rest_support.base
 
 # Functions that write, for `max-affected` on RPC (MaxAffectedSpec).
@@ -48,10 +46,7 @@ def rest_db(request: pytest.FixtureRequest, migrated: Any) -> Iterator[str]:
         next(databases)
 
 
-@pytest.fixture(scope="module")
-def rest_server(rest_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    env = {"PGRST_DB_AGGREGATES_ENABLED": "true"}
-    yield from rest_support.module_server(rest_db, tmp_path_factory, env)
+rest_server = rest_support.rest_server  # db-aggregates-enabled is off (PostgREST's default)
 
 
 API = {"Accept-Profile": "test_api", "Content-Profile": "test_api"}
@@ -318,17 +313,6 @@ def test_nested_spreads_give_arrays_of_arrays(base: str) -> None:
     ]
 
 
-def test_aggregates_in_a_to_many_spread_are_not_implemented(base: str) -> None:
-    r = call(base, "GET", "/authors?select=id,...books(count())")
-    assert r.status_code == 400
-    assert error(r) == {
-        "code": "PGRST127",
-        "message": "Feature not implemented",
-        "details": "Aggregates are not implemented for one-to-many or many-to-many spreads.",
-        "hint": None,
-    }
-
-
 # --- is.not_null (v13 #3747) ----------------------------------------------------------------------
 def test_is_not_null(base: str) -> None:
     r = call(base, "GET", "/books?select=id&price=is.not_null&order=id")
@@ -348,3 +332,19 @@ def test_fts_on_a_text_column_uses_the_filters_language(base: str) -> None:
     assert [row["id"] for row in r.json()] == [1, 2, 5]
     r = call(base, "GET", "/books?select=id&title=fts.darkness")
     assert r.json() == [{"id": 1}]
+
+
+# --- `count` as a column (AggregateFunctionsSpec, "backwards compat") ----------------------------
+def test_count_as_a_column_needs_no_aggregates(base: str) -> None:
+    """`select=count` and `reviews(count)` (supabase-js' `comments(count)`), with
+    db-aggregates-enabled off: PostgreSQL reads `t.count` as `count(t)`, so PostgREST answers."""
+    r = call(base, "GET", "/books?select=count")
+    assert r.status_code == 200, r.text
+    assert r.json() == [{"count": 6}]
+    r = call(base, "GET", "/books?select=id,reviews(count)&id=in.(1,5)&order=id")
+    assert r.status_code == 200, r.text
+    assert r.json() == [{"id": 1, "reviews": [{"count": 2}]}, {"id": 5, "reviews": [{"count": 0}]}]
+    r = call(base, "GET", "/authors?select=name,n:books(c:count)&id=eq.2")
+    assert r.json() == [{"name": "Stanisław Lem", "n": [{"c": 2}]}]
+    refused = call(base, "GET", "/books?select=count()")
+    assert refused.status_code == 400 and error(refused)["code"] == "PGRST123"

@@ -4,7 +4,7 @@ PostgreSQL builds the whole body. Identifiers come pre-quoted from the cache; va
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
 from webui.rest.errors import ApiError, column_not_found_read
@@ -182,6 +182,8 @@ class Builder:
         plain: list[int] = []
         aggregated = False
         for item in items or [SelectColumn(Field("*"))]:
+            if isinstance(item, SelectColumn) and _legacy_count(table, item):
+                item = replace(item, field=Field("*"), aggregate="count")
             if isinstance(item, Embed):
                 columns, test = self.embed(table, alias, item, path)
                 exists[item.alias or item.name] = test
@@ -388,6 +390,20 @@ class Builder:
             condition,
             " limit 1)",
         )
+
+
+def _legacy_count(table: Table, item: SelectColumn) -> bool:
+    """`select=count`, `reviews(count)`: PostgreSQL reads `t.count` as `count(t)`, so PostgREST
+    has always answered it with the row count (its spec: "a count by using it as a column,
+    backwards compat"); it needs no `db-aggregates-enabled`."""
+    f = item.field
+    return (
+        f.name == "count"
+        and not f.path
+        and item.aggregate is None
+        and "count" not in table.columns
+        and "count" not in table.computed
+    )
 
 
 def _is_tsvector(table: Table, f: Field) -> bool:
