@@ -26,6 +26,8 @@ create function test_api.drop_item_ids(above integer) returns setof integer
 language sql volatile as $$ delete from test_api.items where id > above returning id $$;
 create function test_api.touch_items() returns void
 language sql volatile as $$ update test_api.items set qty = qty $$;
+create function test_api.sum_of(xs integer[]) returns integer
+language sql immutable as $$ select coalesce(sum(x), 0)::integer from unnest(xs) x $$;
 create function test_api.label(test_api.books) returns text
 language sql stable as $$ select $1.title || ' (' || coalesce($1.pages::text, '?') || ')' $$;
 create function test_api.initials(author test_api.authors) returns text
@@ -348,3 +350,20 @@ def test_count_as_a_column_needs_no_aggregates(base: str) -> None:
     assert r.json() == [{"name": "Stanisław Lem", "n": [{"c": 2}]}]
     refused = call(base, "GET", "/books?select=count()")
     assert refused.status_code == 400 and error(refused)["code"] == "PGRST123"
+
+
+# --- what clients send most (postgrest-js) ----------------------------------------------------------
+def test_rpc_get_with_an_array_argument(base: str) -> None:
+    """postgrest-js `rpc('sum_of', {xs: [1, 2, 3]}, {get: true})` sends `xs={1,2,3}`."""
+    r = call(base, "GET", "/rpc/sum_of?xs={1,2,3}")
+    assert r.status_code == 200, r.text
+    assert r.json() == 6
+    r = call(base, "POST", "/rpc/sum_of", json={"xs": [1, 2, 3]})
+    assert r.status_code == 200 and r.json() == 6, r.text
+
+
+def test_limit_zero_with_a_count(base: str) -> None:
+    """RangeQuery.rangeStatus: no row of six is a partial answer (206), as in PostgREST."""
+    r = call(base, "GET", "/books?select=id&limit=0", headers={"Prefer": "count=exact"})
+    assert r.status_code == 206, r.text
+    assert r.json() == [] and r.headers["Content-Range"] == "*/6"
