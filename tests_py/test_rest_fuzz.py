@@ -26,11 +26,15 @@ SCALE = max(1, int(os.environ.get("PGWARDEN_FUZZ_SCALE", "1")))
 # bench/rest_fuzz.py's run: where the tally goes (JSON), and the wall-clock time (epoch seconds)
 # past which every test stops; there a failing case is recorded and the run goes on.
 REPORT = os.environ.get("PGWARDEN_FUZZ_REPORT")
-DEADLINE = float(os.environ.get("PGWARDEN_FUZZ_DEADLINE", "0"))
+# The run's time bound (seconds), shared among the tests by their budgets: each stops at its share.
+BOUND = float(os.environ.get("PGWARDEN_FUZZ_SECONDS", "0"))
+SHARES: dict[str, float] = {}  # test name → its share of the bound (set by `budget`)
 PROGRESS_EVERY = 1000
 
 
-def budget(examples: int) -> settings:
+def budget(examples: int, requests_per_example: int = 1) -> settings:
+    name = f"#{len(SHARES)}"
+    SHARES[name] = examples * requests_per_example
     # In the full-size run a failure is recorded, not raised, and nothing is shrunk: shrinking
     # a slow failing case is what kept that run from finishing.
     phases = [Phase.explicit, Phase.reuse, Phase.generate] if REPORT else list(Phase)
@@ -51,13 +55,17 @@ class Tally:
         self.cases: dict[str, int] = {}
         self.failures: list[dict[str, Any]] = []
         self.stopped: list[str] = []
+        self.began: dict[str, float] = {}
 
     @staticmethod
     def current() -> str:
         return os.environ.get("PYTEST_CURRENT_TEST", "?").split("::")[-1].split(" ")[0]
 
     def before(self) -> None:
-        if DEADLINE and time.time() > DEADLINE:
+        name = self.current()
+        if name not in self.began:
+            self.began[name] = time.monotonic()
+        if BOUND and time.monotonic() - self.began[name] > BOUND * share(name):
             if self.current() not in self.stopped:
                 self.stopped.append(self.current())
             pytest.skip("the run's time bound was reached")
@@ -83,6 +91,30 @@ class Tally:
 
 
 TALLY = Tally()
+
+
+def share(name: str) -> float:
+    """This test's part of the time bound, by its planned requests (the order of `budget`)."""
+    order = [n for n in TESTS if n in _selected()]
+    if name not in order:
+        return 1.0
+    planned = {n: list(SHARES.values())[TESTS.index(n)] for n in order}
+    return planned[name] / sum(planned.values())
+
+
+# The fuzz tests in the order of their `budget` declarations.
+TESTS = [
+    "test_query_grammar_never_5xx",
+    "test_well_formed_queries_never_5xx",
+    "test_write_bodies_never_5xx",
+    "test_rpc_never_5xx",
+    "test_headers_and_raw_bodies_never_5xx",
+]
+
+
+def _selected() -> list[str]:
+    chosen = os.environ.get("PGWARDEN_FUZZ_TESTS")
+    return chosen.split(",") if chosen else TESTS
 
 
 def exchange(
@@ -168,6 +200,8 @@ EMBEDS = [
     "reviews!nope(*)",
     "x:authors(id)",
     "authors(books(id))",
+    "...reviews(stars)",
+    "reviews(count)",
 ]
 TEXT = s.text(alphabet=s.characters(codec="utf-8", exclude_characters="\x00"), max_size=12)
 VALUES = s.one_of(
@@ -258,6 +292,8 @@ GOOD_EMBEDS = [
     "genres(name)",
     "...authors(country)",
     "reviews!inner(id)",
+    "...reviews(stars,body)",
+    "reviews(count)",
 ]
 
 
@@ -366,7 +402,7 @@ def test_write_bodies_never_5xx(http: httpx.Client, body: object, method: str, p
     exchange(http, method, "/items?id=eq.1", json=body, headers=headers)
 
 
-@budget(100)
+@budget(100, requests_per_example=2)
 @given(name=TEXT, args=s.dictionaries(TEXT, JSON, max_size=3))
 def test_rpc_never_5xx(http: httpx.Client, name: str, args: dict) -> None:
     headers = {"Content-Profile": "test_api"}
