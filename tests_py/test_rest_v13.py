@@ -352,7 +352,7 @@ def test_count_as_a_column_needs_no_aggregates(base: str) -> None:
     assert refused.status_code == 400 and error(refused)["code"] == "PGRST123"
 
 
-# --- what clients send most (postgrest-js) ----------------------------------------------------------
+# --- what clients send most (postgrest-js) ----------------------------------------------
 def test_rpc_get_with_an_array_argument(base: str) -> None:
     """postgrest-js `rpc('sum_of', {xs: [1, 2, 3]}, {get: true})` sends `xs={1,2,3}`."""
     r = call(base, "GET", "/rpc/sum_of?xs={1,2,3}")
