@@ -574,3 +574,15 @@ def test_postgrest_client_sees_typed_errors(base: str) -> None:
     with pytest.raises(APIError) as caught:
         client.from_("secrets").delete().eq("id", 1).execute()
     assert caught.value.code == "42501"
+
+
+def test_aggregates_in_a_to_many_spread_are_not_implemented(base: str) -> None:
+    """PostgREST v13 spreads to-many embeds, without aggregates (test_rest_v13.py)."""
+    r = call(base, "GET", "/authors?select=id,...books(count())")
+    assert r.status_code == 400
+    assert error(r) == {
+        "code": "PGRST127",
+        "message": "Feature not implemented",
+        "details": "Aggregates are not implemented for one-to-many or many-to-many spreads.",
+        "hint": None,
+    }

@@ -5,12 +5,17 @@ from __future__ import annotations
 
 import json
 import os
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import httpx
 import pytest
 import rest_support
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as s
 from rest_support import bearer
 
@@ -18,12 +23,115 @@ from webui.testing import ServerProcess
 
 # `make test` runs a small budget; bench/rest_fuzz.py multiplies it (×30: about 50,000 cases).
 SCALE = max(1, int(os.environ.get("PGWARDEN_FUZZ_SCALE", "1")))
+# bench/rest_fuzz.py's run: where the tally goes (JSON), and the wall-clock time (epoch seconds)
+# past which every test stops; there a failing case is recorded and the run goes on.
+REPORT = os.environ.get("PGWARDEN_FUZZ_REPORT")
+# The run's time bound (seconds), shared among the tests by their budgets: each stops at its share.
+BOUND = float(os.environ.get("PGWARDEN_FUZZ_SECONDS", "0"))
+SHARES: dict[str, float] = {}  # test name → its share of the bound (set by `budget`)
+PROGRESS_EVERY = 1000
 
 
-def budget(examples: int) -> settings:
+def budget(examples: int, requests_per_example: int = 1) -> settings:
+    name = f"#{len(SHARES)}"
+    SHARES[name] = examples * requests_per_example
+    # In the full-size run a failure is recorded, not raised, and nothing is shrunk: shrinking
+    # a slow failing case is what kept that run from finishing.
+    phases = [Phase.explicit, Phase.reuse, Phase.generate] if REPORT else list(Phase)
     return settings(
-        max_examples=examples * SCALE, deadline=None, suppress_health_check=list(HealthCheck)
+        max_examples=examples * SCALE,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        phases=phases,
+        database=None if REPORT else settings.default.database,
     )
+
+
+class Tally:
+    """Cases sent and failures met, per test: the full-size run's summary."""
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.cases: dict[str, int] = {}
+        self.failures: list[dict[str, Any]] = []
+        self.stopped: list[str] = []
+        self.began: dict[str, float] = {}
+
+    @staticmethod
+    def current() -> str:
+        return os.environ.get("PYTEST_CURRENT_TEST", "?").split("::")[-1].split(" ")[0]
+
+    def before(self) -> None:
+        name = self.current()
+        if name not in self.began:
+            self.began[name] = time.monotonic()
+        if BOUND and time.monotonic() - self.began[name] > BOUND * share(name):
+            if self.current() not in self.stopped:
+                self.stopped.append(self.current())
+            pytest.skip("the run's time bound was reached")
+
+    def sent(self) -> None:
+        name = self.current()
+        self.cases[name] = self.cases.get(name, 0) + 1
+        total = sum(self.cases.values())
+        if REPORT and total % PROGRESS_EVERY == 0:
+            load = Path("/proc/loadavg").read_text().split()[0]
+            print(
+                f"fuzz: {total:,} cases, {len(self.failures)} failures, "
+                f"{time.monotonic() - self.started:.0f} s, load {load}",
+                file=sys.stderr,
+                flush=True,
+            )
+
+    def failed(self, request: str, error: BaseException) -> None:
+        if not REPORT:
+            raise error
+        text = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
+        self.failures.append({"test": self.current(), "request": request, "error": text[:400]})
+
+
+TALLY = Tally()
+
+
+def share(name: str) -> float:
+    """This test's part of the time bound, by its planned requests (the order of `budget`)."""
+    order = [n for n in TESTS if n in _selected()]
+    if name not in order:
+        return 1.0
+    planned = {n: list(SHARES.values())[TESTS.index(n)] for n in order}
+    return planned[name] / sum(planned.values())
+
+
+# The fuzz tests in the order of their `budget` declarations.
+TESTS = [
+    "test_query_grammar_never_5xx",
+    "test_well_formed_queries_never_5xx",
+    "test_write_bodies_never_5xx",
+    "test_rpc_never_5xx",
+    "test_headers_and_raw_bodies_never_5xx",
+]
+
+
+def _selected() -> list[str]:
+    chosen = os.environ.get("PGWARDEN_FUZZ_TESTS")
+    return chosen.split(",") if chosen else TESTS
+
+
+def exchange(
+    http: httpx.Client,
+    method: str,
+    url: str,
+    verify: Callable[[httpx.Response], None] | None = None,
+    **kwargs: Any,
+) -> None:
+    """Send one case and check its answer (a timeout is a failure: a hang)."""
+    TALLY.before()
+    try:
+        (verify or check)(http.request(method, url, **kwargs))
+    except (AssertionError, httpx.TimeoutException) as error:
+        TALLY.failed(f"{method} {url} {kwargs.get('params') or ''}"[:300], error)
+    finally:
+        TALLY.sent()
 
 
 # The module-scoped fixtures of rest_support, used here by name.
@@ -92,6 +200,8 @@ EMBEDS = [
     "reviews!nope(*)",
     "x:authors(id)",
     "authors(books(id))",
+    "...reviews(stars)",
+    "reviews(count)",
 ]
 TEXT = s.text(alphabet=s.characters(codec="utf-8", exclude_characters="\x00"), max_size=12)
 VALUES = s.one_of(
@@ -182,6 +292,8 @@ GOOD_EMBEDS = [
     "genres(name)",
     "...authors(country)",
     "reviews!inner(id)",
+    "...reviews(stars,body)",
+    "reviews(count)",
 ]
 
 
@@ -251,13 +363,14 @@ def test_query_grammar_never_5xx(
     headers = {"Accept": accept, "Prefer": "count=exact"}
     if range_header:
         headers["Range"] = range_header
-    check(http.get("/books", params=pairs, headers=headers))
+    exchange(http, "GET", "/books", params=pairs, headers=headers)
 
 
 @budget(400)
 @given(pairs=well_formed_query(), accept=s.sampled_from(["application/json", "text/csv"]))
 def test_well_formed_queries_never_5xx(http: httpx.Client, pairs: list, accept: str) -> None:
-    check(http.get("/books", params=pairs, headers={"Accept": accept, "Prefer": "count=exact"}))
+    headers = {"Accept": accept, "Prefer": "count=exact"}
+    exchange(http, "GET", "/books", params=pairs, headers=headers)
 
 
 JSON = s.recursive(
@@ -286,20 +399,15 @@ ROW = s.fixed_dictionaries(
 )
 def test_write_bodies_never_5xx(http: httpx.Client, body: object, method: str, prefer: str) -> None:
     headers = {**bearer(), "Content-Profile": "test_api", "Prefer": prefer + ", tx=rollback"}
-    check(http.request(method, "/items?id=eq.1", json=body, headers=headers))
+    exchange(http, method, "/items?id=eq.1", json=body, headers=headers)
 
 
-@budget(100)
+@budget(100, requests_per_example=2)
 @given(name=TEXT, args=s.dictionaries(TEXT, JSON, max_size=3))
 def test_rpc_never_5xx(http: httpx.Client, name: str, args: dict) -> None:
-    check(
-        http.post(
-            f"/rpc/{quote(name, safe='') or 'add'}",
-            json=args,
-            headers={"Content-Profile": "test_api"},
-        )
-    )
-    check(http.post("/rpc/add", json=args, headers={"Content-Profile": "test_api"}))
+    headers = {"Content-Profile": "test_api"}
+    exchange(http, "POST", f"/rpc/{quote(name, safe='') or 'add'}", json=args, headers=headers)
+    exchange(http, "POST", "/rpc/add", json=args, headers=headers)
 
 
 HEADER_TEXT = s.text(
@@ -367,11 +475,31 @@ def test_headers_and_raw_bodies_never_5xx(
 ) -> None:
     """Any header among those the dialect reads, well-formed or not, with any body."""
     content = None if method in ("GET", "HEAD") else body
-    response = http.request(method, path, headers=headers, content=content)
-    assert response.status_code < 500, (method, path, headers, body[:80], response.text)
-    if response.status_code >= 400 and method != "HEAD" and response.content:
-        assert set(response.json()) == {"code", "message", "details", "hint"}
+
+    def verify(response: httpx.Response) -> None:
+        assert response.status_code < 500, (method, path, headers, body[:80], response.text)
+        if response.status_code >= 400 and method != "HEAD" and response.content:
+            assert set(response.json()) == {"code", "message", "details", "hint"}
+
+    exchange(http, method, path, verify, headers=headers, content=content)
 
 
 def test_server_logged_no_unhandled_error(rest_server: ServerProcess) -> None:
     assert "unhandled error" not in rest_server.log()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def report(rest_server: ServerProcess) -> Iterator[None]:
+    """The full-size run's tally, written when the module ends (bench/rest_fuzz.py reads it)."""
+    yield
+    if REPORT:
+        log = rest_server.log()
+        tally = {
+            "cases": TALLY.cases,
+            "failures": TALLY.failures,
+            "stopped_by_time_bound": TALLY.stopped,
+            "seconds": time.monotonic() - TALLY.started,
+            "unhandled_errors_logged": log.count("unhandled error"),
+            "tracebacks_logged": log.count("Traceback (most recent call last)"),
+        }
+        Path(REPORT).write_text(json.dumps(tally, indent=1))

@@ -4,7 +4,7 @@ PostgreSQL builds the whole body. Identifiers come pre-quoted from the cache; va
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
 from webui.rest.errors import ApiError, column_not_found_read
@@ -123,9 +123,13 @@ class Builder:
     # --- fields and values ---------------------------------------------------------------
     def field(self, table: Table, alias: str, f: Field) -> Frag:
         column = table.columns.get(f.name)
-        if column is None:
+        if column is not None:
+            head = f"{alias}.{column.quoted}"
+        elif f.name in table.computed:  # the row cast: a write's rows come from its CTE
+            head = f"{table.computed[f.name]}({alias}::{table.qualified})"
+        else:
             raise column_not_found_read(f.name, table.name)
-        parts: list[Frag | str] = [f"{alias}.{column.quoted}"]
+        parts: list[Frag | str] = [head]
         for arrow, key in f.path:
             if _INT_KEY.match(key):
                 parts.append(Frag(f"{arrow}%s::int", (int(key),)))
@@ -139,7 +143,10 @@ class Builder:
                 f" {node.conjunction} ", [self.condition(table, alias, c) for c in node.children]
             )
             return cat("not (" if node.negate else "(", inner, ")")
-        expression = self.predicate(self.field(table, alias, node.field), node)
+        target = self.field(table, alias, node.field)
+        if node.operator in FTS_FUNCTIONS and not _is_tsvector(table, node.field):
+            target = _to_tsvector(target, node.language)
+        expression = self.predicate(target, node)
         return cat("not (", expression, ")") if node.negate else expression
 
     def predicate(self, target: Frag, node: Filter) -> Frag:
@@ -175,6 +182,8 @@ class Builder:
         plain: list[int] = []
         aggregated = False
         for item in items or [SelectColumn(Field("*"))]:
+            if isinstance(item, SelectColumn) and _legacy_count(table, item):
+                item = replace(item, field=Field("*"), aggregate="count")
             if isinstance(item, Embed):
                 columns, test = self.embed(table, alias, item, path)
                 exists[item.alias or item.name] = test
@@ -231,14 +240,9 @@ class Builder:
         where = join(" and ", conditions)
         source = f"{rel.target.qualified} {child}"
         test = cat(f"exists (select 1 from {source} where ", where, ")")
+        if item.spread and not rel.to_one:
+            return self.spread_many(rel.target, child, child_path, columns, source, where), test
         if item.spread:
-            if not rel.to_one:
-                raise ApiError(
-                    400,
-                    "PGRST119",
-                    f"A spread operation on '{item.name}' is only "
-                    "possible on a to-one relationship",
-                )
             return [
                 (cat("(select ", e, f" from {source} where ", where, ")"), n) for e, n in columns
             ], test
@@ -250,6 +254,40 @@ class Builder:
         tail = self.order_limit(rel.target, child, child_path)
         aggregate = cat("coalesce((select json_agg(_e) from (", body, tail, ") _e), '[]')")
         return [(aggregate, name)], test
+
+    def spread_many(
+        self,
+        target: Table,
+        child: str,
+        path: Path,
+        columns: list[tuple[Frag, str]],
+        source: str,
+        where: Frag,
+    ) -> list[tuple[Frag, str]]:
+        """`...reviews(stars)` on a to-many relationship (PostgREST v13): each column becomes
+        the JSON array of its values over the related rows (`[]` when none), in their order."""
+        if path in self.groups or any(i.aggregate for i in _columns_of(self.items_at[path])):
+            raise ApiError(
+                400,
+                "PGRST127",
+                "Feature not implemented",
+                "Aggregates are not implemented for one-to-many or many-to-many spreads.",
+            )
+        tail = self.order_limit(target, child, path)
+        return [
+            (
+                cat(
+                    "coalesce((select json_agg(_s.v) from (select ",
+                    e,
+                    f" as v from {source} where ",
+                    where,
+                    tail,
+                    ") _s), '[]')",
+                ),
+                n,
+            )
+            for e, n in columns
+        ]
 
     def join_condition(self, rel: Relationship, alias: str, child: str) -> Frag:
         table_alias = alias
@@ -281,14 +319,15 @@ class Builder:
         return out
 
     def embed_null_filter(self, node: Filter, test: Frag) -> Frag:
-        if node.operator != "is" or node.value != "null":
+        if node.operator != "is" or node.value not in ("null", "not null"):
             raise ApiError(
                 400,
                 "PGRST120",
                 f"Bad operator on the '{node.field.name}' embedded resource",
                 "Only is null or not is null filters are allowed on embedded resources",
             )
-        return test if node.negate else cat("not ", test)
+        present = node.negate != (node.value == "not null")
+        return test if present else cat("not ", test)
 
     def order_limit(self, table: Table, alias: str, path: Path, cap: int | None = None) -> Frag:
         parts: list[Frag | str] = []
@@ -351,6 +390,37 @@ class Builder:
             condition,
             " limit 1)",
         )
+
+
+def _legacy_count(table: Table, item: SelectColumn) -> bool:
+    """`select=count`, `reviews(count)`: PostgreSQL reads `t.count` as `count(t)`, so PostgREST
+    has always answered it with the row count (its spec: "a count by using it as a column,
+    backwards compat"); it needs no `db-aggregates-enabled`."""
+    f = item.field
+    return (
+        f.name == "count"
+        and not f.path
+        and item.aggregate is None
+        and "count" not in table.columns
+        and "count" not in table.computed
+    )
+
+
+def _is_tsvector(table: Table, f: Field) -> bool:
+    column = table.columns.get(f.name)
+    return column is not None and not f.path and column.type == "tsvector"
+
+
+def _to_tsvector(target: Frag, language: str | None) -> Frag:
+    """Full-text search on a column that is not a tsvector: `to_tsvector()` of it, in the
+    filter's language when it names one (PostgREST v13, #2255)."""
+    if language:
+        return cat(Frag("pg_catalog.to_tsvector(%s::regconfig, ", (language,)), target, ")")
+    return cat("pg_catalog.to_tsvector(", target, ")")
+
+
+def _columns_of(items: list[SelectColumn | Embed]) -> list[SelectColumn]:
+    return [i for i in items if isinstance(i, SelectColumn)]
 
 
 def _like(value: str) -> str:

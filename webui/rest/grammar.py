@@ -46,7 +46,14 @@ FTS_FUNCTIONS = {
     "phfts": "phraseto_tsquery",
     "wfts": "websearch_to_tsquery",
 }
-IS_VALUES = {"null": "null", "true": "true", "false": "false", "unknown": "unknown"}
+# `is.not_null` is PostgREST v13's (#3747): the same as `not.is.null`.
+IS_VALUES = {
+    "null": "null",
+    "not_null": "not null",
+    "true": "true",
+    "false": "false",
+    "unknown": "unknown",
+}
 CASTS = {
     "text",
     "int",
@@ -210,7 +217,7 @@ def parse_operation(field_: Field, text: str) -> Filter:
         parsed = parse_list(value if operator == "in" else _brace_to_paren(value))
     elif operator == "is":
         if value.lower() not in IS_VALUES:
-            raise parse_error(f'"is accepts null, true, false or unknown, not: {value}"')
+            raise parse_error(f'"is accepts null, not_null, true, false or unknown, not: {value}"')
         parsed = IS_VALUES[value.lower()]
     return Filter(field_, operator, parsed, bool(negate), quantifier, language)
 

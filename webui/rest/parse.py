@@ -49,7 +49,8 @@ class Call:
     @property
     def shape(self) -> st.Shape:
         kind = "object" if self.single_json else self.accept.kind
-        return st.Shape(kind if kind != "plan" else "json", self.accept.strip_nulls)
+        bodiless = self.request.method == "HEAD"
+        return st.Shape(kind if kind != "plan" else "json", self.accept.strip_nulls, bodiless)
 
     @property
     def content_type(self) -> str:

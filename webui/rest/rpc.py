@@ -5,6 +5,7 @@ limit and select like a table."""
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -18,7 +19,7 @@ from webui.rest.negotiate import profile
 from webui.rest.params import read_spec
 from webui.rest.parse import Call, check_aggregates, parse_headers, read_json, read_payload
 from webui.rest.respond import dialect_response, sql_overrides
-from webui.rest.runner import run
+from webui.rest.runner import Outcome, run
 from webui.rest.schema import Function, Table, quote
 from webui.rest.state import REST, RestState
 from webui.rest.writes import commits_blindly
@@ -203,6 +204,7 @@ def call_source(function: Function, arguments: dict[str, Any]) -> Frag:
 
 async def _rows(call: Call, function: Function, source: Frag, arguments: dict[str, Any]) -> Any:
     call.stable = function.volatility in ("i", "s")
+    _check_max_affected(call, function)
     skip = set(arguments) if call.request.method != "POST" else set()
     spec = read_spec(call.request.query.items(), skip=skip)
     check_aggregates(call, spec)
@@ -217,7 +219,7 @@ async def _rows(call: Call, function: Function, source: Frag, arguments: dict[st
     if not function.returns_set and call.accept.kind == "json":
         call.single_json = True
     read_only = call.request.method != "POST"
-    decide = None if read_only or commits_blindly(call) else (lambda o: _commit(call, o))
+    decide = _decider(call, read_only, lambda o: o.result.page)
     return await execute_read(call, built, spec, read_only=read_only, decide=decide)
 
 
@@ -227,6 +229,7 @@ def _aliased(source: Frag) -> Frag:
 
 async def _scalar(call: Call, function: Function, source: Frag) -> web.StreamResponse:
     call.stable = function.volatility in ("i", "s")
+    _check_max_affected(call, function)
     kind = "void" if function.return_kind == "void" else "set" if function.returns_set else "one"
     statement = st.function_call(source, kind)
     read_only = call.request.method != "POST"
@@ -234,7 +237,7 @@ async def _scalar(call: Call, function: Function, source: Frag) -> web.StreamRes
         call.db,
         [statement],
         read_only=read_only,
-        decide=None if read_only or commits_blindly(call) else (lambda o: _commit(call, o)),
+        decide=_decider(call, read_only, lambda o: o.result.page),
     )
     result = outcome.result
     headers: dict[str, str] = {}
@@ -246,6 +249,43 @@ async def _scalar(call: Call, function: Function, source: Frag) -> web.StreamRes
     return web.Response(
         status=status, body=None if call.request.method == "HEAD" else body, headers=headers
     )
+
+
+def _max_affected(call: Call) -> int | None:
+    prefer = call.prefer
+    return prefer.max_affected if prefer.handling == "strict" else None
+
+
+def _check_max_affected(call: Call, function: Function) -> None:
+    if _max_affected(call) is not None and not function.returns_set:
+        raise ApiError(
+            400,
+            "PGRST128",
+            "Function must return SETOF or TABLE when max-affected preference is used with "
+            "handling=strict",
+        )
+
+
+def _decider(
+    call: Call, read_only: bool, affected: Callable[[Outcome], int]
+) -> Callable[[Outcome], bool] | None:
+    """Commit or roll back once the result is known: `max-affected` (with handling=strict)
+    counts the rows the function returned, as PostgREST does (400 `PGRST124`, rolled back)."""
+    limit = _max_affected(call)
+    if limit is None and (read_only or commits_blindly(call)):
+        return None
+
+    def decide(outcome: Outcome) -> bool:
+        if limit is not None and affected(outcome) > limit:
+            raise ApiError(
+                400,
+                "PGRST124",
+                "Query result exceeds max-affected preference constraint",
+                details=f"The query affects {affected(outcome)} rows",
+            )
+        return _commit(call, outcome)
+
+    return decide
 
 
 def _commit(call: Call, outcome: Any) -> bool:

@@ -32,9 +32,12 @@ class Shape:
 
     kind: str = "json"  # json | object | csv
     strip_nulls: bool = False
+    bodiless: bool = False  # HEAD: counts and headers only, no body built (as PostgREST)
 
 
 def body_expression(shape: Shape, names: list[str]) -> Frag:
+    if shape.bodiless:
+        return Frag("''")
     if shape.kind == "csv":
         header = ",".join(_csv_header(n) for n in names)
         line = CSV_LINE if names else "''"
@@ -70,6 +73,7 @@ READ = ("total", "page", "body", "headers", "status")
 WRITE = ("total", "page", "body", "location", "headers", "status", "inserted")
 # A function called for its value (or for nothing: a null body).
 SCALAR = ("body", "headers", "status")
+SCALAR_SET = ("body", "headers", "status", "page")  # a set-returning function: its row count too
 # A bare write: no row, only the command's row count.
 COMMAND: tuple[str, ...] = ()
 # One text value (a JSON document, an Allow list) as the body.
@@ -263,6 +267,11 @@ def function_call(source: Frag, kind: str) -> Statement:
         "set": "select coalesce(json_agg(_f), '[]')::text",
         "one": "select to_json(_f)::text",
     }[kind]
+    if kind == "set":  # its row count, for max-affected
+        return Statement(
+            cat(value, RESPONSE_GUCS, ", pg_catalog.count(*)::bigint from ", source, " _f"),
+            SCALAR_SET,
+        )
     return Statement(cat(value, RESPONSE_GUCS, " from ", source, " _f"), SCALAR)
 
 
