@@ -7,7 +7,17 @@ import logging
 
 from aiohttp import web
 
-from webui.admin import account, views_bulk, views_edit, views_history, views_list
+from webui.admin import (
+    account,
+    groups_pages,
+    recovery_pages,
+    users_actions,
+    users_pages,
+    views_bulk,
+    views_edit,
+    views_history,
+    views_list,
+)
 from webui.admin.chrome import admin_middleware
 from webui.admin.client import rest_context
 from webui.admin.registry import REGISTRY, load
@@ -23,6 +33,10 @@ ROUTES = [
     ("GET", "/admin/password_change", account.password_page),
     ("POST", "/admin/password_change", account.password_change),
     ("POST", "/admin/theme", account.theme),
+    *recovery_pages.ROUTES,  # before the /admin/{resource} wildcards
+    *users_pages.ROUTES,
+    *users_actions.ROUTES,
+    *groups_pages.ROUTES,
     ("GET", "/admin", views_list.dashboard),
     ("GET", "/admin/", views_list.dashboard),
     ("GET", "/admin/history", views_history.global_history),

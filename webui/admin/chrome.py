@@ -29,7 +29,7 @@ MAX_FORM_FIELDS = 10_100
 ADMIN_TIERS = ("staff", "supervisor", "administrator", "developer")
 # Pages every signed-in tier may use (the account pages) and the ones open before sign-in.
 ACCOUNT_PATHS = ("/admin/account/", "/admin/password_change", "/admin/logout")
-PUBLIC_PATHS = ("/admin/login",)
+PUBLIC_PATHS = ("/admin/login", "/admin/forgot-password", "/admin/reset-password/")
 _STATUS_TITLES = {
     400: "Bad request",
     401: "Sign in first",

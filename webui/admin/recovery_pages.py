@@ -50,7 +50,10 @@ def _public_form(
     fresh = None
     if request.get("admin_identity") is None and not request.cookies.get(security.PRELOGIN_COOKIE):
         fresh = secrets.token_urlsafe(24)
-        context = {**context, "csrf_token": security.csrf_token(chrome.secret(request), f"p:{fresh}")}
+        context = {
+            **context,
+            "csrf_token": security.csrf_token(chrome.secret(request), f"p:{fresh}"),
+        }
     response = chrome.render(request, template, context, status=status)
     if fresh:
         response.set_cookie(
@@ -104,7 +107,7 @@ async def reset(request: web.Request) -> web.StreamResponse:
     first = str(form.get("password1", ""))[:4096]
     errors: dict[str, str] = {}
     if first != str(form.get("password2", ""))[:4096]:
-        errors["password2"] = "The two passwords differ."  # noqa: S105
+        errors["password2"] = "The two passwords differ."
     else:
         try:
             count = await recovery.consume_reset(request, token, first)
