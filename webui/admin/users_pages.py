@@ -7,16 +7,16 @@ groups"."""
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import web
-from postgrest.types import CountMethod
+from postgrest.types import CountMethod, ReturnMethod
 
 from webui.admin import chrome
 from webui.admin.client import RestFailure, execute
+from webui.admin.listing import search_value
 from webui.core.roles import TIERS
 
 PER_PAGE = 50
@@ -26,7 +26,6 @@ USER_COLUMNS = (
 )
 MANAGERS = ("administrator", "developer")
 TABS = ("profile", "sessions", "groups", "permissions", "history")
-_SEARCH_UNSAFE = re.compile(r"[^\w@.+\- ]")
 
 
 async def manager(request: web.Request) -> chrome.Who:
@@ -66,6 +65,10 @@ async def fetch_user(request: web.Request, who: chrome.Who, key: int) -> dict[st
 
 # --- the list -------------------------------------------------------------------------------------
 
+# Writes of auth.users ask for no representation (it would include password_hash, which no tier
+# may read) and for the count of rows written (0: row policies or the guards refused).
+_MINIMAL: dict[str, Any] = {"count": CountMethod.exact, "returning": ReturnMethod.minimal}
+
 _FILTERS = {
     "tier": lambda v: v in TIERS,
     "active": lambda v: v in ("yes", "no"),
@@ -96,9 +99,10 @@ def _apply(builder: Any, filters: dict[str, str]) -> Any:
         builder = builder.gt("locked_until", now_iso())
     elif filters.get("locked") == "no":
         builder = builder.or_(f"locked_until.is.null,locked_until.lte.{now_iso()}")
-    term = _SEARCH_UNSAFE.sub("*", filters.get("q", "")).strip()
+    term = filters.get("q", "").strip()
     if term:
-        builder = builder.or_(f"email.ilike.*{term}*,display_name.ilike.*{term}*")
+        pattern = search_value(f"*{term}*")
+        builder = builder.or_(f"email.ilike.{pattern},display_name.ilike.{pattern}")
     return builder
 
 
@@ -187,11 +191,16 @@ async def new(request: web.Request) -> web.StreamResponse:
     values, errors = _values(await request.post(), tiers_up_to(who.identity.tier))
     if errors:
         return _form(request, who, values, errors=errors, status=400)
-    try:
-        result = await execute(auth_rest(request, who).from_("users").insert(values))
+    client = auth_rest(request, who)
+    try:  # minimal: a representation would return password_hash, which no tier may read
+        await execute(client.from_("users").insert(values, returning=ReturnMethod.minimal))
     except RestFailure as exc:
         return _form(request, who, values, form_error=refusal(exc), status=_status(exc))
-    key = result.data[0]["id"]
+    found = client.from_("users").select("id").eq("email", values["email"].lower()).limit(1)
+    rows = (await execute(found)).data
+    if not rows:
+        return chrome.redirect(request, "/admin/users", f"User {values['email']} was added.")
+    key = rows[0]["id"]
     message = f"User {values['email']} was added. Set a password with Reset password."
     return chrome.redirect(request, f"/admin/users/{key}", message)
 
@@ -215,12 +224,12 @@ async def edit(request: web.Request) -> web.StreamResponse:
     values, errors = _values(await request.post(), tiers)
     if errors:
         return _form(request, who, values, key, errors=errors, status=400)
-    builder = auth_rest(request, who).from_("users").update(values).eq("id", key)
+    builder = auth_rest(request, who).from_("users").update(values, **_MINIMAL).eq("id", key)
     try:
         result = await execute(builder)
     except RestFailure as exc:
         return _form(request, who, values, key, form_error=refusal(exc), status=_status(exc))
-    if not result.data:
+    if not result.count:
         return _form(
             request, who, values, key, form_error="Nothing changed: not allowed.", status=403
         )
@@ -242,10 +251,11 @@ async def delete(request: web.Request) -> web.StreamResponse:
     key = chrome.object_id(request)
     user = await fetch_user(request, who, key)
     try:
-        result = await execute(auth_rest(request, who).from_("users").delete().eq("id", key))
+        builder = auth_rest(request, who).from_("users").delete(**_MINIMAL).eq("id", key)
+        result = await execute(builder)
     except RestFailure as exc:
         raise chrome.AdminError(_status(exc), refusal(exc)) from None
-    if not result.data:
+    if not result.count:
         raise chrome.AdminError(403, "The database refused this for your account.")
     return chrome.redirect(request, "/admin/users", f"User {user['email']} was deleted.")
 
