@@ -447,3 +447,41 @@ def test_seeded_groups_and_the_matrix_change_what_staff_may_do(
     client.get(f"/admin/groups/{group}/delete")
     assert client.post(f"/admin/groups/{group}/delete", {}).status_code == 303
     assert _count(library, "select count(*) from auth.groups where id = %s", [group]) == 0
+
+
+def test_revoke_one_session_from_the_sessions_tab(admin: ServerProcess, library: str) -> None:
+    staff, boss = _uid(library, "staff"), _uid(library, "administrator")
+    one, two = signed_in(admin.base_url, "staff"), signed_in(admin.base_url, "staff")
+    signed_in(admin.base_url, "developer")
+    client = signed_in(admin.base_url, "administrator")
+    tab = client.get(f"/admin/users/{staff}?tab=sessions").text
+    sids = sorted(int(x) for x in texts(tab, r"/sessions/(\d+)/revoke"))
+    assert len(sids) == 2
+    revoked = client.post(f"/admin/users/{staff}/sessions/{sids[0]}/revoke", {})
+    assert revoked.status_code == 303 and "revoked" in _flash(client, revoked.headers["location"])
+    assert sorted(c.get("/admin/loans").status_code for c in (one, two)) == [200, 303]
+    again = client.post(f"/admin/users/{staff}/sessions/{sids[0]}/revoke", {})
+    assert "had already ended" in _flash(client, again.headers["location"])
+    mine = sql(
+        library, "select id from auth.sessions where user_id = %s and revoked_at is null", [boss]
+    )
+    own = client.post(f"/admin/users/{boss}/sessions/{mine[0][0]}/revoke", {})
+    assert "your own session" in _flash(client, own.headers["location"])
+    dev = _uid(library, "developer")
+    theirs = sql(
+        library, "select id from auth.sessions where user_id = %s and revoked_at is null", [dev]
+    )
+    above = client.post(f"/admin/users/{dev}/sessions/{theirs[0][0]}/revoke", {})
+    assert "authority level" in _flash(client, above.headers["location"])
+    assert sql(
+        library, "select revoked_at is null from auth.sessions where id = %s", [theirs[0][0]]
+    ) == [(True,)]
+    assert (
+        _count(
+            library,
+            "select count(*) from audit.events where event = 'sessions_revoked_by_other'"
+            " and target_id = %s",
+            [str(sids[0])],
+        )
+        == 1
+    )

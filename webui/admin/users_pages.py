@@ -17,6 +17,8 @@ from postgrest.types import CountMethod, ReturnMethod
 from webui.admin import chrome
 from webui.admin.client import RestFailure, execute
 from webui.admin.listing import search_value
+from webui.auth import admin_actions
+from webui.auth.http import AuthError
 from webui.core.roles import TIERS
 
 PER_PAGE = 50
@@ -393,6 +395,22 @@ async def set_groups(request: web.Request) -> web.StreamResponse:
     return chrome.redirect(request, back, "Groups saved.")
 
 
+async def revoke_session(request: web.Request) -> web.StreamResponse:
+    """Revoke one session from the sessions tab (auth.admin_revoke_session: no re-auth)."""
+    who = await manager(request)
+    chrome.writable()
+    key = chrome.object_id(request)
+    raw = request.match_info["sid"]
+    back = f"/admin/users/{key}?tab=sessions"
+    try:
+        done = await admin_actions.admin_revoke_one(request, who.identity, int(raw))
+    except AuthError as exc:
+        return chrome.redirect(request, back, exc.message, "error")
+    if not done:
+        return chrome.redirect(request, back, f"Session {raw} had already ended.", "warning")
+    return chrome.redirect(request, back, f"Session {raw} revoked.")
+
+
 ROUTES = [
     ("GET", "/admin/users", users_list),
     ("GET", "/admin/users/new", new_page),
@@ -403,4 +421,5 @@ ROUTES = [
     ("GET", r"/admin/users/{id:\d+}/delete", delete_page),
     ("POST", r"/admin/users/{id:\d+}/delete", delete),
     ("POST", r"/admin/users/{id:\d+}/groups", set_groups),
+    ("POST", r"/admin/users/{id:\d+}/sessions/{sid:\d{1,18}}/revoke", revoke_session),
 ]

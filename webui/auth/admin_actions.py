@@ -180,3 +180,10 @@ ADMIN_ROUTES = [
     ("POST", "/auth/users/{id}/unlock", unlock),
     ("POST", "/auth/users/{id}/revoke-sessions", revoke_sessions),
 ]
+
+
+async def admin_revoke_one(request: web.Request, identity: Identity, session_id: int) -> bool:
+    """End one session of another, lower-ranked user (no re-auth, no reason: RustIO's revoke one
+    from the user's sessions tab); auth.admin_revoke_session holds the guards."""
+    statement = "select auth.admin_revoke_session(%s)"
+    return bool(await _call_as(request, identity, statement, [session_id]))
