@@ -243,6 +243,9 @@ def test_r2_actions_from_the_pages(admin: ServerProcess, library: str) -> None:
     forced = Browserless(admin.base_url)
     assert forced.login("staff@library.example", temporary).status_code == 303
     assert forced.get("/admin/loans").headers["location"] == "/admin/password_change"
+    assert forced.get("/admin/account/sessions").status_code == 200, "its sessions page"
+    for held in ("/admin/reauth", f"/admin/users/{staff}", "/admin/account/sessions/x"):
+        assert forced.get(held).headers["location"] == "/admin/password_change", held
     assert temporary not in admin.log()
 
     emailed = client.post(
