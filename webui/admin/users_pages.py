@@ -52,7 +52,12 @@ def tiers_up_to(tier: str) -> list[str]:
 
 
 def is_locked(user: dict[str, Any]) -> bool:
-    return bool(user.get("locked_until")) and str(user["locked_until"]) > now_iso()
+    raw = user.get("locked_until")
+    try:
+        until = datetime.fromisoformat(str(raw)) if raw else None
+    except ValueError:
+        return True  # shown as locked rather than hidden
+    return until is not None and until > datetime.now(UTC)
 
 
 async def fetch_user(request: web.Request, who: chrome.Who, key: int) -> dict[str, Any]:
@@ -175,8 +180,10 @@ def _form(
 
 def refusal(exc: RestFailure) -> str:
     """The database's own words for a refused write (rank guards, constraints, RLS)."""
-    if exc.code.startswith("23") and "email" in exc.message:
+    if exc.code == "23505" and "email" in exc.message:
         return "That email address already has an account."
+    if exc.code == "23514" and "email" in exc.message:
+        return "That is not an email address."
     if exc.status in (401, 403) and "permission denied" in exc.message:
         return "The database refused this for your account: permission denied."
     return exc.message
