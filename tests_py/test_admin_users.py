@@ -15,13 +15,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 from admin_support import PASSWORD, Browserless, admin_server, load_library, signed_in, texts
 
-from webui.testing import ServerProcess
-from webui.testing.auth import sql
+from webui.testing import ServerProcess, running_server
+from webui.testing.auth import Client, create_user, sql
 from webui.testing.smtp import reset_link, smtp_env, smtp_server
 
 USERS_ENV = {"PGRST_DB_SCHEMAS": "api,library,audit,auth"}
@@ -156,7 +156,8 @@ def test_the_reauth_wall_sends_there_and_back(admin: ServerProcess, library: str
     page = f"/admin/users/{staff}/lock"
     wall = client.get(page)
     assert wall.status_code == 303
-    assert wall.headers["location"] == f"/admin/reauth?return_to={quote(page, safe='')}"
+    assert wall.headers["location"].startswith("/admin/reauth?")
+    assert parse_qs(urlsplit(wall.headers["location"]).query) == {"return_to": [page]}
     form = client.get(wall.headers["location"])
     assert form.status_code == 200 and f'name="return_to" value="{page}"' in form.text
     wrong = client.post("/admin/reauth", {"password": "not the password", "return_to": page})
@@ -488,3 +489,28 @@ def test_revoke_one_session_from_the_sessions_tab(admin: ServerProcess, library:
         )
         == 1
     )
+
+
+async def test_a_refused_auth_call_leaves_the_rest_dialect_working(
+    db_url: str, tmp_path: Path
+) -> None:
+    """psycopg rolls a refused auth call back with DEALLOCATE ALL (it had prepared statements of
+    its own on that pooled connection), which dropped the REST dialect's too: every later REST
+    request on the connection failed with 26000. The dialect now re-prepares."""
+    password = "correct horse battery"
+    create_user(db_url, "boss@example.com", password, "administrator")
+    target = create_user(db_url, "bob@example.com", password, "staff")
+    with running_server(db_url, tmp_path, env={"PGRST_DB_SCHEMAS": "api,auth"}) as srv:
+        boss = Client(srv.base_url)
+        await boss.login("boss@example.com", password)
+        bearer = {"Authorization": f"Bearer {boss.token}", "Accept-Profile": "auth"}
+        path = f"/rest/v1/users?select=id&id=eq.{target}"
+        for _ in range(6):  # past psycopg's prepare threshold
+            assert (await Client(srv.base_url).request("GET", path, headers=bearer)).status == 200
+        assert (await boss.request("POST", "/auth/reauth", {"password": password})).status == 200
+        lock = f"/auth/users/{target}/lock"
+        refused = await boss.request("POST", lock, {"reason": "short", "duration": "1h"})
+        assert refused.status == 400
+        for _ in range(3):
+            after = await Client(srv.base_url).request("GET", path, headers=bearer)
+            assert after.status == 200, after.body
