@@ -81,10 +81,11 @@ select is((select count(*)::int from audit.events
             where event = 'sessions_revoked_by_other' and target_id = pg_temp.sid('clerk1')::text
               and metadata ->> 'actor_user_id' = pg_temp.uid('boss@example.com')::text),
           1, 'one sessions_revoked_by_other naming the actor');
-set local role pgw_administrator;
 select set_config('request.jwt.claims', json_build_object(
   'sub', pg_temp.uid('boss@example.com')::text, 'sid', pg_temp.sid('boss')::text)::text, true);
-select is(auth.admin_revoke_session(pg_temp.sid('clerk1')), false,
+select set_config('pgtap.clerk1', pg_temp.sid('clerk1')::text, true);
+set local role pgw_administrator;
+select is(auth.admin_revoke_session(current_setting('pgtap.clerk1')::bigint), false,
           'a session already revoked: false, nothing written');
 reset role;
 select is((select count(*)::int from audit.events
