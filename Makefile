@@ -17,7 +17,7 @@ run:
 	@$(BIN)/pgwarden migrate deploy
 	@$(BIN)/pgwarden example load library --base-url http://$(HOST):$(PORT)
 	@echo "Admin: http://$(HOST):$(PORT)/admin  (sign in with one of the demo accounts above)"
-	@PGRST_DB_SCHEMAS=$${PGRST_DB_SCHEMAS:-api,library,audit} $(BIN)/pgwarden serve --host $(HOST) --port $(PORT)
+	@PGRST_DB_SCHEMAS=$${PGRST_DB_SCHEMAS:-api,library,audit,auth} $(BIN)/pgwarden serve --host $(HOST) --port $(PORT)
 
 test:
 	@bash scripts/bootstrap.sh test

@@ -47,7 +47,7 @@ def test_user_lifecycle(db_url: str) -> None:
     weak = pgwarden(
         db_url, "user", "create", "--email", "w@example.com", "--password-stdin", stdin="short\n"
     )
-    assert weak.returncode == 1 and "at least 12 characters" in weak.stderr
+    assert weak.returncode == 1 and "at least 10 characters" in weak.stderr
     generated = pgwarden(db_url, "user", "create", "--email", "gen@example.com", "--generate")
     assert generated.returncode == 0 and "temporary password" in generated.stdout
     assert sql(

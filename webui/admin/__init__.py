@@ -7,7 +7,18 @@ import logging
 
 from aiohttp import web
 
-from webui.admin import account, mfa_pages, views_bulk, views_edit, views_history, views_list
+from webui.admin import (
+    account,
+    groups_pages,
+    mfa_pages,
+    recovery_pages,
+    users_actions,
+    users_pages,
+    views_bulk,
+    views_edit,
+    views_history,
+    views_list,
+)
 from webui.admin.chrome import admin_middleware
 from webui.admin.client import rest_context
 from webui.admin.registry import REGISTRY, load
@@ -24,6 +35,10 @@ ROUTES = [
     ("POST", "/admin/password_change", account.password_change),
     ("POST", "/admin/theme", account.theme),
     *mfa_pages.ROUTES,
+    *recovery_pages.ROUTES,  # before the /admin/{resource} wildcards
+    *users_pages.ROUTES,
+    *users_actions.ROUTES,
+    *groups_pages.ROUTES,
     ("GET", "/admin", views_list.dashboard),
     ("GET", "/admin/", views_list.dashboard),
     ("GET", "/admin/history", views_history.global_history),

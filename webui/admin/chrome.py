@@ -30,7 +30,8 @@ MAX_FORM_FIELDS = 10_100
 ADMIN_TIERS = ("staff", "supervisor", "administrator", "developer")
 # Pages every signed-in tier may use (the account pages) and the ones open before sign-in.
 ACCOUNT_PATHS = ("/admin/account/", "/admin/password_change", "/admin/logout")
-PUBLIC_PATHS = ("/admin/login",)
+FORCED_OK = "/admin/account/sessions"
+PUBLIC_PATHS = ("/admin/login", "/admin/forgot-password", "/admin/reset-password/")
 _STATUS_TITLES = {
     400: "Bad request",
     401: "Sign in first",
@@ -226,7 +227,8 @@ async def _guard_post(request: web.Request) -> None:
 async def _must_change(request: web.Request) -> None:
     identity = request.get("admin_identity")
     held = identity is not None and identity.must_change_password and not identity.mfa_pending
-    if held and request.path not in ("/admin/password_change", "/admin/logout"):
+    # the change page, sign-out and the sessions page (exactly: RustIO's whitelist, issue 14)
+    if held and request.path not in ("/admin/password_change", "/admin/logout", FORCED_OK):
         raise web.HTTPSeeOther("/admin/password_change")
 
 

@@ -54,7 +54,7 @@ class MfaPolicy:
 @dataclass(frozen=True)
 class AuthConfig:
     cookie_secure: str = "auto"  # auto (when served over TLS) | always | never
-    password_min_length: int = 12
+    password_min_length: int = 10  # issue 14 and RustIO: at least 10
     password_max_length: int = 128
     hash_concurrency: int = 2
     argon2_time_cost: int | None = None
@@ -76,7 +76,7 @@ class AuthConfig:
         return cls(
             origin=origin,
             cookie_secure=os.environ.get("PGWARDEN_COOKIE_SECURE", "auto"),
-            password_min_length=max(8, _int("PGWARDEN_PASSWORD_MIN_LENGTH", 12)),
+            password_min_length=max(8, _int("PGWARDEN_PASSWORD_MIN_LENGTH", 10)),
             hash_concurrency=max(1, _int("PGWARDEN_HASH_CONCURRENCY", 2)),
             argon2_time_cost=optional("PGWARDEN_ARGON2_TIME_COST"),
             argon2_memory_cost=optional("PGWARDEN_ARGON2_MEMORY_COST"),

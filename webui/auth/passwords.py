@@ -1,6 +1,6 @@
 """Argon2id through argon2-cffi, in worker threads behind a semaphore: hashing never blocks the
 event loop, and at most `hash_concurrency` hashes (64 MiB each with the RFC 9106 defaults) run at
-once. Password policy: 12 to 128 characters after NFKC (minimum configurable), with a byte cap
+once. Password policy: 10 to 128 characters after NFKC (minimum configurable), with a byte cap
 before any normalisation or hashing."""
 
 from __future__ import annotations

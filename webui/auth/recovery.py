@@ -62,32 +62,52 @@ def _email(body: dict[str, Any]) -> str:
 
 
 async def forgot(request: web.Request) -> web.Response:
-    email = _email(await json_body(request))
-    token = secrets.token_urlsafe(32)
-    base = origin.public_base(request, request.app[AUTH_CONFIG].origin)
-    params = [email, token, base, client_ip(request) or None, _user_agent(request)]
-    async with as_authenticator(request) as conn:
-        await conn.execute(_REQUEST_SQL, params)
+    await request_reset(request, _email(await json_body(request)))
     return web.Response(body=FORGOT_REPLY, content_type="application/json")
 
 
 async def reset(request: web.Request) -> web.Response:
     body = await json_body(request)
-    token = body.get("token")
     try:
-        password = check_policy(string_field(body, "password", 4096), request.app[AUTH_CONFIG])
+        count = await consume_reset(
+            request, body.get("token"), string_field(body, "password", 4096)
+        )
     except PasswordPolicyError as exc:
         raise AuthError(400, "password_policy", str(exc)) from None
+    if count is None:
+        raise link_invalid()
+    reply = {**RESET_REPLY, "invalidated_session_count": count}
+    return web.json_response(reply, headers={"Cache-Control": "no-store"})
+
+
+# --- shared by the JSON endpoints and the admin's pages (/admin/forgot-password, …) -----------
+
+
+async def request_reset(request: web.Request, email: str) -> None:
+    """Forgot: the same work and one database call whatever the account; answers nothing."""
+    token = secrets.token_urlsafe(32)
+    base = origin.public_base(request, request.app[AUTH_CONFIG].origin)
+    params = [email[:320], token, base, client_ip(request) or None, _user_agent(request)]
+    async with as_authenticator(request) as conn:
+        await conn.execute(_REQUEST_SQL, params)
+
+
+async def consume_reset(request: web.Request, token: object, password: str) -> int | None:
+    """Reset from a link: the policy (PasswordPolicyError), then the atomic consume, which sets
+    the password and revokes every session. The number of sessions revoked, or None when the
+    link is not valid (invalid, expired, used, garbage, or the IP over its budget)."""
+    password = check_policy(password, request.app[AUTH_CONFIG])
     well_formed = isinstance(token, str) and _TOKEN.fullmatch(token) is not None
     # not a token: no hashing, but the SQL still counts the attempt against the budget
     new_hash = await request.app[HASHER].hash(password) if well_formed else None
     params = [token if well_formed else None, new_hash, client_ip(request) or None]
     async with as_authenticator(request) as conn:
         row = await (await conn.execute(_CONSUME_SQL, [*params, _user_agent(request)])).fetchone()
-    if row is None or row[0] is None:
-        raise link_invalid()
-    reply = {**RESET_REPLY, "invalidated_session_count": row[0]}
-    return web.json_response(reply, headers={"Cache-Control": "no-store"})
+    return None if row is None or row[0] is None else int(row[0])
+
+
+def well_formed_token(token: str) -> bool:
+    return _TOKEN.fullmatch(token) is not None
 
 
 RECOVERY_ROUTES = [

@@ -269,16 +269,28 @@ async def reauth(request: web.Request) -> web.Response:
     """The re-auth wall: re-enter the password to elevate this session for reauth_window."""
     body = await json_body(request)
     identity = await require_identity(request, enrolment_ok=True)
-    await _check_ip_budget(request)
-    if not await _verify_current(request, identity, string_field(body, "password", 4096)):
+    until = await reauthenticate(request, identity, string_field(body, "password", 4096))
+    if until is None:
         raise AuthError(403, "wrong_password", "The password is wrong.")
+    return web.json_response({"elevated_until": until.isoformat()})
+
+
+async def reauthenticate(
+    request: web.Request, identity: Identity, password: str
+) -> datetime | None:
+    """The re-auth wall for POST /auth/reauth and /admin/reauth: within the IP budget (429),
+    the password elevates this session; returns the new elevated_until, or None when the
+    password is wrong."""
+    await _check_ip_budget(request)
+    if not await _verify_current(request, identity, password):
+        return None
     async with as_authenticator(request) as conn:
         row = await (
             await conn.execute("select auth.elevate_session(%s)", [identity.session_id])
         ).fetchone()
     if not row or row[0] is None:
         raise AuthError(401, "not_authenticated", "Sign in first.")
-    return web.json_response({"elevated_until": row[0].isoformat()})
+    return row[0]  # type: ignore[no-any-return]
 
 
 # --- for the HTML admin: the same login path, sessions and cookie as the JSON endpoints ---------

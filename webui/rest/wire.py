@@ -118,7 +118,22 @@ def _constraint(
 
 async def execute(conn: AsyncConnection[Any], statements: Sequence[Frag]) -> list[Result]:
     """Run the statements in one pipeline and one Sync; raise DatabaseError on the first failure.
-    Without an explicit `begin` among them they form one implicit transaction."""
+    Without an explicit `begin` among them they form one implicit transaction.
+
+    psycopg sends `DEALLOCATE ALL` when it rolls back a transaction in which it had prepared
+    statements of its own (another room's transaction on this pooled connection), which drops
+    ours too: a 26000 "prepared statement does not exist" then clears our names, and when the
+    connection is idle again (the implicit transaction aborted, nothing ran) the pipeline is
+    sent once more, prepared afresh."""
+    try:
+        return await _execute(conn, statements)
+    except DatabaseError as exc:
+        if exc.sqlstate != "26000" or conn.pgconn.transaction_status != pq.TransactionStatus.IDLE:
+            raise
+    return await _execute(conn, statements)
+
+
+async def _execute(conn: AsyncConnection[Any], statements: Sequence[Frag]) -> list[Result]:
     pgconn = conn.pgconn
     cache = _prepared(conn)
     pgconn.enter_pipeline_mode()
@@ -197,6 +212,8 @@ async def _read(
     if failure is not None or any(r.status not in _OK for r in executed):
         _forget_failed(cache, results, fresh)
         error = _error(failure) if failure is not None else _aborted()
+        if error.sqlstate == "26000":  # our names were deallocated behind our back
+            cache.clear()
         error.completed = [_convert(r) for r in results if r.status == pq.ExecStatus.TUPLES_OK]
         raise error
     return [_convert(r) for r in executed[:count]]
