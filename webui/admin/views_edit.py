@@ -76,10 +76,8 @@ async def _render_form(
         "original": json.dumps(original or {}, default=str),
         "stale": stale,
         "inlines": inlines,
-        "may_delete": key is not None
-        and r.may(who.identity.tier, "delete")
-        and not chrome.read_only(),
-        "may_save": not chrome.read_only(),
+        "may_delete": key is not None and await chrome.may(request, who, r, "delete"),
+        "may_save": await chrome.may(request, who, r, "create" if key is None else "update"),
     }
     return chrome.render(request, "form.html", context, status=status)
 
@@ -325,7 +323,7 @@ async def history(request: web.Request) -> web.Response:
         "r": r,
         "key": key,
         "events": shown,
-        "may_restore": r.may(who.identity.tier, "update") and not chrome.read_only(),
+        "may_restore": await chrome.may(request, who, r, "update"),
     }
     return chrome.render(request, "history.html", context)
 
