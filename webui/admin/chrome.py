@@ -4,6 +4,7 @@ flash, and the error pages (403/404/500 with the correlation id, no internals)."
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from dataclasses import dataclass
@@ -89,17 +90,21 @@ def rest_schema(request: web.Request, who: Who, schema: str) -> Any:
 _PERMISSIONS = "admin_permissions"
 
 
+async def _fetch_permissions(request: web.Request, who: Who) -> frozenset[str]:
+    client = rest_schema(request, who, "api")
+    try:
+        rows = (await execute(client.rpc("my_permissions", {}, get=True))).data
+    except RestFailure:
+        rows = []
+    return frozenset(str(row) for row in rows or [])
+
+
 async def permissions(request: web.Request, who: Who) -> frozenset[str]:
-    """The codenames the user holds (`GET /rest/v1/rpc/my_permissions`, as the user), once per
-    request; none when the dialect refuses."""
+    """The codenames the user holds (`GET /rest/v1/rpc/my_permissions`, as the user), asked once
+    per request however many callers wait for it; none when the dialect refuses."""
     if _PERMISSIONS not in request:
-        client = rest_schema(request, who, "api")
-        try:
-            rows = (await execute(client.rpc("my_permissions", {}, get=True))).data
-        except RestFailure:
-            rows = []
-        request[_PERMISSIONS] = frozenset(str(row) for row in rows or [])
-    return request[_PERMISSIONS]  # type: ignore[no-any-return]
+        request[_PERMISSIONS] = asyncio.ensure_future(_fetch_permissions(request, who))
+    return await request[_PERMISSIONS]  # type: ignore[no-any-return]
 
 
 async def may(request: web.Request, who: Who, r: AdminResource, action: str) -> bool:

@@ -3,6 +3,7 @@ and restore: every read and write through the REST dialect as the user."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -30,17 +31,22 @@ async def fetch_row(
 async def _fk_choices(
     request: web.Request, who: chrome.Who, r: AdminResource
 ) -> dict[str, list[tuple[str, str]]]:
-    """A select for each foreign key whose target is small (no JS needed); None → autocomplete."""
+    """A select for each foreign key whose target is small (no JS needed); None → autocomplete.
+    The lookups run concurrently."""
     registry = request.app[REGISTRY]
-    found: dict[str, list[tuple[str, str]]] = {}
-    for f in r.form_fields:
-        target = registry.get(f.references) if f.references else None
-        if target is None or not r.editable(f):
-            continue
-        choices = await lookup_choices(request, who, target, "", SELECT_WIDGET_MAX + 1)
-        if len(choices) <= SELECT_WIDGET_MAX:
-            found[f.name] = choices
-    return found
+    wanted = [
+        (f.name, target)
+        for f in r.form_fields
+        if f.references and (target := registry.get(f.references)) and r.editable(f)
+    ]
+    lists = await asyncio.gather(
+        *(lookup_choices(request, who, t, "", SELECT_WIDGET_MAX + 1) for _, t in wanted)
+    )
+    return {
+        name: choices
+        for (name, _), choices in zip(wanted, lists, strict=True)
+        if len(choices) <= SELECT_WIDGET_MAX
+    }
 
 
 async def _render_form(
@@ -57,12 +63,16 @@ async def _render_form(
     stale: list[tuple[str, Any, Any]] | None = None,
     status: int = 200,
 ) -> web.Response:
-    fk = await _fk_choices(request, who, r)
+    fk, inlines, may_delete, may_save = await asyncio.gather(
+        _fk_choices(request, who, r),
+        _inlines(request, who, r, key),
+        chrome.may(request, who, r, "delete"),
+        chrome.may(request, who, r, "create" if key is None else "update"),
+    )
     sets = [
         (title, [forms.widget(r, f, values.get(f.name), fk) for f in fs])
         for title, fs in r.fieldsets()
     ]
-    inlines = await _inlines(request, who, r, key) if key is not None else []
     context = {
         "title": f"Change {r.name.rstrip('s')} {key}"
         if key is not None
@@ -76,17 +86,20 @@ async def _render_form(
         "original": json.dumps(original or {}, default=str),
         "stale": stale,
         "inlines": inlines,
-        "may_delete": key is not None and await chrome.may(request, who, r, "delete"),
-        "may_save": await chrome.may(request, who, r, "create" if key is None else "update"),
+        "may_delete": key is not None and may_delete,
+        "may_save": may_save,
     }
     return chrome.render(request, "form.html", context, status=status)
 
 
 async def _inlines(
-    request: web.Request, who: chrome.Who, r: AdminResource, key: int
+    request: web.Request, who: chrome.Who, r: AdminResource, key: int | None
 ) -> list[dict[str, Any]]:
+    """The first rows of each inline child of object `key` (none on an add page), concurrently."""
+    if key is None:
+        return []
     registry = request.app[REGISTRY]
-    found = []
+    wanted = []
     for name in r.options.inlines:
         child = registry.get(name)
         fk = (
@@ -94,20 +107,24 @@ async def _inlines(
             if child
             else None
         )
-        if child is None or fk is None:
-            continue
-        columns = ",".join(dict.fromkeys([child.key, *child.options.list_display]))
-        builder = (
-            chrome.rest(request, who, child)
-            .from_(child.name)
-            .select(columns, count=CountMethod.exact)
-        )
-        try:
-            result = await execute(builder.eq(fk.name, key).order(child.key).limit(20))
-        except RestFailure:
-            continue
-        found.append({"r": child, "rows": result.data, "count": result.count or 0, "fk": fk.name})
-    return found
+        if child is not None and fk is not None:
+            wanted.append((child, fk.name))
+    found = await asyncio.gather(*(_inline(request, who, child, fk, key) for child, fk in wanted))
+    return [inline for inline in found if inline is not None]
+
+
+async def _inline(
+    request: web.Request, who: chrome.Who, child: AdminResource, fk: str, key: int
+) -> dict[str, Any] | None:
+    columns = ",".join(dict.fromkeys([child.key, *child.options.list_display]))
+    builder = (
+        chrome.rest(request, who, child).from_(child.name).select(columns, count=CountMethod.exact)
+    )
+    try:
+        result = await execute(builder.eq(fk, key).order(child.key).limit(20))
+    except RestFailure:
+        return None
+    return {"r": child, "rows": result.data, "count": result.count or 0, "fk": fk}
 
 
 async def add_page(request: web.Request) -> web.Response:
