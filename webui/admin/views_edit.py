@@ -49,6 +49,22 @@ async def _fk_choices(
     }
 
 
+FormParts = tuple[dict[str, list[tuple[str, str]]], list[dict[str, Any]], bool, bool]
+
+
+async def _form_parts(
+    request: web.Request, who: chrome.Who, r: AdminResource, key: int | None
+) -> FormParts:
+    """What a form shows besides the row (its select choices, inlines, which buttons), at once."""
+    fk, inlines, may_delete, may_save = await asyncio.gather(
+        _fk_choices(request, who, r),
+        _inlines(request, who, r, key),
+        chrome.may(request, who, r, "delete"),
+        chrome.may(request, who, r, "create" if key is None else "update"),
+    )
+    return fk, inlines, may_delete, may_save
+
+
 async def _render_form(
     request: web.Request,
     who: chrome.Who,
@@ -62,13 +78,9 @@ async def _render_form(
     original: dict[str, Any] | None = None,
     stale: list[tuple[str, Any, Any]] | None = None,
     status: int = 200,
+    parts: FormParts | None = None,
 ) -> web.Response:
-    fk, inlines, may_delete, may_save = await asyncio.gather(
-        _fk_choices(request, who, r),
-        _inlines(request, who, r, key),
-        chrome.may(request, who, r, "delete"),
-        chrome.may(request, who, r, "create" if key is None else "update"),
-    )
+    fk, inlines, may_delete, may_save = parts or await _form_parts(request, who, r, key)
     sets = [
         (title, [forms.widget(r, f, values.get(f.name), fk) for f in fs])
         for title, fs in r.fieldsets()
@@ -176,9 +188,11 @@ async def edit_page(request: web.Request) -> web.Response:
     who = await chrome.staff(request)
     r = chrome.resource_or_404(request)
     key = chrome.object_id(request)
-    row = await fetch_row(request, who, r, key)
+    row, parts = await asyncio.gather(
+        fetch_row(request, who, r, key), _form_parts(request, who, r, key)
+    )
     return await _render_form(
-        request, who, r, row, key=key, version=forms.row_version(row), original=row
+        request, who, r, row, key=key, version=forms.row_version(row), original=row, parts=parts
     )
 
 
@@ -203,8 +217,10 @@ async def edit(request: web.Request) -> web.StreamResponse:
     kw = {"key": key, "version": version, "original": original}
     if errors:
         return await _render_form(request, who, r, raw, errors=errors, status=400, **kw)
-    current = await fetch_row(request, who, r, key)
-    if forms.row_version(current) != version or forms.row_version(original) != version:
+    # the update below is conditional on every value the form loaded, so it cannot overwrite a
+    # newer version; the row is read first only when the form's own version does not add up
+    if forms.row_version(original) != version:
+        current = await fetch_row(request, who, r, key)
         stale = forms.changed_fields(r, original, current)
         kw = {"key": key, "version": forms.row_version(current), "original": current}
         message = "Someone changed this object since you opened it: nothing was saved."
@@ -226,7 +242,7 @@ async def edit(request: web.Request) -> web.StreamResponse:
             raise chrome.AdminError(403, "The database refused this change for your account.")
         stale = forms.changed_fields(r, original, latest)
         kw = {"key": key, "version": forms.row_version(latest), "original": latest}
-        message = "Someone changed this object while you saved: nothing was saved."
+        message = "Someone changed this object since you opened it: nothing was saved."
         return await _render_form(
             request, who, r, raw, form_error=message, stale=stale, status=409, **kw
         )
