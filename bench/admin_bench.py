@@ -263,7 +263,8 @@ def prepare_database(rows: int) -> tuple[str, str, str]:
             " (array['The', 'A Short', 'Another', 'The Last', 'Notes on'])[1 + n %% 5] || ' '"
             " || (array['History', 'Garden', 'Voyage', 'Algorithm', 'River', 'Winter', 'Atlas'])"
             "[1 + n %% 7] || ' ' || n,"
-            " (array['book', 'book', 'book', 'audiobook', 'dvd'])[1 + n %% 5],"
+            # the kind is independent of the title's words (n / 5, not n), as in a real catalogue
+            " (array['book', 'book', 'book', 'audiobook', 'dvd'])[1 + (n / 5) %% 5],"
             " '978' || lpad(n::text, 10, '0'), 'available'"
             " from generate_series((select count(*) from library.items) + 1, %s) n",
             (rows,),

@@ -132,6 +132,39 @@ def test_forged_posts_of_hidden_buttons_get_the_database_refusal(
     assert sql(library, "select count(*) from library.loans where id = 1") == [(1,)]
 
 
+def test_buttons_follow_group_permissions(admin: ServerProcess, library: str) -> None:
+    """items has group permissions: its delete needs the administrator tier or items.delete. A
+    staff member sees the delete buttons only once a group grants items.delete, and the database
+    lets that delete through; without the group, the forged delete is refused."""
+    item = sql(
+        library,
+        "select min(id) from library.items where id not in (select item_id from library.loans)",
+    )[0][0]
+    staff = signed_in(admin.base_url, "staff")
+    page = staff.get("/admin/items").text
+    assert 'value="delete"' not in page
+    assert ">Delete</a>" not in staff.get(f"/admin/items/{item}/edit").text
+    token = csrf(page)
+    refused = staff.post(f"/admin/items/{item}/delete", {}, token=token)
+    assert refused.status_code == 404  # the delete policy hides every row from this staff member
+    assert sql(library, "select count(*) from library.items where id = %s", [item]) == [(1,)]
+    sql(
+        library,
+        "insert into auth.groups (name) values ('weeders'); "
+        "insert into auth.group_permissions (group_id, codename) "
+        "select id, 'items.delete' from auth.groups where name = 'weeders'; "
+        "insert into auth.user_groups (user_id, group_id) select u.id, g.id "
+        "from auth.users u, auth.groups g "
+        "where u.email = 'staff@library.example' and g.name = 'weeders'",
+    )
+    page = staff.get("/admin/items").text
+    assert 'value="delete"' in page
+    assert ">Delete</a>" in staff.get(f"/admin/items/{item}/edit").text
+    deleted = staff.post(f"/admin/items/{item}/delete", {"confirmed": "1"}, token=csrf(page))
+    assert deleted.status_code == 303, deleted.text
+    assert sql(library, "select count(*) from library.items where id = %s", [item]) == [(0,)]
+
+
 def test_bad_input_is_a_4xx_never_a_500(admin: ServerProcess, library: str) -> None:
     client = signed_in(admin.base_url, "administrator")
     cases = {

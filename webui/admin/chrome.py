@@ -4,6 +4,7 @@ flash, and the error pages (403/404/500 with the correlation id, no internals)."
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from aiohttp.typedefs import Handler
 
 from webui import __version__
 from webui.admin import security
-from webui.admin.client import REST_ENDPOINT, RestFailure
+from webui.admin.client import REST_ENDPOINT, RestFailure, execute
 from webui.admin.registry import REGISTRY, AdminResource
 from webui.auth import Identity, identify, session_token
 from webui.core.db import SETTINGS
@@ -86,6 +87,38 @@ def rest(request: web.Request, who: Who, resource: AdminResource) -> Any:
 
 def rest_schema(request: web.Request, who: Who, schema: str) -> Any:
     return request.app[REST_ENDPOINT].client(request, who.token, schema)
+
+
+_PERMISSIONS = "admin_permissions"
+
+
+async def _fetch_permissions(request: web.Request, who: Who) -> frozenset[str]:
+    client = rest_schema(request, who, "api")
+    try:
+        rows = (await execute(client.rpc("my_permissions", {}, get=True))).data
+    except RestFailure:
+        rows = []
+    return frozenset(str(row) for row in rows or [])
+
+
+async def permissions(request: web.Request, who: Who) -> frozenset[str]:
+    """The codenames the user holds (`GET /rest/v1/rpc/my_permissions`, as the user), asked once
+    per request however many callers wait for it; none when the dialect refuses."""
+    if _PERMISSIONS not in request:
+        request[_PERMISSIONS] = asyncio.ensure_future(_fetch_permissions(request, who))
+    return await request[_PERMISSIONS]  # type: ignore[no-any-return]
+
+
+async def may(request: web.Request, who: Who, r: AdminResource, action: str) -> bool:
+    """Whether to show the button for `action`: the tier's role for it, or, for a resource with
+    group permissions, the user's `<resource>.<verb>` codename. The database still decides."""
+    if read_only() and action != "read":
+        return False
+    if r.may(who.identity.tier, action):
+        return True
+    if not r.resource.group_permissions:
+        return False
+    return r.codename(action) in await permissions(request, who)
 
 
 def resource_or_404(request: web.Request) -> AdminResource:

@@ -64,6 +64,10 @@ class AdminResource:
             sets.append(("" if not sets else "Other", rest))
         return sets
 
+    def codename(self, action: str) -> str:
+        """The permission codename of `action` on this resource (`items.change`)."""
+        return f"{self.name}.{m.PERM_VERBS[action]}"
+
     def may(self, tier: str, action: str) -> bool:
         """Whether the tier holds the resource's role for `action` (for showing buttons only:
         the database enforces)."""

@@ -3,6 +3,7 @@ and restore: every read and write through the REST dialect as the user."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -30,18 +31,39 @@ async def fetch_row(
 async def _fk_choices(
     request: web.Request, who: chrome.Who, r: AdminResource
 ) -> dict[str, list[tuple[str, str]]]:
-    """A select for each foreign key whose target is small (no JS needed); None → autocomplete."""
+    """A select for each foreign key whose target is small (no JS needed); None → autocomplete.
+    The lookups run concurrently."""
     registry = request.app[REGISTRY]
-    found: dict[str, list[tuple[str, str]]] = {}
-    for f in r.form_fields:
-        target = registry.get(f.references) if f.references else None
-        if target is None or not r.editable(f):
-            continue
-        asked = listing.page_limit(target, SELECT_WIDGET_MAX + 1)  # at most max_limit a read
-        choices = await lookup_choices(request, who, target, "", asked)
-        if len(choices) < asked:  # every row was read
-            found[f.name] = choices
-    return found
+    wanted = [
+        (f.name, target)
+        for f in r.form_fields
+        if f.references and (target := registry.get(f.references)) and r.editable(f)
+    ]
+    asked = [listing.page_limit(t, SELECT_WIDGET_MAX + 1) for _, t in wanted]  # ≤ max_limit
+    lists = await asyncio.gather(
+        *(lookup_choices(request, who, t, "", n) for (_, t), n in zip(wanted, asked, strict=True))
+    )
+    return {  # a select only when every row was read
+        name: choices
+        for (name, _), choices, n in zip(wanted, lists, asked, strict=True)
+        if len(choices) < n
+    }
+
+
+FormParts = tuple[dict[str, list[tuple[str, str]]], list[dict[str, Any]], bool, bool]
+
+
+async def _form_parts(
+    request: web.Request, who: chrome.Who, r: AdminResource, key: int | None
+) -> FormParts:
+    """What a form shows besides the row (its select choices, inlines, which buttons), at once."""
+    fk, inlines, may_delete, may_save = await asyncio.gather(
+        _fk_choices(request, who, r),
+        _inlines(request, who, r, key),
+        chrome.may(request, who, r, "delete"),
+        chrome.may(request, who, r, "create" if key is None else "update"),
+    )
+    return fk, inlines, may_delete, may_save
 
 
 async def _render_form(
@@ -57,13 +79,13 @@ async def _render_form(
     original: dict[str, Any] | None = None,
     stale: list[tuple[str, Any, Any]] | None = None,
     status: int = 200,
+    parts: FormParts | None = None,
 ) -> web.Response:
-    fk = await _fk_choices(request, who, r)
+    fk, inlines, may_delete, may_save = parts or await _form_parts(request, who, r, key)
     sets = [
         (title, [forms.widget(r, f, values.get(f.name), fk) for f in fs])
         for title, fs in r.fieldsets()
     ]
-    inlines = await _inlines(request, who, r, key) if key is not None else []
     context = {
         "title": f"Change {r.name.rstrip('s')} {key}"
         if key is not None
@@ -77,19 +99,20 @@ async def _render_form(
         "original": json.dumps(original or {}, default=str),
         "stale": stale,
         "inlines": inlines,
-        "may_delete": key is not None
-        and r.may(who.identity.tier, "delete")
-        and not chrome.read_only(),
-        "may_save": not chrome.read_only(),
+        "may_delete": key is not None and may_delete,
+        "may_save": may_save,
     }
     return chrome.render(request, "form.html", context, status=status)
 
 
 async def _inlines(
-    request: web.Request, who: chrome.Who, r: AdminResource, key: int
+    request: web.Request, who: chrome.Who, r: AdminResource, key: int | None
 ) -> list[dict[str, Any]]:
+    """The first rows of each inline child of object `key` (none on an add page), concurrently."""
+    if key is None:
+        return []
     registry = request.app[REGISTRY]
-    found = []
+    wanted = []
     for name in r.options.inlines:
         child = registry.get(name)
         fk = (
@@ -97,20 +120,24 @@ async def _inlines(
             if child
             else None
         )
-        if child is None or fk is None:
-            continue
-        columns = ",".join(dict.fromkeys([child.key, *child.options.list_display]))
-        builder = (
-            chrome.rest(request, who, child)
-            .from_(child.name)
-            .select(columns, count=CountMethod.exact)
-        )
-        try:
-            result = await execute(builder.eq(fk.name, key).order(child.key).limit(20))
-        except RestFailure:
-            continue
-        found.append({"r": child, "rows": result.data, "count": result.count or 0, "fk": fk.name})
-    return found
+        if child is not None and fk is not None:
+            wanted.append((child, fk.name))
+    found = await asyncio.gather(*(_inline(request, who, child, fk, key) for child, fk in wanted))
+    return [inline for inline in found if inline is not None]
+
+
+async def _inline(
+    request: web.Request, who: chrome.Who, child: AdminResource, fk: str, key: int
+) -> dict[str, Any] | None:
+    columns = ",".join(dict.fromkeys([child.key, *child.options.list_display]))
+    builder = (
+        chrome.rest(request, who, child).from_(child.name).select(columns, count=CountMethod.exact)
+    )
+    try:
+        result = await execute(builder.eq(fk, key).order(child.key).limit(20))
+    except RestFailure:
+        return None
+    return {"r": child, "rows": result.data, "count": result.count or 0, "fk": fk}
 
 
 async def add_page(request: web.Request) -> web.Response:
@@ -162,9 +189,11 @@ async def edit_page(request: web.Request) -> web.Response:
     who = await chrome.staff(request)
     r = chrome.resource_or_404(request)
     key = chrome.object_id(request)
-    row = await fetch_row(request, who, r, key)
+    row, parts = await asyncio.gather(
+        fetch_row(request, who, r, key), _form_parts(request, who, r, key)
+    )
     return await _render_form(
-        request, who, r, row, key=key, version=forms.row_version(row), original=row
+        request, who, r, row, key=key, version=forms.row_version(row), original=row, parts=parts
     )
 
 
@@ -189,8 +218,10 @@ async def edit(request: web.Request) -> web.StreamResponse:
     kw = {"key": key, "version": version, "original": original}
     if errors:
         return await _render_form(request, who, r, raw, errors=errors, status=400, **kw)
-    current = await fetch_row(request, who, r, key)
-    if forms.row_version(current) != version or forms.row_version(original) != version:
+    # the update below is conditional on every value the form loaded, so it cannot overwrite a
+    # newer version; the row is read first only when the form's own version does not add up
+    if forms.row_version(original) != version:
+        current = await fetch_row(request, who, r, key)
         stale = forms.changed_fields(r, original, current)
         kw = {"key": key, "version": forms.row_version(current), "original": current}
         message = "Someone changed this object since you opened it: nothing was saved."
@@ -212,7 +243,7 @@ async def edit(request: web.Request) -> web.StreamResponse:
             raise chrome.AdminError(403, "The database refused this change for your account.")
         stale = forms.changed_fields(r, original, latest)
         kw = {"key": key, "version": forms.row_version(latest), "original": latest}
-        message = "Someone changed this object while you saved: nothing was saved."
+        message = "Someone changed this object since you opened it: nothing was saved."
         return await _render_form(
             request, who, r, raw, form_error=message, stale=stale, status=409, **kw
         )
@@ -326,7 +357,7 @@ async def history(request: web.Request) -> web.Response:
         "r": r,
         "key": key,
         "events": shown,
-        "may_restore": r.may(who.identity.tier, "update") and not chrome.read_only(),
+        "may_restore": await chrome.may(request, who, r, "update"),
     }
     return chrome.render(request, "history.html", context)
 

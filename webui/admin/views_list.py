@@ -107,7 +107,7 @@ async def _count(
     planned = listing.apply(
         client.from_(r.name).select(r.key, count=CountMethod.planned, head=True), r, state
     )
-    estimate = int((await execute(planned.limit(1))).count or 0)  # a HEAD still builds its body
+    estimate = int((await execute(planned.limit(1))).count or 0)
     limit = r.options.count_threshold + 1
     if estimate >= limit:
         return estimate, False
@@ -166,14 +166,19 @@ async def changelist(request: web.Request) -> web.Response:
     r = chrome.resource_or_404(request)
     state = listing.parse(request, r)
     client = chrome.rest(request, who, r)
-    (total, exact) = await _count(request, who, r, state)
-    pages = max(1, math.ceil(total / state.per_page))
-    if state.page > pages and total:
-        raise chrome.AdminError(404, f"There is no page {state.page}: the last page is {pages}.")
     builder = listing.apply(client.from_(r.name).select(select_columns(request, r)), r, state)
     builder = listing.apply_order(builder, r, state.order)
     offset = (state.page - 1) * state.per_page
-    rows = (await execute(builder.range(offset, offset + state.per_page - 1))).data
+    # the count, the page's rows and the filters' choices are independent: one round trip's wait
+    (total, exact), page, filters = await asyncio.gather(
+        _count(request, who, r, state),
+        execute(builder.range(offset, offset + state.per_page - 1)),
+        _filter_choices(request, who, r),
+    )
+    pages = max(1, math.ceil(total / state.per_page))
+    if state.page > pages and total:
+        raise chrome.AdminError(404, f"There is no page {state.page}: the last page is {pages}.")
+    rows = page.data
     context = {
         "title": r.label,
         "r": r,
@@ -183,14 +188,14 @@ async def changelist(request: web.Request) -> web.Response:
         "exact": exact,
         "pages": pages,
         "page_numbers": listing.page_numbers(state.page, pages),
-        "filters": await _filter_choices(request, who, r),
+        "filters": filters,
         "highlight": highlight,
         "when": when,
         "mask": listing.mask,
         "per_page_choices": listing.per_page_choices(r),
-        "may_add": r.may(who.identity.tier, "create") and not chrome.read_only(),
-        "may_delete": r.may(who.identity.tier, "delete") and not chrome.read_only(),
-        "may_change": r.may(who.identity.tier, "update"),
+        "may_add": await chrome.may(request, who, r, "create"),
+        "may_delete": await chrome.may(request, who, r, "delete"),
+        "may_change": await chrome.may(request, who, r, "update"),
         "actions": [] if chrome.read_only() else r.options.bulk_actions,
         "sort_state": _sort_state(state.order),
     }
@@ -207,25 +212,23 @@ def _sort_state(order: list[str]) -> dict[str, str]:
 async def _filter_choices(
     request: web.Request, who: chrome.Who, r: AdminResource
 ) -> list[dict[str, Any]]:
-    """For each list_filter: its label and choices (value, label)."""
+    """For each list_filter: its label and choices (value, label); lookups run concurrently."""
+    fields = [f for name in r.options.list_filter if (f := r.field(name)) is not None]
+    return list(await asyncio.gather(*(_filter_choice(request, who, f) for f in fields)))
+
+
+async def _filter_choice(request: web.Request, who: chrome.Who, f: Any) -> dict[str, Any]:
     registry = request.app[REGISTRY]
-    found = []
-    for name in r.options.list_filter:
-        f = r.field(name)
-        if f is None:
-            continue
-        if f.type == "boolean":
-            choices = [("true", "Yes"), ("false", "No")]
-        elif f.choices:
-            choices = [(c, c.replace("_", " ")) for c in f.choices]
-        elif f.references and (target := registry.get(f.references)):
-            widest = listing.page_limit(target, SELECT_WIDGET_MAX)
-            choices = await lookup_choices(request, who, target, "", widest)
-        else:
-            found.append({"name": name, "kind": "date", "presets": listing.date_presets()})
-            continue
-        found.append({"name": name, "kind": "choice", "choices": choices})
-    return found
+    if f.type == "boolean":
+        choices = [("true", "Yes"), ("false", "No")]
+    elif f.choices:
+        choices = [(c, c.replace("_", " ")) for c in f.choices]
+    elif f.references and (target := registry.get(f.references)):
+        widest = listing.page_limit(target, SELECT_WIDGET_MAX)
+        choices = await lookup_choices(request, who, target, "", widest)
+    else:
+        return {"name": f.name, "kind": "date", "presets": listing.date_presets()}
+    return {"name": f.name, "kind": "choice", "choices": choices}
 
 
 async def lookup_choices(

@@ -19,7 +19,7 @@ from typing import Any
 from webui.policies import model as m
 
 PER_PAGE_CHOICES = (25, 50, 100, 200)
-DEFAULT_COUNT_THRESHOLD = 10_000
+DEFAULT_COUNT_THRESHOLD = 1_000
 KEYS = {
     "list_display",
     "list_filter",

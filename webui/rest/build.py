@@ -460,8 +460,51 @@ def build_rows(
     from_clause = cat(source or Frag(table.qualified), f" {alias}")
     where = cat(" where ", join(" and ", conditions)) if conditions else Frag("")
     tail = builder.order_limit(table, alias, (), cap) if paged else Frag("")
-    rows = cat("select ", select, " from ", from_clause, where, builder.group_by(()), tail)
+    if paged and source is None and _deferred_page(table, spec, builder):
+        rows = _deferred_rows(table, alias, select, from_clause, where, builder, tail)
+    else:
+        rows = cat("select ", select, " from ", from_clause, where, builder.group_by(()), tail)
     return Built(rows, names, where, from_clause)
+
+
+DEFERRED_OFFSET = 1000  # from this offset on, a page's keys are found first (see below)
+
+
+def _deferred_page(table: Table, spec: ReadSpec, builder: Builder) -> bool:
+    """A deep page of a table ordered by plain columns that end with its one-column primary key:
+    the order is total, so finding the page's keys first gives the very rows of the plain query."""
+    terms = spec.order.get((), [])
+    key = table.primary_key
+    return (
+        (spec.offset.get(()) or 0) >= DEFERRED_OFFSET
+        and table.kind in ("r", "p")
+        and len(key) == 1
+        and bool(terms)
+        and all(t.relation is None and not t.field.path for t in terms)
+        and terms[-1].field.name == key[0]
+        and not builder.groups.get(())
+    )
+
+
+def _deferred_rows(
+    table: Table,
+    alias: str,
+    select: Frag,
+    from_clause: Frag,
+    where: Frag,
+    builder: Builder,
+    tail: Frag,
+) -> Frag:
+    """`offset` skips rows it has read: the page's keys are read first (an index-only scan of
+    the order's index reads no skipped row's heap tuple), then only the page's rows. The same
+    policies apply to both scans."""
+    key = f"{alias}.{quote(table.primary_key[0])}"
+    keys = cat("select ", key, " from ", from_clause, where, tail)
+    terms = builder.spec.order.get((), [])
+    order = cat(" order by ", join(", ", [builder.order_term(table, alias, t) for t in terms]))
+    return cat(
+        "select ", select, " from ", from_clause, f" where {key} = any(array(", keys, "))", order
+    )
 
 
 def _every_column(table: Table, alias: str) -> tuple[Frag, list[str]]:
