@@ -111,7 +111,7 @@ async def require_identity(
             403,
             "mfa_enrolment_required",
             "Set up multi-factor authentication first: your account's tier requires it.",
-            "POST /auth/reauth, then POST /auth/mfa/enrol and /auth/mfa/confirm",
+            hint="POST /auth/reauth, then POST /auth/mfa/enrol and /auth/mfa/confirm",
         )
     if identity.must_change_password and not forced_change_ok:
         raise AuthError(
