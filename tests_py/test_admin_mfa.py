@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pyotp
 import pytest
 from admin_support import Browserless
@@ -184,9 +185,27 @@ def test_required_policy_makes_the_tier_enrol_first(
     assert client.get("/admin/account/sessions").status_code == 200
     me = client.http.get("/auth/me")
     assert (me.status_code, me.json()["code"]) == (403, "mfa_enrolment_required")
+    # the REST dialect asks SQL the same question: no data access before the enrolment
+    bearer = {
+        "Authorization": f"Bearer {client.http.cookies['pgw_session']}",
+        "Accept-Profile": "api",
+    }
+    rest = httpx.get(f"{required.base_url}/rest/v1/rpc/my_permissions", headers=bearer)
+    assert (rest.status_code, rest.json()["code"]) == (401, "PGRST301")
+    other = {
+        "Authorization": f"Bearer {supervisor.http.cookies['pgw_session']}",
+        "Accept-Profile": "api",
+    }
+    assert httpx.get(f"{required.base_url}/rest/v1/rpc/my_permissions", headers=other).is_success
     enrol(client)
     assert client.get("/admin/password_change").status_code == 200, "enrolled: free to go"
     assert client.http.get("/auth/me").status_code == 200
+    bearer = {
+        "Authorization": f"Bearer {client.http.cookies['pgw_session']}",
+        "Accept-Profile": "api",
+    }  # rotated
+    rest = httpx.get(f"{required.base_url}/rest/v1/rpc/my_permissions", headers=bearer)
+    assert rest.status_code == 200, rest.text
 
 
 def test_disabled_policy_offers_no_enrolment(db_url: str, tmp_path: Path, staff: int) -> None:

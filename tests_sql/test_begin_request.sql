@@ -2,7 +2,7 @@
 -- the role, the claims and every request.* setting transaction-locally; a session token gives
 -- its tier only while it is live and has data access.
 begin;
-select plan(23);
+select plan(28);
 
 insert into auth.users (email, role, password_hash)
 values ('ctx-staff@example.org', 'staff', '$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA'),
@@ -55,6 +55,34 @@ select ok(not pgwarden.begin_session_request((select token from tokens where ema
           'a must-change-password session is not used for data');
 select is(current_user::text, 'pgw_anon', 'it runs as the anonymous role');
 rollback to savepoint c;
+
+-- the MFA policy (PGWARDEN_MFA → mfa_required_tiers): a session of a required tier without a
+-- confirmed second factor gets no data access; other tiers, and enrolled users, keep theirs
+savepoint f;
+select ok(not pgwarden.begin_session_request((select token from tokens where email = 'ctx-staff@example.org'),
+                                             'pgw_anon', 'GET', '/loans', '{}', '{}', '', '', true,
+                                             array['staff', 'administrator']),
+          'a session whose tier must enrol first is not used for data');
+select is(current_user::text, 'pgw_anon', 'it runs as the anonymous role');
+rollback to savepoint f;
+savepoint g;
+select ok(pgwarden.begin_session_request((select token from tokens where email = 'ctx-staff@example.org'),
+                                         'pgw_anon', 'GET', '/loans', '{}', '{}', '', '', true,
+                                         array['administrator']),
+          'a tier the policy does not name keeps its data access');
+rollback to savepoint g;
+savepoint h;
+insert into auth.mfa_secrets (user_id, ciphertext, key_id, created_at, confirmed_at)
+select id, decode(repeat('00', 48), 'hex'), 'k1', now(), now() from auth.users
+ where email = 'ctx-staff@example.org';
+update auth.sessions set trust_level = 'mfa_verified'  -- as a verified code leaves it
+ where user_id = auth.user_id_by_email('ctx-staff@example.org');
+select ok(pgwarden.begin_session_request((select token from tokens where email = 'ctx-staff@example.org'),
+                                         'pgw_anon', 'GET', '/loans', '{}', '{}', '', '', true,
+                                         array['staff']),
+          'an enrolled user of a required tier keeps data access');
+select is(current_user::text, 'pgw_staff', 'and runs as their tier');
+rollback to savepoint h;
 
 savepoint e;
 select pgwarden.begin_request('pgw_user', '{"sub": "7"}');

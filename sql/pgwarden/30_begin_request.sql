@@ -69,6 +69,10 @@ comment on function auth.session_claims(text) is
   'The claims of a live pgwarden session token (sub, role, tier, sid, elevated, '
   'must_change_password, mfa_pending), or NULL: the one place that shapes a session''s claims.';
 
+-- the signature before mfa_required_tiers (change context_mfa_policy replaced it)
+drop function if exists
+  pgwarden.begin_session_request(text, text, text, text, jsonb, jsonb, text, text, boolean);
+
 create or replace function pgwarden.begin_session_request(
   token text,
   anon_role text,
@@ -78,7 +82,8 @@ create or replace function pgwarden.begin_session_request(
   cookies jsonb default '{}',
   correlation_id text default '',
   client_ip text default '',
-  read_only boolean default false
+  read_only boolean default false,
+  mfa_required_tiers text[] default '{}'
 )
 returns boolean
 language plpgsql
@@ -87,11 +92,15 @@ set search_path = ''
 as $$
 declare
   claims jsonb := auth.session_claims(token);
-  -- a session whose user must change their password, or that still owes its second factor,
-  -- gives no data access until it has
+  -- a session whose user must change their password, that still owes its second factor, or
+  -- whose tier the MFA policy (PGWARDEN_MFA: mfa_required_tiers) requires to enrol first, gives
+  -- no data access until it has
   usable boolean := claims is not null and not (claims ->> 'must_change_password')::boolean
                     and not coalesce((claims ->> 'mfa_pending')::boolean, false);
 begin
+  if usable and coalesce(pg_catalog.cardinality(mfa_required_tiers), 0) > 0 then
+    usable := not auth.mfa_enrolment_due((claims ->> 'sid')::bigint, mfa_required_tiers);
+  end if;
   perform pgwarden.begin_request(
     case when usable then claims ->> 'role' else anon_role end,
     case when usable then claims - 'elevated' - 'must_change_password' - 'mfa_pending'
@@ -100,9 +109,10 @@ begin
   return usable;
 end
 $$;
-comment on function pgwarden.begin_session_request(text, text, text, text, jsonb, jsonb, text, text, boolean) is
+comment on function pgwarden.begin_session_request(text, text, text, text, jsonb, jsonb, text, text, boolean, text[]) is
   'Starts a request for a session token: its tier and claims when the session is live and has data '
-  'access, else anon_role with no claims. Returns whether the session was used.';
+  'access (no password change, second factor or, under mfa_required_tiers, enrolment owed), else '
+  'anon_role with no claims. Returns whether the session was used.';
 
 create or replace function auth.user_id_by_email(email text)
 returns bigint
@@ -118,11 +128,11 @@ comment on function auth.user_id_by_email(text) is
 
 revoke execute on function
   pgwarden.begin_request(text, jsonb, text, text, jsonb, jsonb, text, text, boolean),
-  pgwarden.begin_session_request(text, text, text, text, jsonb, jsonb, text, text, boolean),
+  pgwarden.begin_session_request(text, text, text, text, jsonb, jsonb, text, text, boolean, text[]),
   auth.session_claims(text), auth.user_id_by_email(text)
   from public;
 grant execute on function
   pgwarden.begin_request(text, jsonb, text, text, jsonb, jsonb, text, text, boolean),
-  pgwarden.begin_session_request(text, text, text, text, jsonb, jsonb, text, text, boolean),
+  pgwarden.begin_session_request(text, text, text, text, jsonb, jsonb, text, text, boolean, text[]),
   auth.session_claims(text)
   to authenticator;

@@ -9,46 +9,14 @@ from dataclasses import dataclass, field
 from aiohttp import web
 
 from webui.auth.origin import OriginConfig, OriginError
-from webui.core.roles import TIERS
+from webui.core.mfa_policy import MFA_ENV, MfaPolicy
 from webui.core.settings import SettingsError
 
 COOKIE_NAME = "pgw_session"
-MFA_ENV = "PGWARDEN_MFA"
 
 
 def _int(name: str, default: int) -> int:
     return int(os.environ.get(name, str(default)))
-
-
-@dataclass(frozen=True)
-class MfaPolicy:
-    """PGWARDEN_MFA: `disabled` (no new enrolments; enrolled users still verify), `optional`
-    (the default), `required` (every tier) or `required:<tier>,<tier>`. `required_tiers` goes to
-    SQL (auth.mfa_enrolment_due), which decides which sessions must enrol first."""
-
-    mode: str = "optional"
-    required_tiers: tuple[str, ...] = ()
-
-    @property
-    def enrolment_allowed(self) -> bool:
-        return self.mode != "disabled"
-
-    @classmethod
-    def parse(cls, value: str) -> MfaPolicy:
-        text = value.strip().lower()
-        if text in ("", "optional"):
-            return cls()
-        if text in ("disabled", "required"):
-            return cls(text, TIERS if text == "required" else ())
-        head, _, rest = text.partition(":")
-        tiers = tuple(t.strip() for t in rest.split(",") if t.strip())
-        unknown = [t for t in tiers if t not in TIERS]
-        if head != "required" or not tiers or unknown:
-            raise SettingsError(
-                f"{MFA_ENV}={value!r} is not a policy: use disabled, optional, required or "
-                f"required:<tiers> with tiers among {', '.join(TIERS)}"
-            )
-        return cls("required", tiers)
 
 
 @dataclass(frozen=True)

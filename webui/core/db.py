@@ -25,8 +25,8 @@ _BEGIN_REQUEST = (
     " from pgwarden.begin_request(%s, %s::jsonb, %s, %s, %s::jsonb, %s::jsonb, %s, %s, %s)"
 )
 _BEGIN_SESSION_REQUEST = (
-    "select pgwarden.begin_session_request(%s, %s, %s, %s, %s::jsonb, %s::jsonb, %s, %s, %s)"
-    " as session_used"
+    "select pgwarden.begin_session_request("
+    "%s, %s, %s, %s, %s::jsonb, %s::jsonb, %s, %s, %s, %s::text[]) as session_used"
 )
 
 
@@ -43,6 +43,9 @@ class RequestContext:
     correlation_id: str = ""
     client_ip: str = ""
     session_token: str | None = None  # when set, the session decides role and claims
+    # the tiers PGWARDEN_MFA requires to enrol: such a session without a second factor gets no
+    # data access until it has one (webui.core.mfa_policy; SQL decides)
+    mfa_required_tiers: tuple[str, ...] = ()
 
     def begin(self, read_only: bool = False) -> tuple[str, tuple[Any, ...]]:
         """The statement (and its parameters) that starts the request in a transaction."""
@@ -56,7 +59,8 @@ class RequestContext:
             read_only,
         )
         if self.session_token is not None:
-            return _BEGIN_SESSION_REQUEST, (self.session_token, self.role, *tail)
+            tiers = "{" + ",".join(self.mfa_required_tiers) + "}"  # tier names: an array literal
+            return _BEGIN_SESSION_REQUEST, (self.session_token, self.role, *tail, tiers)
         return _BEGIN_REQUEST, (self.role, self.claims_json, *tail)
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from aiohttp import web
 from psycopg import AsyncConnection
 
+from webui.core.mfa_policy import MfaPolicy
 from webui.core.pool import Pool, describe_failure
 from webui.rest import limits as list_limits
 from webui.rest import schema
@@ -31,6 +32,10 @@ class RestState:
     listener: asyncio.Task[None] | None = None
     reloads: int = 0
     limits: list_limits.Limits = field(default_factory=dict)  # declared list limits
+    # PGWARDEN_MFA's tiers: their sessions without a second factor read as anonymous
+    mfa_required_tiers: tuple[str, ...] = field(
+        default_factory=lambda: MfaPolicy.from_environment().required_tiers
+    )
 
     @property
     def pre_request(self) -> str | None:
