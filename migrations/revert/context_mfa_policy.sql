@@ -1,6 +1,6 @@
 -- Revert pgwarden:context_mfa_policy
--- Restores pgwarden.begin_session_request() without mfa_required_tiers (as context_begin_request
--- created it).
+-- Restores pgwarden.begin_session_request() without mfa_required_tiers and auth.session_claims()
+-- without auth.claims_of() (as context_begin_request created them).
 BEGIN;
 drop function if exists
   pgwarden.begin_session_request(text, text, text, text, jsonb, jsonb, text, text, boolean, text[]);
@@ -45,4 +45,24 @@ revoke execute on function
 grant execute on function
   pgwarden.begin_session_request(text, text, text, text, jsonb, jsonb, text, text, boolean)
   to authenticator;
+-- auth.session_claims() as it shaped the claims itself, and no auth.claims_of()
+create or replace function auth.session_claims(token text)
+returns jsonb
+language sql
+volatile
+set search_path = ''
+as $$
+  select pg_catalog.jsonb_build_object(
+           'sub', s.user_id::text, 'role', 'pgw_' || s.tier, 'tier', s.tier,
+           'sid', s.session_id::text, 'elevated', s.elevated,
+           'must_change_password', s.must_change_password,
+           'mfa_pending', auth.mfa_pending_of(s.session_id))
+    from auth.resolve_session(token) s
+   limit 1
+$$;
+comment on function auth.session_claims(text) is
+  'The claims of a live pgwarden session token (sub, role, tier, sid, elevated, '
+  'must_change_password, mfa_pending), or NULL: the one place that shapes a session''s claims.';
+
+drop function if exists auth.claims_of(bigint, text, bigint);
 COMMIT;

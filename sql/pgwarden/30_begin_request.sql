@@ -51,17 +51,29 @@ comment on function pgwarden.begin_request(text, jsonb, text, text, jsonb, jsonb
   'Starts a request: sets the role, the claims (always with a role claim, as PostgREST) and the '
   'request.* settings transaction-locally, in one call. The only writer of the request context.';
 
+create or replace function auth.claims_of(user_id bigint, tier text, session_id bigint)
+returns jsonb
+language sql
+immutable
+set search_path = ''
+as $$
+  select pg_catalog.jsonb_build_object('sub', user_id::text, 'role', 'pgw_' || tier, 'tier', tier,
+                                       'sid', session_id::text)
+$$;
+comment on function auth.claims_of(bigint, text, bigint) is
+  'The claims of a pgwarden session (sub, role, tier, sid): their one shape, for SQL '
+  '(auth.session_claims) and for the app (webui.core.identity.Identity.from_session).';
+
 create or replace function auth.session_claims(token text)
 returns jsonb
 language sql
 volatile
 set search_path = ''
 as $$
-  select pg_catalog.jsonb_build_object(
-           'sub', s.user_id::text, 'role', 'pgw_' || s.tier, 'tier', s.tier,
-           'sid', s.session_id::text, 'elevated', s.elevated,
-           'must_change_password', s.must_change_password,
-           'mfa_pending', auth.mfa_pending_of(s.session_id))
+  select auth.claims_of(s.user_id, s.tier, s.session_id)
+         || pg_catalog.jsonb_build_object(
+              'elevated', s.elevated, 'must_change_password', s.must_change_password,
+              'mfa_pending', auth.mfa_pending_of(s.session_id))
     from auth.resolve_session(token) s
    limit 1
 $$;
@@ -129,10 +141,10 @@ comment on function auth.user_id_by_email(text) is
 revoke execute on function
   pgwarden.begin_request(text, jsonb, text, text, jsonb, jsonb, text, text, boolean),
   pgwarden.begin_session_request(text, text, text, text, jsonb, jsonb, text, text, boolean, text[]),
-  auth.session_claims(text), auth.user_id_by_email(text)
+  auth.session_claims(text), auth.user_id_by_email(text), auth.claims_of(bigint, text, bigint)
   from public;
 grant execute on function
   pgwarden.begin_request(text, jsonb, text, text, jsonb, jsonb, text, text, boolean),
   pgwarden.begin_session_request(text, text, text, text, jsonb, jsonb, text, text, boolean, text[]),
-  auth.session_claims(text)
+  auth.session_claims(text), auth.claims_of(bigint, text, bigint)
   to authenticator;

@@ -11,7 +11,8 @@ from webui.core.identity import Identity, is_session_token
 
 _IDENTITY = "pgw_identity"
 _RESOLVE_SQL = (
-    "select r.user_id, r.tier, r.session_id, r.elevated, r.must_change_password,"
+    "select auth.claims_of(r.user_id, r.tier, r.session_id)::text,"
+    " r.user_id, r.tier, r.session_id, r.elevated, r.must_change_password,"
     " auth.mfa_pending_of(r.session_id), auth.mfa_enrolment_due(r.session_id, %s)"
     " from auth.resolve_session(%s) r"
 )

@@ -128,7 +128,8 @@ async def login(request: web.Request) -> web.Response:
     async with as_authenticator(request) as conn:
         row = await (
             await conn.execute(
-                "select user_id, tier, session_id, elevated, must_change_password"
+                "select auth.claims_of(user_id, tier, session_id)::text,"
+                " user_id, tier, session_id, elevated, must_change_password"
                 " from auth.resolve_session(%s)",
                 [token],
             )

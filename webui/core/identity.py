@@ -42,6 +42,7 @@ class Identity:
     @classmethod
     def from_session(
         cls,
+        claims_json: str,
         user_id: int,
         tier: str,
         session_id: int,
@@ -50,15 +51,12 @@ class Identity:
         mfa_pending: bool = False,
         mfa_enrolment_due: bool = False,
     ) -> Identity:
-        """A live session's, in `auth.resolve_session()`'s column order. Its claims are the
-        session claims of docs/development.md (`auth.session_claims()` in SQL)."""
-        role = tier_role(tier)
-        claims = {"sub": str(user_id), "role": role, "tier": tier, "sid": str(session_id)}
-        text = json.dumps(claims, separators=(",", ":"))
+        """A live session's: `auth.claims_of()`'s claims (their one shape, in SQL), then
+        `auth.resolve_session()`'s columns in their order."""
         return cls(
-            role,
-            claims,
-            text,
+            tier_role(tier),
+            json.loads(claims_json),
+            claims_json,
             user_id,
             tier,
             session_id,
