@@ -7,6 +7,8 @@
 -- archived partitions, audit.verify() from the newest checkpoint, the archive functions of
 -- `pgwarden audit archive`, and the job audit_partitions that creates months ahead.
 BEGIN;
+-- pgwarden.owner_adopt() hands partitioned tables and partitions to pgw_owner too
+\ir ../../sql/pgwarden/51_owner_code.sql
 -- what depends on the table's row type or reads it follows a renamed table: drop it here, create
 -- it again below over the partitioned table
 drop view if exists audit.cli_changes;
@@ -28,8 +30,8 @@ drop function if exists audit.canonical(audit.events);
 \ir ../../sql/pgwarden/31_jobs_code.sql
 \ir ../../sql/pgwarden/32_jobs_partitions.sql
 -- the legacy partition keeps its own truncate guard; the months ahead get theirs when created
-select audit.guard_append_only('audit.events_legacy');
-revoke all on audit.events_legacy from public;
+select audit.prepare_partition('audit.events_legacy');
 select audit.ensure_partitions();
+select pgwarden.owner_adopt();
 do $$ begin perform pgwarden.schedule_jobs(); end $$;
 COMMIT;

@@ -74,6 +74,9 @@ begin
   v_next := greatest(v_next, (select coalesce(max(l.id), 0) + 1 from audit.events_legacy l));
   alter table audit.events_legacy alter column id drop identity;
   execute pg_catalog.format('alter table audit.events alter column id restart with %s', v_next);
+  -- the identity sequence keeps its name (the old one's is free now)
+  execute pg_catalog.format('alter sequence %s rename to events_id_seq',
+                            pg_catalog.pg_get_serial_sequence('audit.events', 'id'));
   -- the legacy partition ends at the first UTC month after its newest row (this month's start
   -- when it is empty); the CHECK lets ATTACH skip its scan
   select coalesce(pg_catalog.date_trunc('month', max(l.occurred_at), 'UTC') + interval '1 month',

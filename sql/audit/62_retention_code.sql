@@ -56,6 +56,43 @@ $$;
 comment on function audit.require_owner() is
   'Raise 42501 unless the current role has the rights of the owner of audit.events.';
 
+-- What every partition of audit.events carries besides what it inherits: the parent's row guard
+-- (events_append_only) is cloned onto it, but a TRUNCATE of the partition itself does not fire
+-- the parent's statement trigger, so each gets <name>_no_truncate (ENABLE ALWAYS); its owner
+-- loses UPDATE, DELETE and TRUNCATE, PUBLIC everything; its columns get the parent's comments.
+create or replace function audit.prepare_partition(part regclass)
+returns void
+language plpgsql
+volatile
+set search_path = ''
+set client_min_messages = warning
+as $$
+declare
+  v_name text := (select c.relname from pg_catalog.pg_class c where c.oid = part);
+  v_owner text := (select pg_catalog.pg_get_userbyid(c.relowner)
+                     from pg_catalog.pg_class c where c.oid = part);
+  a record;
+begin
+  execute pg_catalog.format('drop trigger if exists %I on %s', v_name || '_no_truncate', part);
+  execute pg_catalog.format(
+    'create trigger %I before truncate on %s for each statement '
+    'execute function audit.refuse_change()', v_name || '_no_truncate', part);
+  execute pg_catalog.format('alter table %s enable always trigger %I', part, v_name || '_no_truncate');
+  execute pg_catalog.format('revoke all on %s from public', part);
+  execute pg_catalog.format('revoke update, delete, truncate on %s from %I', part, v_owner);
+  for a in
+    select t.attname, pg_catalog.col_description('audit.events'::regclass, t.attnum) as note
+      from pg_catalog.pg_attribute t
+     where t.attrelid = 'audit.events'::regclass and t.attnum > 0 and not t.attisdropped
+  loop
+    execute pg_catalog.format('comment on column %s.%I is %L', part, a.attname, a.note);
+  end loop;
+end
+$$;
+comment on function audit.prepare_partition(regclass) is
+  'Give a partition of audit.events its own TRUNCATE guard, its privileges and its parent''s '
+  'column comments.';
+
 -- One partition per UTC month, from the end of the newest existing partition through the month
 -- `months_ahead` months after this one. Each gets the append-only guards of its own (TRUNCATE
 -- of a partition does not fire the parent's statement trigger).
@@ -85,8 +122,7 @@ begin
     execute pg_catalog.format(
       'create table audit.%I partition of audit.events for values from (%L) to (%L)',
       v_name, v_from, v_from + interval '1 month');
-    perform audit.guard_append_only(pg_catalog.format('audit.%I', v_name)::regclass);
-    execute pg_catalog.format('revoke all on audit.%I from public', v_name);
+    perform audit.prepare_partition(pg_catalog.format('audit.%I', v_name)::regclass);
     execute pg_catalog.format('comment on table audit.%I is %L', v_name,
       'Audit events of ' || pg_catalog.to_char(v_from at time zone 'UTC', 'YYYY-MM') || ' (UTC).');
     v_from := v_from + interval '1 month';
@@ -252,7 +288,8 @@ $$;
 comment on function audit.archive_recorded(bigint[], text) is
   'Record the one audit_archived event of an archive run, listing its checkpoints. Owner only.';
 
-revoke execute on function audit.require_owner(), audit.ensure_partitions(integer),
+revoke execute on function audit.require_owner(), audit.prepare_partition(regclass),
+  audit.ensure_partitions(integer),
   audit.archive_begin(regclass), audit.archive_links(bigint, bigint),
   audit.archive_commit(regclass, jsonb), audit.archive_recorded(bigint[], text) from public;
 revoke all on audit.partitions from public;
