@@ -263,3 +263,53 @@ def against_checkpoint(conn: psycopg.Connection, manifest: dict[str, Any]) -> st
     if row["hash"] != manifest["anchor_after"] or row["before"] != manifest["anchor_before"]:
         return "the manifest's anchors differ from the checkpoints'"
     return None
+
+
+@dataclass(frozen=True)
+class Retention:
+    past: list[str]
+    detail: str
+    ahead_ok: bool
+    ahead_detail: str
+
+
+def retention_report(conn: psycopg.Connection, months: int | None) -> Retention | None:
+    """What `pgwarden doctor` says about retention: the partitions older than the `months`
+    kept (the current month counts as one) with the command that archives them, and whether
+    next month already has its partition. None before audit.events is partitioned."""
+    row = conn.execute("select to_regclass('audit.partitions')").fetchone()
+    if not row or row[0] is None:
+        return None
+    ahead = conn.execute(
+        "select max(upper_bound) > audit.month_start(now()) + interval '1 month'"
+        " from audit.partitions"
+    ).fetchone()
+    ahead_ok = bool(ahead and ahead[0])
+    ahead_detail = (
+        "next month has its partition"
+        if ahead_ok
+        else "next month has no partition: run `pgwarden jobs run audit_partitions`"
+    )
+    if months is None:
+        detail = "PGWARDEN_AUDIT_RETENTION_MONTHS unset: every month is kept"
+        return Retention([], detail, ahead_ok, ahead_detail)
+    cut_row = conn.execute(
+        "select audit.month_start(now()) - make_interval(months => %s)", [months - 1]
+    ).fetchone()
+    assert cut_row is not None
+    cut: datetime = cut_row[0]
+    past = [
+        r[0]
+        for r in conn.execute(
+            "select name from audit.partitions where upper_bound <= %s order by upper_bound", [cut]
+        )
+    ]
+    month = cut.astimezone(UTC).strftime("%Y-%m")
+    if past:
+        detail = (
+            f"{len(past)} partition(s) older than {months} month(s): {', '.join(past)};"
+            f" run `pgwarden audit archive --before {month}`"
+        )
+    else:
+        detail = f"nothing older than {months} month(s) (kept from {month})"
+    return Retention(past, detail, ahead_ok, ahead_detail)
