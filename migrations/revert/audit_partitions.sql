@@ -28,6 +28,7 @@ drop function if exists audit.archive_commit(regclass, jsonb);
 drop function if exists audit.archive_links(bigint, bigint);
 drop function if exists audit.archive_begin(regclass);
 drop function if exists audit.ensure_partitions(integer);
+drop function if exists audit.prepare_partition(regclass);
 drop function if exists audit.require_owner();
 drop function if exists audit.month_start(timestamptz);
 drop function if exists audit.link_hash(bytea, audit.events);
