@@ -18,6 +18,7 @@ import psycopg
 import pytest
 
 from webui.core.settings import as_authenticator
+from webui.ops.migrations import Migrator
 
 
 def pgwarden(
@@ -80,6 +81,7 @@ def test_archive_drop_verify_still_green(
     # exactly one audit event of the run
     rows = db.execute("select metadata from audit.events where event = 'audit_archived'").fetchall()
     assert len(rows) == 1 and rows[0][0]["partitions"] == ["events_legacy"]
+    assert rows[0][0]["cli_operation"] == "audit archive" and "@" in rows[0][0]["os_actor"]
     # the chain verifies from the checkpoint, the file against it
     verified = pgwarden(db_url, "audit", "verify", "--seal")
     assert verified.returncode == 0, verified.stdout + verified.stderr
@@ -220,3 +222,30 @@ def test_doctor_reports_partitions_past_retention(db: psycopg.Connection, db_url
     kept = pgwarden(db_url, "doctor", env={"PGWARDEN_AUDIT_RETENTION_MONTHS": "1200"})
     line = next(x for x in kept.stdout.splitlines() if "audit retention" in x)
     assert line.startswith("✓"), kept.stdout
+
+
+def test_revert_restores_the_unpartitioned_table_and_deploy_partitions_it_again(
+    db: psycopg.Connection, db_url: str
+) -> None:
+    _old_events(db, 20)
+    _new_events(db, 5)
+    assert pgwarden(db_url, "audit", "seal").returncode == 0
+    before = db.execute("select array_agg(id order by id) from audit.events").fetchone()
+    migrator = Migrator(db_url, quiet=True)
+    migrator.revert(to="audit_write_path")
+    shape = db.execute(
+        "select relkind::text, (select pg_get_constraintdef(oid) from pg_constraint"
+        "  where conrelid = 'audit.events'::regclass and contype = 'p')"
+        " from pg_class where oid = 'audit.events'::regclass"
+    ).fetchone()
+    assert shape == ("r", "PRIMARY KEY (id)")
+    assert db.execute("select array_agg(id order by id) from audit.events").fetchone() == before
+    assert db.execute("select ok from audit.verify()").fetchone() == (True,)
+    _new_events(db, 1)
+    assert db.execute("select max(id) from audit.events").fetchone() == (max(before[0]) + 1,)
+    Migrator(db_url, quiet=True).deploy()
+    assert db.execute(
+        "select relkind::text from pg_class where oid = 'audit.events'::regclass"
+    ).fetchone() == ("p",)
+    assert db.execute("select count(*) from audit.events").fetchone() == (26,)
+    assert pgwarden(db_url, "audit", "verify", "--seal").returncode == 0

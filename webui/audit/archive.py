@@ -23,6 +23,7 @@ import gzip
 import hashlib
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -136,17 +137,25 @@ def _prepare(conn: psycopg.Connection, partition: str, out_dir: Path) -> tuple[s
     return partition, manifest
 
 
-def archive(conn: psycopg.Connection, before_text: str, out_dir: Path) -> list[Archived]:
+def archive(
+    conn: psycopg.Connection,
+    before_text: str,
+    out_dir: Path,
+    stamp: Callable[[psycopg.Connection], None] | None = None,
+) -> list[Archived]:
     """Archive every partition before `before_text` (YYYY-MM), each in its own transaction (the
     partition is locked against late writers while its file is written; audit.events is locked
     only for the detach). The last transaction records the run's one audit_archived event; if a
-    later partition fails, the event is still recorded for those done, then the error raised."""
+    later partition fails, the event is still recorded for those done, then the error raised.
+    `stamp` runs first in each transaction (the CLI's OS actor and operation)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     done: list[Archived] = []
     partitions = archivable(conn, month_start(before_text))
     try:
         for index, partition in enumerate(partitions):
             with conn.transaction():
+                if stamp:
+                    stamp(conn)
                 name, manifest = _prepare(conn, partition, out_dir)
                 conn.execute("set local lock_timeout = '10s'")
                 row = conn.execute(
@@ -168,6 +177,8 @@ def archive(conn: psycopg.Connection, before_text: str, out_dir: Path) -> list[A
     except BaseException:
         if done and len(done) < len(partitions):
             with conn.transaction():
+                if stamp:
+                    stamp(conn)
                 _record(conn, done, before_text)
         raise
     return done

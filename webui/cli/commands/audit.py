@@ -17,6 +17,7 @@ import psycopg
 from webui import audit
 from webui.audit import archive as audit_archive
 from webui.cli.console import BAD, OK, fail
+from webui.cli.identity import stamp
 from webui.ops.database import database_url
 
 _DURATION = re.compile(r"^(?P<n>[0-9]{1,6})(?P<unit>[smhd])$")
@@ -200,7 +201,7 @@ def seal_chain(args: argparse.Namespace) -> int:
 def archive_partitions(args: argparse.Namespace) -> int:
     with _connect() as conn:
         audit.seal(conn)
-        done = audit_archive.archive(conn, args.before, args.out)
+        done = audit_archive.archive(conn, args.before, args.out, stamp)
     if not done:
         print(f"{OK} nothing to archive before {args.before} (the current month is never archived)")
         return 0
