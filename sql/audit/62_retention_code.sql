@@ -79,6 +79,14 @@ begin
     'execute function audit.refuse_change()', v_name || '_no_truncate', part);
   execute pg_catalog.format('alter table %s enable always trigger %I', part, v_name || '_no_truncate');
   execute pg_catalog.format('revoke all on %s from public', part);
+  -- read and written through audit.events only: no grantee but the owner on the partition itself
+  for a in
+    select distinct pg_catalog.pg_get_userbyid(x.grantee) as grantee
+      from pg_catalog.pg_class c, pg_catalog.aclexplode(c.relacl) x
+     where c.oid = part and x.grantee <> c.relowner and x.grantee <> 0
+  loop
+    execute pg_catalog.format('revoke all on %s from %I', part, a.grantee);
+  end loop;
   execute pg_catalog.format('revoke update, delete, truncate on %s from %I', part, v_owner);
   for a in
     select t.attname, pg_catalog.col_description('audit.events'::regclass, t.attnum) as note
