@@ -133,7 +133,8 @@ def test_doctor_shows_the_mode_and_marks_an_overdue_job(
 def test_jobs_run_refuses_an_unknown_job(db_url: str) -> None:
     result = run_cli("jobs", "run", "--job", "nope", database_url=db_url)
     assert result.returncode == 1
-    assert "unknown job nope: the jobs are audit_batches, audit_seal, auth_purge" in result.stderr
+    jobs = "audit_batches, audit_partitions, audit_seal, auth_purge"
+    assert f"unknown job nope: the jobs are {jobs}" in result.stderr
 
 
 @pytest.mark.slow

@@ -22,7 +22,7 @@ select set_eq(
     'policy_changed', 'scoped_grant_created', 'scoped_grant_revoked', 'scoped_grant_renewed',
     'scoped_grant_deleted',
     -- the audit system itself
-    'audit_enabled', 'audit_disabled'
+    'audit_enabled', 'audit_disabled', 'audit_archived'
   ],
   'the catalog holds exactly the locked identifiers'
 );

@@ -36,8 +36,8 @@ select table_privs_are('pgwarden', 'jobs', r, array[]::text[], r || ' may not to
   from unnest(array['public', 'authenticator', 'pgw_anon', 'pgw_user']) r;
 
 -- the catalogue and the mode
-select set_eq('select name from pgwarden.jobs', array['audit_seal', 'audit_batches', 'auth_purge'],
-              'three jobs: seal, batches, purge');
+select set_eq('select name from pgwarden.jobs', array['audit_seal', 'audit_batches', 'auth_purge', 'audit_partitions'],
+              'four jobs: seal, batches, purge, partitions');
 select is(pgwarden.job_mode(), 'app', 'no pg_cron in this database: the app runs the jobs');
 select is(pgwarden.schedule_jobs(), 0, 'schedule_jobs() does nothing without pg_cron');
 select is(pgwarden.unschedule_jobs(), 0, 'nor does unschedule_jobs()');
@@ -45,7 +45,7 @@ select is(pgwarden.job_schedule('5 seconds', false), '* * * * *', 'pg_cron 1.4: 
 select is(pgwarden.job_schedule('5 seconds', true), '5 seconds', 'pg_cron 1.5: seconds');
 select is(pgwarden.job_schedule('15 minutes', false), '*/15 * * * *', 'minutes');
 select is(pgwarden.job_schedule('1 hour', false), '0 * * * *', 'hourly');
-select set_eq('select pgwarden.due_jobs()', array['audit_seal', 'audit_batches', 'auth_purge'],
+select set_eq('select pgwarden.due_jobs()', array['audit_seal', 'audit_batches', 'auth_purge', 'audit_partitions'],
               'jobs that never ran are due');
 
 -- a run is recorded

@@ -125,20 +125,44 @@ as $$
 declare
   v_state audit.seal_state;
   v_last audit.seals;
+  -- where the chain starts: after the newest checkpoint (an archived partition), else genesis
+  v_from bigint := 0;
+  v_anchor bytea := audit.genesis();
+  v_cp_hash bytea;
 begin
   select * into strict v_state from audit.seal_state;
-  select count(*) into checked from audit.seals;
+  -- audit.checkpoints exists from the change audit_partitions on (62_retention_code.sql)
+  if pg_catalog.to_regclass('audit.checkpoints') is not null then
+    execute 'select c.seq, c.hash from audit.checkpoints c order by c.id desc limit 1'
+      into v_from, v_anchor;
+    v_from := coalesce(v_from, 0);
+    v_anchor := coalesce(v_anchor, audit.genesis());
+    -- the links are kept when their events are archived: the checkpoint must be one of them
+    select s.hash into v_cp_hash from audit.seals s where s.seq = v_from;
+    if v_from > 0 and v_cp_hash is distinct from v_anchor then
+      ok := false;
+      checked := 0;
+      first_bad_seq := v_from;
+      problem := 'the newest checkpoint (link ' || v_from || ') does not match its link';
+      head := pg_catalog.encode(v_state.head, 'hex');
+      unsealed := null;
+      return next;
+      return;
+    end if;
+  end if;
+  select count(*) into checked from audit.seals s where s.seq > v_from;
   select l.seq, l.event_id, l.problem into first_bad_seq, first_bad_event_id, problem
     from (select s.seq, s.event_id,
                  case
-                   when s.seq <> coalesce(pg_catalog.lag(s.seq) over w, 0) + 1 then
-                     'link ' || (coalesce(pg_catalog.lag(s.seq) over w, 0) + 1) || ' is missing'
+                   when s.seq <> coalesce(pg_catalog.lag(s.seq) over w, v_from) + 1 then
+                     'link ' || (coalesce(pg_catalog.lag(s.seq) over w, v_from) + 1) || ' is missing'
                    when e.id is null then 'event ' || s.event_id || ' is missing'
                    when s.hash <> audit.link_hash(coalesce(pg_catalog.lag(s.hash) over w,
-                                                           audit.genesis()), e) then
+                                                           v_anchor), e) then
                      'event ' || s.event_id || ' or its link was altered'
                  end as problem
             from audit.seals s left join audit.events e on e.id = s.event_id
+           where s.seq > v_from
           window w as (order by s.seq)) l
    where l.problem is not null
    order by l.seq
@@ -162,6 +186,7 @@ begin
 end
 $$;
 comment on function audit.verify() is
-  'Check the whole chain: ok, links checked, the first broken or missing link (seq, event id, '
-  'problem), the head hash, and how many committed events are not sealed yet (the window; rows '
-  'of bulk batches not materialised yet included).';
+  'Check the chain from the newest checkpoint (genesis before any archive): ok, links checked, '
+  'the first broken or missing link (seq, event id, problem), the head hash, and how many '
+  'committed events are not sealed yet (the window; rows of bulk batches not materialised yet '
+  'included).';

@@ -164,6 +164,10 @@ begin
         v_result := audit.expand_row_batches() || ' event(s) materialised';
       when 'auth_purge' then
         v_result := auth.purge_expired() || ' session(s) purged';
+      when 'audit_partitions' then
+        -- audit.ensure_partitions() exists from the change audit_partitions on
+        execute 'select audit.ensure_partitions()' into v_result;
+        v_result := v_result || ' partition(s) created';
       else
         raise exception 'job % has no code in pgwarden.run_job()', job;
     end case;

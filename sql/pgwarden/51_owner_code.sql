@@ -43,11 +43,12 @@ begin
      where c.relnamespace in (select s.oid from ours s)
        and c.relkind in ('r', 'p', 'v', 'm', 'f', 'S', 'c')
        and c.relowner in (select d.oid from deployer d)
-       -- identity and serial sequences follow their table
-       and not exists (select 1 from pg_catalog.pg_depend x
+       -- identity and serial sequences follow their table (only sequences: a partitioned
+       -- table depends on itself, a partition on its parent, and both are handed over)
+       and (c.relkind <> 'S' or not exists (select 1 from pg_catalog.pg_depend x
                         where x.classid = 'pg_catalog.pg_class'::regclass and x.objid = c.oid
                           and x.refclassid = 'pg_catalog.pg_class'::regclass
-                          and x.deptype in ('a', 'i'))
+                          and x.deptype in ('a', 'i')))
     union all
     select 3, pg_catalog.format('alter %s %s owner to pgw_owner',
                 case p.prokind when 'a' then 'aggregate' else 'routine' end, p.oid::regprocedure)

@@ -133,3 +133,16 @@ def read_max_lag() -> float:
 
 def secret_file_path() -> Path:
     return state_dir() / "secret_key"
+
+
+def audit_retention_months() -> int | None:
+    """`PGWARDEN_AUDIT_RETENTION_MONTHS`: whole months of audit events kept in the database
+    (the current month included); unset or empty keeps every month."""
+    raw = os.environ.get("PGWARDEN_AUDIT_RETENTION_MONTHS", "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or not 1 <= int(raw) <= 1200:
+        raise SettingsError(
+            f"PGWARDEN_AUDIT_RETENTION_MONTHS={raw!r} is not a whole number of months (1 to 1200)"
+        )
+    return int(raw)

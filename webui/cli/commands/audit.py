@@ -1,4 +1,5 @@
-"""`pgwarden audit tail|verify|seal`: read, check and seal the audit trail as the owner."""
+"""`pgwarden audit tail|verify|seal|archive`: read, check, seal and archive the audit trail as the
+owner."""
 
 from __future__ import annotations
 
@@ -8,12 +9,15 @@ import re
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import psycopg
 
 from webui import audit
+from webui.audit import archive as audit_archive
 from webui.cli.console import BAD, OK, fail
+from webui.cli.identity import stamp
 from webui.ops.database import database_url
 
 _DURATION = re.compile(r"^(?P<n>[0-9]{1,6})(?P<unit>[smhd])$")
@@ -39,6 +43,13 @@ def hex_digest(text: str) -> str:
     if not re.fullmatch(r"[0-9a-f]{64}", text.strip().lower()):
         raise argparse.ArgumentTypeError(f"{text!r} is not a sha256 head (64 hex digits)")
     return text.strip().lower()
+
+
+def month_value(text: str) -> str:
+    """`YYYY-MM`."""
+    if not re.fullmatch(r"[0-9]{4}-(0[1-9]|1[0-2])", text.strip()):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a month as YYYY-MM (e.g. 2026-09)")
+    return text.strip()
 
 
 def positive_int(text: str) -> int:
@@ -78,7 +89,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     verify_parser.add_argument(
         "--anchor", type=hex_digest, help="a head printed earlier: fail unless it is still a link"
     )
+    verify_parser.add_argument(
+        "--archive",
+        type=Path,
+        metavar="FILE",
+        help="re-verify an archive file (.jsonl.gz or its .manifest.json) instead",
+    )
     verify_parser.set_defaults(handler=_guarded(verify_chain))
+
+    archive_parser = actions.add_parser(
+        "archive", help="archive, checkpoint and drop the partitions before a month (audited)"
+    )
+    archive_parser.add_argument(
+        "--before", type=month_value, required=True, help="YYYY-MM: archive the months before it"
+    )
+    archive_parser.add_argument(
+        "--out", type=Path, default=Path("."), help="folder for the files (default: here)"
+    )
+    archive_parser.set_defaults(handler=_guarded(archive_partitions))
 
     seal_parser = actions.add_parser("seal", help="link committed events into the hash chain")
     seal_parser.add_argument("--batch", type=positive_int, default=100_000)
@@ -137,6 +165,8 @@ def tail_events(args: argparse.Namespace) -> int:
 
 
 def verify_chain(args: argparse.Namespace) -> int:
+    if args.archive is not None:
+        return verify_archive(args.archive)
     with _connect() as conn:
         if args.seal:
             audit.seal(conn)
@@ -165,4 +195,41 @@ def seal_chain(args: argparse.Namespace) -> int:
         count = audit.seal(conn, args.batch)
         head = audit.head(conn)
     print(f"{OK} sealed {count} event(s); head {head[:16]}…")
+    return 0
+
+
+def archive_partitions(args: argparse.Namespace) -> int:
+    with _connect() as conn:
+        audit.seal(conn)
+        done = audit_archive.archive(conn, args.before, args.out, stamp)
+    if not done:
+        print(f"{OK} nothing to archive before {args.before} (the current month is never archived)")
+        return 0
+    for item in done:
+        print(
+            f"{OK} archived {item.partition}: {item.links} link(s) to {item.data_file}, "
+            f"checkpoint {item.checkpoint_id}; partition dropped"
+        )
+    return 0
+
+
+def verify_archive(path: Path) -> int:
+    try:
+        manifest = audit_archive.manifest_for(path)
+        data_file = audit_archive.data_file_for(path, manifest)
+        result = audit_archive.verify_file(data_file, manifest)
+    except (OSError, ValueError, KeyError) as exc:
+        return fail(f"audit verify --archive: cannot read {path}: {exc}")
+    if not result.ok:
+        print(f"{BAD} archive {data_file.name} does not verify: {result.problem}")
+        return 1
+    with _connect() as conn:
+        problem = audit_archive.against_checkpoint(conn, manifest)
+    if problem:
+        print(f"{BAD} archive {data_file.name} does not match its checkpoint: {problem}")
+        return 1
+    print(
+        f"{OK} archive {data_file.name} verified: {result.links} link(s) "
+        f"{manifest['first_seq']}..{manifest['last_seq']}, matches its checkpoint"
+    )
     return 0

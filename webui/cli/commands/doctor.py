@@ -6,6 +6,7 @@ import argparse
 
 import psycopg
 
+from webui.audit.archive import retention_report
 from webui.auth import mfa
 from webui.cli.commands.doctor_email import doctor_email
 from webui.cli.commands.jobs import report as jobs_report
@@ -51,6 +52,7 @@ def doctor(args: argparse.Namespace) -> int:
         return 1
     results.extend(_check_migrations(url))
     results.extend(_check_jobs(url))
+    results.extend(_check_audit_retention(url))
     return 0 if all(results) else 1
 
 
@@ -135,3 +137,19 @@ def _check_jobs(url: str) -> list[bool]:
         if not deployed or deployed[0] is None:
             return []
         return jobs_report(conn)
+
+
+def _check_audit_retention(url: str) -> list[bool]:
+    """Partitions past PGWARDEN_AUDIT_RETENTION_MONTHS, and the months ahead (once partitioned)."""
+    try:
+        months = settings.audit_retention_months()
+    except SettingsError as exc:
+        return [check(False, "audit retention", str(exc))]
+    with psycopg.connect(url, connect_timeout=5) as conn:
+        report = retention_report(conn, months)
+    if report is None:
+        return []
+    return [
+        check(report.ahead_ok, "audit partitions ahead", report.ahead_detail),
+        check(not report.past, "audit retention", report.detail),
+    ]
