@@ -165,7 +165,8 @@ async def test_regenerate_invalidates_old_codes_and_disable_turns_it_off(
     server: ServerProcess, user: int
 ) -> None:
     client, _secret, codes = await enrolled(server)
-    assert (await client.request("POST", "/auth/reauth", {"password": PASSWORD})).status == 200
+    again = {"password": PASSWORD, "code": codes[0]}  # the re-auth wall wants the second factor
+    assert (await client.request("POST", "/auth/reauth", again)).status == 200
     reply = await client.request("POST", "/auth/mfa/backup-codes", {})
     assert reply.status == 200 and set(reply.json()["backup_codes"]).isdisjoint(codes)
     pending = await signed_in(server)
@@ -178,6 +179,29 @@ async def test_regenerate_invalidates_old_codes_and_disable_turns_it_off(
     assert (await client.request("POST", "/auth/mfa/disable", {})).status == 200
     plain = await signed_in(server)
     assert (await plain.request("GET", "/auth/mfa")).json()["pending"] is False
+
+
+async def test_the_reauth_wall_asks_for_the_second_factor_once_enrolled(
+    server: ServerProcess, user: int
+) -> None:
+    """RustIO's wall: the password, plus a code when MFA is on (TOTP or a backup code)."""
+    client, secret, codes = await enrolled(server)
+    bare = await client.request("POST", "/auth/reauth", {"password": PASSWORD})
+    assert (bare.status, bare.json()["code"]) == (401, "mfa_code_required")
+    wrong = await client.request("POST", "/auth/reauth", {"password": PASSWORD, "code": "000000"})
+    assert (wrong.status, wrong.json()["code"]) == (401, "invalid_code")
+    bad_password = await client.request(
+        "POST", "/auth/reauth", {"password": "not it at all", "code": codes[0]}
+    )
+    assert bad_password.status == 403
+    ok = await client.request("POST", "/auth/reauth", {"password": PASSWORD, "code": codes[0]})
+    assert ok.status == 200 and "elevated_until" in ok.json()
+    reused = await client.request("POST", "/auth/reauth", {"password": PASSWORD, "code": codes[0]})
+    assert reused.status == 401, "a backup code works once"
+    step = await client.request(
+        "POST", "/auth/reauth", {"password": PASSWORD, "code": totp(secret, 1)}
+    )
+    assert step.status == 200, step.body
 
 
 async def test_an_administrator_resets_a_lower_ranked_users_mfa(

@@ -20,9 +20,10 @@ from urllib.parse import quote
 from aiohttp import web
 
 from webui.admin import chrome, security
+from webui.auth import mfa_routes as mfa
 from webui.auth import recovery
-from webui.auth import routes as auth
 from webui.auth.http import AuthError
+from webui.auth.identity import session_token
 from webui.auth.passwords import PasswordPolicyError
 from webui.auth.redirects import safe_return_to
 
@@ -127,11 +128,20 @@ async def reset(request: web.Request) -> web.StreamResponse:
 async def reauth_page(request: web.Request) -> web.Response:
     await chrome.signed_in(request)
     return_to = safe_return_to(request.query.get("return_to"))
-    return _reauth_form(request, return_to, "", 200)
+    return await _reauth_form(request, return_to, "", 200)
 
 
-def _reauth_form(request: web.Request, return_to: str, error: str, status: int) -> web.Response:
-    context = {"title": "Confirm your password", "return_to": return_to, "error": error}
+async def _reauth_form(
+    request: web.Request, return_to: str, error: str, status: int
+) -> web.Response:
+    """The form: the password, and a code field when the user has a second factor."""
+    mfa_on = (await mfa.status(request, session_token(request) or "")).enabled
+    context = {
+        "title": "Confirm your password",
+        "return_to": return_to,
+        "error": error,
+        "mfa_on": mfa_on,
+    }
     return chrome.render(request, "reauth.html", context, status=status)
 
 
@@ -140,16 +150,22 @@ async def reauth(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     return_to = safe_return_to(str(form.get("return_to", "")))
     password = str(form.get("password", ""))[:4096]
+    code = str(form.get("code", ""))[:32]
     try:
-        until = await auth.reauthenticate(request, who.identity, password) if password else None
+        until = (
+            await mfa.reauthenticate(request, who.identity, password, code) if password else None
+        )
     except AuthError as exc:
-        if exc.status != 429:
-            raise
-        response = _reauth_form(request, return_to, "Too many attempts. " + (exc.hint or ""), 429)
-        response.headers.update(exc.headers)
-        return response
+        if exc.status == 429:
+            hint = "Too many attempts. " + (exc.hint or "")
+            response = await _reauth_form(request, return_to, hint, 429)
+            response.headers.update(exc.headers)
+            return response
+        if exc.code in ("mfa_code_required", "invalid_code"):
+            return await _reauth_form(request, return_to, exc.message, 401)
+        raise
     if until is None:
-        return _reauth_form(request, return_to, "The password is wrong.", 403)
+        return await _reauth_form(request, return_to, "The password is wrong.", 403)
     return chrome.redirect(request, return_to, "Password confirmed for the next 15 minutes.")
 
 

@@ -28,9 +28,16 @@ from aiohttp import web
 
 from webui.auth import mfa
 from webui.auth.config import COOKIE_NAME
-from webui.auth.http import AuthError, as_authenticator, as_user, json_body, require_identity
+from webui.auth.http import (
+    AuthError,
+    as_authenticator,
+    as_user,
+    json_body,
+    require_identity,
+    string_field,
+)
 from webui.auth.identity import Identity, session_token
-from webui.auth.routes import AUTH_CONFIG, HASHER
+from webui.auth.routes import AUTH_CONFIG, HASHER, elevate_for_reauth, reauth_password_ok
 from webui.core.db import SETTINGS
 
 _STATE_SQL = (
@@ -363,6 +370,44 @@ async def _prove(request: web.Request, token: str, code: str) -> str:
     raise invalid_code()
 
 
+async def reauthenticate(
+    request: web.Request, identity: Identity, password: str, code: str = ""
+) -> datetime | None:
+    """The re-auth wall (RustIO R2, with R3): the password and, when the user has a second
+    factor, a code from it (TOTP, replay-guarded, or a backup code, used once). Returns the new
+    elevated_until, None when the password is wrong; a missing or wrong code raises AuthError."""
+    if not await reauth_password_ok(request, identity, password):
+        return None
+    token = session_token(request) or ""
+    if (await status(request, token)).enabled:
+        if not code.strip():
+            raise AuthError(
+                401,
+                "mfa_code_required",
+                "Enter a code from your authenticator app, or a backup code, as well.",
+                hint="POST /auth/reauth with the password and a code",
+            )
+        await prove_code(request, token, code)
+    return await elevate_for_reauth(request, identity)
+
+
+async def reauth(request: web.Request) -> web.Response:
+    """POST /auth/reauth: re-enter the password (and a code when MFA is on) to elevate this
+    session for reauth_window."""
+    body = await json_body(request)
+    identity = await require_identity(request, enrolment_ok=True)
+    code = body.get("code")
+    until = await reauthenticate(
+        request,
+        identity,
+        string_field(body, "password", 4096),
+        code[:32] if isinstance(code, str) else "",
+    )
+    if until is None:
+        raise AuthError(403, "wrong_password", "The password is wrong.")
+    return web.json_response({"elevated_until": until.isoformat()})
+
+
 async def disable_mfa(request: web.Request, token: str) -> None:
     """MFA off (elevated session): secret and codes removed, the other sessions end."""
     await _call(request, "select auth.mfa_disable(%s)", [token])
@@ -389,6 +434,7 @@ async def reset(request: web.Request) -> web.Response:
 
 
 ROUTES = [
+    ("POST", "/auth/reauth", reauth),
     ("GET", "/auth/mfa", state),
     ("POST", "/auth/mfa/enrol", enrol),
     ("POST", "/auth/mfa/confirm", confirm),

@@ -266,25 +266,16 @@ async def change_own_password(
         await conn.execute("select auth.change_password(%s)", [new_hash])
 
 
-async def reauth(request: web.Request) -> web.Response:
-    """The re-auth wall: re-enter the password to elevate this session for reauth_window."""
-    body = await json_body(request)
-    identity = await require_identity(request, enrolment_ok=True)
-    until = await reauthenticate(request, identity, string_field(body, "password", 4096))
-    if until is None:
-        raise AuthError(403, "wrong_password", "The password is wrong.")
-    return web.json_response({"elevated_until": until.isoformat()})
-
-
-async def reauthenticate(
-    request: web.Request, identity: Identity, password: str
-) -> datetime | None:
-    """The re-auth wall for POST /auth/reauth and /admin/reauth: within the IP budget (429),
-    the password elevates this session; returns the new elevated_until, or None when the
-    password is wrong."""
+async def reauth_password_ok(request: web.Request, identity: Identity, password: str) -> bool:
+    """The re-auth wall's first step (POST /auth/reauth, /admin/reauth): the password, within the
+    IP budget (AuthError 429). The second factor and the elevation are
+    `webui.auth.mfa_routes.reauthenticate`'s."""
     await _check_ip_budget(request)
-    if not await _verify_current(request, identity, password):
-        return None
+    return await _verify_current(request, identity, password)
+
+
+async def elevate_for_reauth(request: web.Request, identity: Identity) -> datetime:
+    """Elevate this session for reauth_window (`auth.elevate_session()`); its new elevated_until."""
     async with as_authenticator(request) as conn:
         row = await (
             await conn.execute("select auth.elevate_session(%s)", [identity.session_id])
@@ -371,5 +362,4 @@ ROUTES = [
     ("POST", "/auth/sessions/revoke-others", revoke_others),
     ("POST", "/auth/sessions/{id}/revoke", revoke_session),
     ("POST", "/auth/password", change_password),
-    ("POST", "/auth/reauth", reauth),
 ]
