@@ -152,6 +152,7 @@ def test_with_pg_cron_the_jobs_run_with_no_app_process(tmp_path: Path) -> None:
             ).fetchall()
             assert jobs == [
                 ("pgwarden_audit_batches", "* * * * *"),
+                ("pgwarden_audit_partitions", "0 0 * * *"),
                 ("pgwarden_audit_seal", "* * * * *"),
                 ("pgwarden_auth_purge", "0 * * * *"),
             ]
