@@ -10,7 +10,7 @@ purpose="${1:-run}"
 
 packages=(postgresql-15 postgresql-client-15)
 if [ "$purpose" = test ]; then
-  packages+=(postgresql-15-pgtap sqitch libdbd-pg-perl chromium docker-compose nodejs)
+  packages+=(postgresql-15-pgtap sqitch libdbd-pg-perl chromium docker-compose nodejs pgbouncer)
 fi
 python3 -c 'import ensurepip' 2>/dev/null || packages+=(python3-venv)
 
