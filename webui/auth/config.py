@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from aiohttp import web
 
 from webui.auth.origin import OriginConfig, OriginError
-from webui.core.mfa_policy import MFA_ENV, MfaPolicy
+from webui.core.mfa_policy import MfaPolicy
 from webui.core.settings import SettingsError
 
 COOKIE_NAME = "pgw_session"
@@ -49,7 +49,7 @@ class AuthConfig:
             argon2_time_cost=optional("PGWARDEN_ARGON2_TIME_COST"),
             argon2_memory_cost=optional("PGWARDEN_ARGON2_MEMORY_COST"),
             argon2_parallelism=optional("PGWARDEN_ARGON2_PARALLELISM"),
-            mfa=MfaPolicy.parse(os.environ.get(MFA_ENV, "")),
+            mfa=MfaPolicy.from_environment(),
         )
 
 

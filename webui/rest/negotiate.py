@@ -98,7 +98,7 @@ def context(request: web.Request, state: RestState) -> Context:
         client_ip=request.remote or "",
         authenticated=authenticated,
         session_token=session,
-        mfa_required_tiers=state.mfa_required_tiers if session is not None else (),
+        mfa_required_tiers=state.mfa_required_tiers,  # used only with a session token
         pre_request=state.pre_request,
         session_required=session is not None and token is not None,
     )
