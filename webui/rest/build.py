@@ -329,12 +329,17 @@ class Builder:
         present = node.negate != (node.value == "not null")
         return test if present else cat("not ", test)
 
-    def order_limit(self, table: Table, alias: str, path: Path, cap: int | None = None) -> Frag:
-        parts: list[Frag | str] = []
+    def order_clause(self, table: Table, alias: str, path: Path) -> Frag:
+        """` order by …` of this level, or nothing."""
         terms = self.spec.order.get(path, [])
-        if terms:
-            parts.append(" order by ")
-            parts.append(join(", ", [self.order_term(table, alias, t, path) for t in terms]))
+        if not terms:
+            return Frag("")
+        return cat(
+            " order by ", join(", ", [self.order_term(table, alias, t, path) for t in terms])
+        )
+
+    def order_limit(self, table: Table, alias: str, path: Path, cap: int | None = None) -> Frag:
+        parts: list[Frag | str] = [self.order_clause(table, alias, path)]
         limit = self.spec.limit.get(path)
         if cap is not None:
             limit = cap if limit is None else min(limit, cap)
@@ -500,8 +505,7 @@ def _deferred_rows(
     policies apply to both scans."""
     key = f"{alias}.{quote(table.primary_key[0])}"
     keys = cat("select ", key, " from ", from_clause, where, tail)
-    terms = builder.spec.order.get((), [])
-    order = cat(" order by ", join(", ", [builder.order_term(table, alias, t) for t in terms]))
+    order = builder.order_clause(table, alias, ())
     return cat(
         "select ", select, " from ", from_clause, f" where {key} = any(array(", keys, "))", order
     )
